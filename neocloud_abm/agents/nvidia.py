@@ -1,0 +1,151 @@
+"""Nvidia: production capacity per generation, an order book, allocation and scarcity pricing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from neocloud_abm.chips import Generation
+
+if TYPE_CHECKING:
+    from neocloud_abm.agents.neocloud import Neocloud
+    from neocloud_abm.model import NeocloudMarket
+
+
+@dataclass
+class Order:
+    buyer: Neocloud
+    gen: int
+    remaining: float
+    chip_price: float  # $ per GPU, fixed when ordered
+    placed: int        # month
+
+
+class Nvidia(mesa.Agent):
+    """The only GPU supplier. Orders are filled pro rata within each generation's monthly
+    capacity, partners first-weighted; the markup over list rises with the backlog."""
+
+    def __init__(self, model: NeocloudMarket) -> None:
+        super().__init__(model)
+        self.account = model.ledger.open("nvidia")
+        self.orders: list[Order] = []
+        self.markups = np.zeros(len(model.gens))
+        self.shipped = np.zeros(len(model.gens))
+        self.revenue = 0.0
+
+    # --- production ------------------------------------------------------------------------
+    def capacity(self, gen: Generation) -> float:
+        """GPUs per month for the neocloud segment: ramps up from release, ends some months
+        after the successor ships."""
+        nv, month, gens = self.model.p.nvidia, self.model.month, self.model.gens
+        if month < gen.release:
+            return 0.0
+        if gen.index + 1 < len(gens) and month >= gens[gen.index + 1].release + nv.end_of_life_months:
+            return 0.0
+        return gen.peak_capacity * min(1.0, (month - gen.release + 1) / nv.ramp_months)
+
+    def on_sale(self) -> list[Generation]:
+        return [g for g in self.model.gens if self.capacity(g) > 0.0]
+
+    def backlog(self, gen: Generation) -> float:
+        return sum(o.remaining for o in self.orders if o.gen == gen.index)
+
+    def backlog_h100e(self, buyer: Neocloud | None = None) -> float:
+        gens = self.model.gens
+        return sum(o.remaining * gens[o.gen].perf for o in self.orders
+                   if buyer is None or o.buyer is buyer)
+
+    def order_value(self, buyer: Neocloud) -> float:
+        return sum(o.remaining * o.chip_price for o in self.orders if o.buyer is buyer)
+
+    def lead_time(self, gen: Generation) -> float:
+        """Months a new order waits: backlog over capacity, never below the deployment lag."""
+        lag = self.model.p.nvidia.deployment_lag_months
+        capacity = self.capacity(gen)
+        return max(float(lag), self.backlog(gen) / capacity if capacity > 0 else float(lag))
+
+    def aggregate_lead_time(self) -> float:
+        """Backlog over capacity across generations, in H100e."""
+        gens = [g for g in self.model.gens if self.capacity(g) > 0]
+        capacity = sum(self.capacity(g) * g.perf for g in gens)
+        lag = float(self.model.p.nvidia.deployment_lag_months)
+        return max(lag, self.backlog_h100e() / capacity) if capacity > 0 else lag
+
+    # --- orders -------------------------------------------------------------------------------
+    @property
+    def markup(self) -> float:
+        """Markup of the newest generation on sale (the headline scarcity premium)."""
+        newest = max(self.on_sale(), key=lambda g: g.release, default=None)
+        return float(self.markups[newest.index]) if newest else 0.0
+
+    def quote(self, gen: Generation) -> float:
+        return gen.price * (1.0 + self.markups[gen.index])
+
+    def place_order(self, buyer: Neocloud, gen: Generation, count: float) -> None:
+        self.orders.append(Order(buyer, gen.index, count, self.quote(gen), self.model.month))
+        self.model.month_stats["orders_h100e"] += count * gen.perf
+
+    def cancel_orders(self, buyer: Neocloud) -> None:
+        self.orders = [o for o in self.orders if o.buyer is not buyer]
+
+    def deliver(self) -> None:
+        """Event 6: allocate each generation's capacity over eligible orders, pro rata with
+        partner priority; buyers pay on delivery and unaffordable remainders are cancelled."""
+        model, nv = self.model, self.model.p.nvidia
+        month = model.month
+        self.revenue = 0.0
+        for gen in model.gens:
+            capacity = self.capacity(gen)
+            if capacity <= 0.0:
+                self.orders = [o for o in self.orders if o.gen != gen.index]
+                continue
+            due = [o for o in self.orders
+                   if o.gen == gen.index and month - o.placed >= nv.deployment_lag_months]
+            for order, amount in zip(due, _pro_rata(due, capacity, nv.partner_priority),
+                                     strict=True):
+                if amount <= 0.0:
+                    continue
+                taken = order.buyer.take_delivery(gen, amount, order.chip_price)
+                self.shipped[gen.index] += taken
+                model.month_stats["deliveries_h100e"] += taken * gen.perf
+                self.revenue += taken * order.chip_price
+                if taken < amount - 1e-9:
+                    model.month_stats["cancelled_h100e"] += (order.remaining - taken) * gen.perf
+                    order.remaining = 0.0
+                else:
+                    order.remaining -= taken
+        self.orders = [o for o in self.orders if o.remaining > 1e-9]
+        cogs = self.revenue * nv.cost_of_goods
+        model.ledger.sector_transfer("nvidia_suppliers", self.account, cogs, "cost_of_goods",
+                                     to_sector=True)
+        self.update_markup()
+
+    def update_markup(self) -> None:
+        """Each generation's markup moves toward a target that rises with its backlog in
+        months of output (scarcity pricing), and decays as the backlog clears."""
+        nv = self.model.p.nvidia
+        for gen in self.on_sale():
+            excess = max(self.lead_time(gen) - nv.deployment_lag_months, 0.0)
+            target = nv.max_markup * excess / (excess + nv.markup_backlog_months)
+            self.markups[gen.index] += nv.markup_adjustment * (target - self.markups[gen.index])
+
+
+def _pro_rata(orders: list[Order], capacity: float, priority: float) -> list[float]:
+    """Water-filling: weights are order sizes (x priority for partners); no order gets more
+    than it asked for, and what it leaves is shared among the rest."""
+    remaining = np.array([o.remaining for o in orders])
+    weight = remaining * np.array([priority if o.buyer.partner else 1.0 for o in orders])
+    given = np.zeros(len(orders))
+    left = capacity
+    while left > 1e-9:
+        open_ = given < remaining - 1e-9
+        if not open_.any():
+            break
+        share = left * weight * open_ / (weight * open_).sum()
+        step = np.minimum(share, remaining - given)
+        given += step
+        left -= step.sum()
+    return list(given)

@@ -1,0 +1,59 @@
+"""Nvidia's chip generations: the named roadmap, then a regular cadence after it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from neocloud_abm.months import parse_month
+from neocloud_abm.params import Params
+
+NAMED = ("a100", "h100", "b200", "rubin")
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One GPU generation. ``perf`` is in H100e; ``power_kw`` includes facility overhead."""
+
+    index: int
+    name: str
+    release: int  # absolute month (see months.parse_month)
+    perf: float
+    price: float
+    power_kw: float
+    peak_capacity: float  # GPUs per month for the neocloud segment at full ramp
+
+
+def build_schedule(params: Params, until: int) -> list[Generation]:
+    """All generations released up to month ``until``, in release order."""
+    chips, nvidia = params.chips, params.nvidia
+    named = []
+    for name in NAMED:
+        perf = 1.0 if name == "h100" else getattr(chips, f"{name}_perf")
+        named.append((name, parse_month(getattr(chips, f"{name}_release")), perf,
+                      getattr(chips, f"{name}_price"), getattr(chips, f"{name}_power_kw"),
+                      getattr(chips, f"{name}_capacity")))
+    named.sort(key=lambda g: g[1])
+    gens = [Generation(i, *g) for i, g in enumerate(named)]
+    while True:
+        last = gens[-1]
+        release = last.release + nvidia.generation_interval_months
+        if release > until:
+            return [g for g in gens if g.release <= until] or gens[:1]
+        gens.append(Generation(len(gens), f"gen{len(gens) + 1}", release,
+                               last.perf * nvidia.perf_step, last.price * nvidia.price_step,
+                               last.power_kw * nvidia.power_step,
+                               last.peak_capacity * nvidia.capacity_growth))
+
+
+def installed_price(gen: Generation, markup: float, params: Params) -> float:
+    """Cost of one installed GPU: chip at the current markup plus servers and build-out."""
+    return gen.price * (1.0 + markup) * params.market.install_multiplier
+
+
+def operating_cost_month(gen: Generation, utilization: float, params: Params,
+                         colocation_discount: float = 0.0) -> float:
+    """$ per GPU-month: power on the hours used, colocation on every GPU, overhead."""
+    market = params.market
+    power = gen.power_kw * 730.0 * utilization * market.power_price_kwh
+    rent = gen.power_kw * market.colocation_kw_month * (1.0 - colocation_discount)
+    return power + rent + params.neoclouds.overhead_gpu_month

@@ -1,0 +1,168 @@
+"""The ``neocloud-abm`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from neocloud_abm.defaults import PARAMETERS
+from neocloud_abm.metrics import summarize
+from neocloud_abm.model import simulate
+from neocloud_abm.params import NeocloudError, list_scenarios, load_scenario, parse_assignment
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write through a temporary file in the same folder, fsync it, then rename it into
+    place, so an interrupted run never leaves a half-written file under the final name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.",
+                                         suffix=f".tmp{path.suffix}")
+    os.close(handle)
+    try:
+        write(Path(temporary))
+        with open(temporary, "rb") as done:
+            os.fsync(done.fileno())
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+def _money(value: float) -> str:
+    return f"${value / 1e9:,.1f}bn" if abs(value) >= 1e8 else f"${value / 1e6:,.1f}m"
+
+
+def format_summary(stats: dict, df: pd.DataFrame, label: str) -> str:
+    """The run in a dozen lines: the boom, the bust, the build-out and the gap."""
+    last = df.iloc[-1]
+    lines = [
+        f"neocloud-abm {label}: {df['date'].iloc[0]} to {df['date'].iloc[-1]} "
+        f"({len(df)} months)",
+        f"  spot price peak     ${stats['peak_price']:.2f}/H100e-h in {stats['peak_date']}",
+        f"  trough after peak   ${stats['trough_price']:.2f}/H100e-h in {stats['trough_date']} "
+        f"({stats['peak_to_trough']:.0%} below peak, {stats['months_peak_to_trough']} months)",
+        f"  boom-bust cycles    {stats['cycles']}"
+        + ("" if math.isnan(stats["cycle_period_months"])
+           else f" (period {stats['cycle_period_months']:.0f} months)"),
+        f"  installed capacity  {last['installed_h100e']:,.0f} H100e at the end "
+        f"(max {stats['max_installed_h100e']:,.0f}); utilization {last['utilization']:.0%}",
+        f"  max glut            {stats['max_glut']:.2f}x capacity over demand",
+        f"  neocloud defaults   {stats['defaults']} ({stats['default_rate']:.0%} of firms)"
+        + (f", first in {stats['first_default_date']}" if stats["first_default_date"] else ""),
+        f"  revenue gap (max)   {_money(stats['max_revenue_gap_usd'])} a year",
+        f"  neoclouds / startups active at the end: {int(last['neoclouds_active'])} / "
+        f"{int(last['startups_active'])}",
+    ]
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    params = load_scenario(args.scenario)
+    overrides = dict(parse_assignment(text) for text in args.set or [])
+    params = params.with_overrides(overrides)
+    df = simulate(params, seed=args.seed, months=args.months)
+    stats = summarize(df)
+    out = Path(args.out or f"runs/{params.name}-seed{args.seed}")
+    write_atomic(out / "series.parquet", lambda p: df.to_parquet(p, index=False))
+    write_atomic(out / "series.csv", lambda p: df.to_csv(p, index=False))
+    meta = {"scenario": params.name, "seed": args.seed, "months": len(df),
+            "overrides": overrides, "parameters": params.to_dict(),
+            "shocks": [vars(s) | {"set": dict(s.set)} for s in params.shocks], "summary": stats}
+    write_atomic(out / "run.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str)))
+    from neocloud_abm.plots import plot_run
+
+    write_atomic(out / "anatomy.png", lambda p: plot_run(df, p, title=f"{params.name}, seed {args.seed}"))
+    print(format_summary(stats, df, f"{params.name} (seed {args.seed})"))
+    print(f"  wrote {out}/series.parquet, series.csv, run.json, anatomy.png")
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    for name, description in list_scenarios().items():
+        print(f"{name:20s} {description}")
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    values = load_scenario(args.scenario).to_dict() if args.scenario else None
+    rows = []
+    for name, spec in PARAMETERS.items():
+        if args.group and not name.startswith(args.group + "."):
+            continue
+        value = values[name] if values else spec.default
+        bounds = spec.allowed() if spec.kind not in ("float", "int") else f"[{spec.low:g}, {spec.high:g}]"
+        rows.append((name, _short(value), spec.unit, bounds, spec.source, spec.doc))
+    if args.format == "csv":
+        pd.DataFrame(rows, columns=["name", "value", "unit", "bounds", "source", "meaning"]).to_csv(
+            sys.stdout, index=False)
+        return 0
+    for name, value, unit, bounds, source, doc in rows:
+        print(f"{name}  =  {value}   [{unit}]   allowed {bounds}")
+        print(f"    {doc}. Source: {source}")
+    return 0
+
+
+def _short(value: object) -> str:
+    if isinstance(value, tuple):
+        return "; ".join(f"{d} {v:g}" for d, v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="neocloud-abm", description=(
+        "Agent-based model of the debt-financed market for rented AI compute."))
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run one scenario; print a summary, write series and figure")
+    run.add_argument("--scenario", default="baseline", help="built-in name or path to a .toml")
+    run.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    run.add_argument("--months", type=_positive_int, default=None,
+                     help="months to simulate (default: the scenario's market.months)")
+    run.add_argument("--set", action="append", metavar="NAME=VALUE",
+                     help="override a parameter, e.g. --set neoclouds.competition_neglect=1")
+    run.add_argument("--out", help="output folder (default runs/<scenario>-seed<seed>)")
+    run.set_defaults(func=cmd_run)
+
+    scenarios = sub.add_parser("scenarios", help="list the built-in scenarios")
+    scenarios.set_defaults(func=cmd_scenarios)
+
+    params = sub.add_parser("params", help="every parameter with default, unit, bounds, source")
+    params.add_argument("--scenario", help="show this scenario's values instead of defaults")
+    params.add_argument("--group", help="only this group, e.g. neoclouds")
+    params.add_argument("--format", choices=("text", "csv"), default="text")
+    params.set_defaults(func=cmd_params)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of months") from None
+    if not 1 <= value <= 600:
+        raise argparse.ArgumentTypeError(f"--months {value} is out of range: allowed 1..600")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except NeocloudError as exc:
+        print(f"neocloud-abm: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("neocloud-abm: interrupted; files already written are complete", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""The model's environment (event 1): sentiment, the base rate, substitutes, scenario shocks.
+
+Sentiment is a model-level state. The ChatGPT shock lifts it; afterwards it reverts toward
+what year-on-year startup revenue growth and recent failures justify, with noise.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from neocloud_abm.months import parse_month
+
+if TYPE_CHECKING:
+    from neocloud_abm.model import NeocloudMarket
+
+
+def path_value(knots: tuple[tuple[str, float], ...], month: int) -> float:
+    """Linear interpolation between dated knots, flat outside them."""
+    months = [parse_month(d) for d, _ in knots]
+    return float(np.interp(month, months, [v for _, v in knots]))
+
+
+class Environment:
+    def __init__(self, model: NeocloudMarket) -> None:
+        self.model = model
+        env = model.p.environment
+        self.sentiment = env.initial_sentiment
+        self.base_rate_shift = 0.0
+        self.base_rate = path_value(env.base_rate_path, model.month)
+        self.asic_share = env.asic_share_start
+        self.need_shock = 1.0
+        self.monetisation = model.p.startups.revenue_per_compute
+        self.hyperscaler_price = model.price_index * env.hyperscaler_markup
+        self.hyperscaler_capacity = 0.0
+
+    def update(self) -> None:
+        model = self.model
+        p, month = model.p, model.month
+        env = p.environment
+        self.need_shock = 1.0
+        shock_sentiment = 0.0
+        if month == parse_month(env.chatgpt_date):
+            shock_sentiment += env.chatgpt_shock
+        for shock in model.shocks_now():
+            shock_sentiment += shock.sentiment
+            self.base_rate_shift += shock.base_rate
+            self.need_shock *= shock.compute_need
+        target = (env.sentiment_revenue_weight * math.tanh(model.revenue_growth_yoy())
+                  - env.sentiment_gap_weight * model.revenue_gap_share()
+                  - env.sentiment_failure_weight * model.recent_failure_rate())
+        self.sentiment += (env.sentiment_reversion * (target - self.sentiment)
+                           + model.rng.normal(0.0, env.sentiment_noise) + shock_sentiment)
+        self.sentiment = float(np.clip(self.sentiment, -5.0, 5.0))
+
+        self.base_rate = path_value(env.base_rate_path, month) + self.base_rate_shift
+        years = (month - model.start) / 12.0
+        self.asic_share = min(env.asic_share_start + env.asic_share_growth * years,
+                              env.asic_share_max)
+        self.monetisation = p.startups.revenue_per_compute * math.exp(
+            p.startups.monetisation_growth * years)
+        stick = env.hyperscaler_price_stickiness
+        self.hyperscaler_price = (stick * self.hyperscaler_price
+                                  + (1 - stick) * env.hyperscaler_markup * model.price_index)
+        self.hyperscaler_capacity = (env.hyperscaler_capacity_share * model.initial_capacity_h100e
+                                     * math.exp(env.hyperscaler_capacity_growth * years))
+
+    @property
+    def nvidia_share(self) -> float:
+        """Share of AI compute demand that runs on rented Nvidia GPUs rather than ASICs,
+        relative to the start (so initial demand is what the calibration says)."""
+        start = self.model.p.environment.asic_share_start
+        return (1.0 - self.asic_share) / (1.0 - start)

@@ -1,0 +1,161 @@
+"""Per-month output columns (DESIGN section 5) and run summary statistics."""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from neocloud_abm.markets.rental import HOURS_PER_MONTH
+from neocloud_abm.months import format_month, parse_month
+
+if TYPE_CHECKING:
+    from neocloud_abm.model import NeocloudMarket
+
+# Columns every run reports, in order; per-generation columns follow them.
+COLUMNS = (
+    "spot_price_h100e", "contract_price_h100e", "utilization", "installed_h100e",
+    "backlog_h100e", "orders_h100e", "cancelled_h100e", "deliveries_h100e",
+    "demand_h100e_hours", "sold_h100e_hours", "available_h100e_hours",
+    "nvidia_revenue_usd", "nvidia_lead_time_months", "nvidia_markup",
+    "neoclouds_active", "neocloud_entries", "neocloud_defaults", "neocloud_defaults_cum",
+    "capex_usd", "equity_raised_usd", "startups_active", "startup_entries",
+    "startup_failures", "funding_rounds", "startup_revenue_usd", "compute_spend_usd",
+    "required_revenue_usd", "revenue_gap_usd", "sentiment", "base_rate", "asic_share",
+    "hyperscaler_price_h100e",
+)
+PER_GENERATION = ("spot_price", "gpu_value", "installed_gpus")
+
+
+def month_stat(model: NeocloudMarket, key: str) -> float:
+    """DataCollector reporter: one value of the month's statistics (picklable, no lambda)."""
+    return model.month_stats[key]
+
+
+def reporters(model: NeocloudMarket) -> dict[str, Any]:
+    names = list(COLUMNS) + generation_columns(model)
+    return {name: partial(month_stat, key=name) for name in names}
+
+
+def generation_columns(model: NeocloudMarket) -> list[str]:
+    return [f"{kind}_{g.name}" for kind in PER_GENERATION for g in model.gens]
+
+
+def record_month(model: NeocloudMarket) -> None:
+    """Event 11: fill the month's statistics from the state after all events."""
+    stats, nvidia, env = model.month_stats, model.nvidia, model.env
+    clouds = model.neoclouds()
+    installed = model.installed_by_gen()
+    stats["spot_price_h100e"] = model.price_index
+    stats["contract_price_h100e"] = model.contract_price
+    stats["installed_h100e"] = float(sum(installed[g.index] * g.perf for g in model.gens))
+    stats["backlog_h100e"] = nvidia.backlog_h100e()
+    stats["nvidia_revenue_usd"] = nvidia.revenue
+    stats["nvidia_lead_time_months"] = nvidia.aggregate_lead_time()
+    stats["nvidia_markup"] = nvidia.markup
+    stats["neoclouds_active"] = len(clouds)
+    stats["neocloud_defaults_cum"] = model.defaults_so_far + stats["neocloud_defaults"]
+    model.defaults_so_far = stats["neocloud_defaults_cum"]
+    stats["startups_active"] = len(model.startups.live_rows())
+    stats["compute_spend_usd"] = float(model.startups.spend[model.startups.live_rows()].sum())
+    stats["required_revenue_usd"], stats["revenue_gap_usd"] = revenue_gap(model)
+    stats["sentiment"] = env.sentiment
+    stats["base_rate"] = env.base_rate
+    stats["asic_share"] = env.asic_share
+    stats["hyperscaler_price_h100e"] = env.hyperscaler_price
+    for g in model.gens:
+        stats[f"spot_price_{g.name}"] = model.gen_price.get(g.index, 0.0)
+        stats[f"gpu_value_{g.name}"] = float(model.secondary.value[g.index])
+        stats[f"installed_gpus_{g.name}"] = float(installed[g.index])
+    for key in ("demand_h100e_hours", "sold_h100e_hours", "available_h100e_hours",
+                "utilization", "startup_revenue_usd", "funding_rounds", "startup_entries",
+                "orders_h100e", "cancelled_h100e", "capex_usd", "equity_raised_usd",
+                "neocloud_entries", "neocloud_defaults", "deliveries_h100e"):
+        stats.setdefault(key, 0.0)
+
+
+def revenue_gap(model: NeocloudMarket) -> tuple[float, float]:
+    """Sequoia's arithmetic, annualised: capex run-rate x 2 (total cost of the data centre)
+    x 2 (end users' margin) is the revenue the build-out requires; minus startups' revenue."""
+    capex = [*model.history["capex_usd"][-11:], model.month_stats["capex_usd"]]
+    revenue = [*model.history["startup_revenue_usd"][-11:], model.month_stats["startup_revenue_usd"]]
+    required = 4.0 * sum(capex) * 12.0 / len(capex)
+    return required, required - sum(revenue) * 12.0 / len(revenue)
+
+
+def summarize(df: pd.DataFrame) -> dict[str, float | int | str]:
+    """Run statistics (DESIGN section 5) as plain numbers and strings."""
+    price = df["spot_price_h100e"].to_numpy(float)
+    dates = df["date"].astype(str).tolist()
+    peak = int(np.argmax(price))
+    trough = peak + int(np.argmin(price[peak:]))
+    peaks = turning_points(price)
+    defaults = int(df["neocloud_defaults_cum"].iloc[-1])
+    ever = int(df["neoclouds_active"].iloc[0] + df["neocloud_entries"].iloc[1:].sum()
+               + df["neocloud_defaults"].iloc[0])
+    returns = np.diff(np.log(price))
+    demand = df["demand_h100e_hours"].to_numpy(float)
+    glut = df["available_h100e_hours"].to_numpy(float) / np.maximum(demand, 1e-9)
+    first = df.index[df["neocloud_defaults_cum"] > 0]
+    stats: dict[str, float | int | str] = {
+        "peak_price": float(price[peak]),
+        "peak_date": dates[peak],
+        "trough_price": float(price[trough]),
+        "trough_date": dates[trough],
+        "peak_to_trough": float(1.0 - price[trough] / price[peak]),
+        "months_peak_to_trough": trough - peak,
+        "cycles": len(peaks),
+        "cycle_period_months": float(np.mean(np.diff(peaks))) if len(peaks) > 1 else math.nan,
+        "defaults": defaults,
+        "default_rate": defaults / max(ever, 1),
+        "first_default_date": dates[first[0]] if len(first) else "",
+        "max_glut": float(np.max(glut)),
+        "return_kurtosis": excess_kurtosis(returns),
+        "abs_return_acf1": autocorrelation(np.abs(returns)),
+        "max_revenue_gap_usd": float(df["revenue_gap_usd"].max()),
+        "max_installed_h100e": float(df["installed_h100e"].max()),
+    }
+    return stats
+
+
+def turning_points(price: np.ndarray, threshold: float = 0.3) -> list[int]:
+    """Indices of boom peaks: a peak counts when the price then falls by ``threshold``
+    (fractional) before exceeding it again; a standard filter for cycle dating."""
+    log_price = np.log(price)
+    drop = -math.log(1.0 - threshold)
+    peaks, candidate, rising = [], 0, True
+    for i in range(1, len(log_price)):
+        if rising:
+            if log_price[i] > log_price[candidate]:
+                candidate = i
+            elif log_price[candidate] - log_price[i] >= drop:
+                peaks.append(candidate)
+                candidate, rising = i, False
+        elif log_price[i] < log_price[candidate]:
+            candidate = i
+        elif log_price[i] - log_price[candidate] >= drop:
+            candidate, rising = i, True
+    return peaks
+
+
+def excess_kurtosis(x: np.ndarray) -> float:
+    x = x - x.mean() if len(x) else x
+    variance = float(np.mean(x**2)) if len(x) else 0.0
+    return float(np.mean(x**4) / variance**2 - 3.0) if variance > 0 else math.nan
+
+
+def autocorrelation(x: np.ndarray) -> float:
+    if len(x) < 3 or np.std(x[1:]) == 0 or np.std(x[:-1]) == 0:
+        return math.nan
+    return float(np.corrcoef(x[:-1], x[1:])[0, 1])
+
+
+def dates_for(start: str, months: int) -> list[str]:
+    first = parse_month(start)
+    return [format_month(first + i) for i in range(months)]
+
+
+__all__ = ["COLUMNS", "HOURS_PER_MONTH", "record_month", "reporters", "summarize"]

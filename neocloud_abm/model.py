@@ -1,0 +1,230 @@
+"""NeocloudMarket: wiring of agents and markets, the order of events in a month, outputs."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from neocloud_abm import metrics
+from neocloud_abm.agents import startup
+from neocloud_abm.agents.neocloud import Beliefs, Cohort, Neocloud, npv_margin
+from neocloud_abm.agents.nvidia import Nvidia
+from neocloud_abm.chips import build_schedule, installed_price
+from neocloud_abm.environment import Environment
+from neocloud_abm.ledger import Ledger
+from neocloud_abm.markets import rental
+from neocloud_abm.markets.rental import HOURS_PER_MONTH, ContractBook
+from neocloud_abm.markets.secondary import SecondaryMarket
+from neocloud_abm.months import format_month, parse_month
+from neocloud_abm.params import Params, Shock
+
+
+class NeocloudMarket(mesa.Model):
+    """The market for rented AI compute. One step is one month (DESIGN section 4)."""
+
+    def __init__(self, params: Params | None = None, rng: int | None = None) -> None:
+        super().__init__(rng=rng)
+        self.p = params if params is not None else Params()
+        self.start = parse_month(self.p.market.start)
+        self.month = self.start
+        self.gens = build_schedule(self.p, self.start + self.p.market.months)
+        self.ledger = Ledger()
+        self.clearing_account = self.ledger.open("spot clearing")
+        self.contracts = ContractBook()
+        self.startups = startup.StartupTable()
+        self.month_stats: dict[str, float] = defaultdict(float)
+        self.history: dict[str, list[float]] = defaultdict(list)
+        self.gpu_account = {"retired": np.zeros(len(self.gens)),
+                            "sold": np.zeros(len(self.gens))}
+        self.price_index = self.p.market.initial_price_h100e
+        self.contract_price = self.price_index * (1.0 - self.p.market.contract_discount)
+        self.gen_price: dict[int, float] = {}
+        self.gen_utilization: dict[int, float] = {}
+        self.defaults_so_far = 0.0
+        self.secondary = SecondaryMarket(self)
+        self.nvidia = Nvidia(self)
+        self._create_initial_neoclouds()
+        self.initial_capacity_h100e = self.installed_h100e
+        self.env = Environment(self)
+        self._create_initial_startups()
+        self.demand_h100e = self.installed_h100e * self.p.startups.initial_demand_ratio
+        self.datacollector = mesa.DataCollector(model_reporters=metrics.reporters(self))
+        self._applied_shocks: set[int] = set()
+
+    # --- set-up ---------------------------------------------------------------------------
+    def _beliefs(self) -> Beliefs:
+        n = self.p.neoclouds
+        spread = n.belief_dispersion
+        return Beliefs(
+            competition_neglect=float(np.clip(n.competition_neglect
+                                              + self.rng.normal(0, spread), 0.0, 1.0)),
+            extrapolation=float(max(n.extrapolation * (1 + self.rng.normal(0, spread)), 0.0)),
+            appetite=float(np.exp(self.rng.normal(0.0, 0.3))))
+
+    def _create_initial_neoclouds(self) -> None:
+        """Firms of lognormal size sharing the 2022 fleet of the oldest generation; the
+        largest is an ex-crypto-miner and Nvidia partner (CoreWeave-like)."""
+        n, oldest = self.p.neoclouds, self.gens[0]
+        sizes = np.sort(self.rng.lognormal(0.0, 1.0, n.initial_count))[::-1]
+        shares = sizes / sizes.sum()
+        for i, share in enumerate(shares):
+            count = n.initial_fleet_gpus * share
+            monthly = count * HOURS_PER_MONTH * n.target_utilization * oldest.perf * self.price_index
+            crypto = i == 0 or bool(self.rng.random() < n.crypto_origin_share)
+            cloud = Neocloud(self, n.initial_cash_months * monthly, self._beliefs(), crypto,
+                             partner=i == 0)
+            if count > 0:
+                acquired = int(self.rng.integers(oldest.release, self.start + 1))
+                cloud.fleet.append(Cohort(oldest.index, count, acquired,
+                                          installed_price(oldest, 0.0, self.p)))
+                self.nvidia.shipped[oldest.index] += count
+                cloud.prices[oldest.index] = self.price_index * oldest.perf
+
+    def _create_initial_startups(self) -> None:
+        """Needs scaled so that demand at the initial price is the calibrated share of
+        installed capacity."""
+        s, m = self.p.startups, self.p.market
+        demand_hours = s.initial_demand_ratio * self.installed_h100e * HOURS_PER_MONTH
+        total_need = demand_hours * (self.price_index / m.reference_price_h100e) ** s.price_elasticity
+        needs = startup.draw_needs(self, s.initial_count, 1.0)
+        startup.enter(self, needs * total_need / needs.sum(), self.price_index)
+        rows = self.startups.live_rows()
+        self.startups.spend[rows] = startup.compute_spend_estimate(
+            self.startups.need[rows], self.price_index, self.p)
+
+    # --- state read by agents ---------------------------------------------------------------
+    def neoclouds(self) -> list[Neocloud]:
+        return list(self.agents_by_type.get(Neocloud, []))
+
+    @property
+    def installed_h100e(self) -> float:
+        return sum(c.installed_h100e() for c in self.neoclouds())
+
+    def installed_by_gen(self) -> np.ndarray:
+        counts = np.zeros(len(self.gens))
+        for cloud in self.neoclouds():
+            for cohort in cloud.fleet:
+                counts[cohort.gen] += cohort.count
+        return counts
+
+    @property
+    def price_trend(self) -> float:
+        """Log change of the spot index per month over the last six months."""
+        return _log_trend(self.history["spot_price_h100e"], 6)
+
+    @property
+    def demand_trend(self) -> float:
+        return _log_trend(self.history["demand_h100e_hours"], 6)
+
+    def revenue_growth_yoy(self) -> float:
+        revenue = self.history["startup_revenue_usd"]
+        if len(revenue) < 13 or revenue[-13] <= 0:
+            return 0.0
+        return float(np.clip(math.log(max(revenue[-1], 1e-9) / revenue[-13]), -2.0, 2.0))
+
+    def revenue_gap_share(self) -> float:
+        """Last month's revenue gap as a share of the revenue the build-out requires."""
+        gap, required = self.history["revenue_gap_usd"], self.history["required_revenue_usd"]
+        if not gap or required[-1] <= 0:
+            return 0.0
+        return float(np.clip(gap[-1] / required[-1], -1.0, 1.0))
+
+    def recent_failure_rate(self) -> float:
+        """Monthly failures per firm over the last three months, startups and neoclouds."""
+        failures = self.history["startup_failures"][-3:]
+        active = self.history["startups_active"][-3:]
+        defaults = self.history["neocloud_defaults"][-3:]
+        clouds = self.history["neoclouds_active"][-3:]
+        if not failures:
+            return 0.0
+        rate = sum(failures) / max(sum(active), 1.0) + sum(defaults) / max(sum(clouds), 1.0)
+        return rate / len(failures)
+
+    def shocks_now(self) -> list[Shock]:
+        return [s for s in self.p.shocks if s.month == self.month]
+
+    # --- the month -------------------------------------------------------------------------
+    def step(self) -> None:
+        self.month = self.start + self.steps - 1
+        self.month_stats = defaultdict(float)
+        self._apply_parameter_shocks()
+        self.env.update()                                   # 1
+        startup.plan_month(self)                            # 2
+        self.agents_by_type[Neocloud].do("post_prices")     # 3
+        rental.run_month(self)                              # 4
+        startup.settle_month(self)                          # 5
+        self.nvidia.deliver()                               # 6
+        self.supply_view = (self.installed_h100e, self.nvidia.backlog_h100e())
+        self.agents_by_type[Neocloud].shuffle_do("operate")  # 7
+        self._neocloud_entry()
+        self.secondary.update()                             # 9
+        self.demand_h100e = self.month_stats["demand_h100e_hours"] / HOURS_PER_MONTH
+        metrics.record_month(self)                          # 11
+        for key, value in self.month_stats.items():
+            self.history[key].append(value)
+        self.datacollector.collect(self)
+
+    def _apply_parameter_shocks(self) -> None:
+        for shock in self.shocks_now():
+            if shock.set:
+                self.p = self.p.with_overrides(dict(shock.set))
+
+    def _neocloud_entry(self) -> None:
+        """Entry rises with how far the spot price is above a new GPU's break-even."""
+        n = self.p.neoclouds
+        newest = max(self.nvidia.on_sale(), key=lambda g: g.release, default=None)
+        if newest is None:
+            return
+        breakeven = self.breakeven_price(newest)
+        attraction = np.clip((self.price_index / breakeven - 1.0) / n.entry_margin, 0.0, 1.0)
+        entrants = int(self.rng.poisson(n.entry_rate * attraction))
+        for _ in range(entrants):
+            crypto = bool(self.rng.random() < n.crypto_origin_share)
+            equity = n.entry_capital * float(np.exp(self.rng.normal(0.0, 0.5)))
+            Neocloud(self, equity, self._beliefs(), crypto, partner=False)
+        self.month_stats["neocloud_entries"] = entrants
+
+    def breakeven_price(self, gen) -> float:
+        """Flat perf-adjusted price at which a new GPU earns its cost of capital at target
+        utilization (the NPV margin is linear in the price)."""
+        n = self.p.neoclouds
+        lead = float(self.p.nvidia.deployment_lag_months)
+        args = (n.target_utilization, lead, n.assumed_life_months,
+                self.nvidia.markups[gen.index], self.p)
+        at_one, at_two = npv_margin(gen, 1.0, *args), npv_margin(gen, 2.0, *args)
+        slope = at_two - at_one
+        return max(1.0 - at_one / slope, 1e-6) if slope > 0 else math.inf
+
+    def run(self, months: int | None = None) -> NeocloudMarket:
+        for _ in range(self.p.market.months if months is None else months):
+            self.step()
+        return self
+
+    # --- outputs ---------------------------------------------------------------------------
+    def results(self) -> pd.DataFrame:
+        """One row per simulated month, DESIGN section 5 columns."""
+        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        df.insert(0, "date", [format_month(self.start + i) for i in range(len(df))])
+        return df
+
+    def gpu_balance(self) -> np.ndarray:
+        """Shipped minus (installed + retired + sold on): zero per generation if GPUs are
+        conserved."""
+        return (self.nvidia.shipped - self.installed_by_gen() - self.gpu_account["retired"]
+                - self.gpu_account["sold"])
+
+
+def _log_trend(series: list[float], window: int) -> float:
+    if len(series) <= window or series[-1 - window] <= 0 or series[-1] <= 0:
+        return 0.0
+    return math.log(series[-1] / series[-1 - window]) / window
+
+
+def simulate(params: Params | None = None, seed: int | None = None,
+             months: int | None = None) -> pd.DataFrame:
+    """Build a model, run it for ``months`` (default: the scenario's horizon), return results."""
+    return NeocloudMarket(params=params, rng=seed).run(months).results()

@@ -1,0 +1,77 @@
+"""The command line as a user meets it: outputs written, errors explained, no tracebacks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from neocloud_abm.cli import main
+from neocloud_abm.defaults import PARAMETERS
+
+
+def test_run_prints_a_summary_and_writes_series_and_figure(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = main(["run", "--months", "30", "--seed", "3", "--out", str(out),
+                 "--set", "neoclouds.competition_neglect=0.9"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    for fragment in ("spot price peak", "trough after peak", "neocloud defaults", "revenue gap",
+                     "installed capacity"):
+        assert fragment in printed
+    series = pd.read_parquet(out / "series.parquet")
+    assert len(series) == 30 and series["date"].iloc[-1] == "2024-06"
+    pd.testing.assert_frame_equal(series, pd.read_csv(out / "series.csv"), check_dtype=False)
+    assert (out / "anatomy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert '"neoclouds.competition_neglect": 0.9' in (out / "run.json").read_text()
+    assert not list(out.glob(".*.tmp*"))
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["run", "--set", "neoclouds.competition_neglet=0.5"], "did you mean"),
+    (["run", "--set", "neoclouds.competition_neglect=7"], "[0.0, 1.0]"),
+    (["run", "--set", "startups.initial_count=many"], "an integer"),
+    (["run", "--scenario", "no_such_scenario"], "unknown scenario"),
+    (["run", "--scenario", "missing/file.toml"], "file not found"),
+])
+def test_bad_input_is_a_clear_error_and_nonzero_exit(argv, fragment, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and "Traceback" not in err
+
+
+def test_malformed_scenario_file(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text("name = 'x'\n[parameters.market\n")
+    assert main(["run", "--scenario", str(path)]) == 2
+    assert "malformed TOML" in capsys.readouterr().err
+
+
+def test_out_of_range_months_is_rejected_by_the_parser(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--months", "0"])
+    assert info.value.code == 2
+    assert "allowed 1..600" in capsys.readouterr().err
+
+
+def test_params_lists_every_parameter_with_unit_and_source(capsys):
+    assert main(["params", "--format", "csv"]) == 0
+    from io import StringIO
+
+    table = pd.read_csv(StringIO(capsys.readouterr().out))
+    assert set(table["name"]) == set(PARAMETERS)
+    assert table["unit"].notna().all() and table["source"].notna().all()
+
+
+def test_scenarios_lists_the_builtins(capsys):
+    assert main(["scenarios"]) == 0
+    printed = capsys.readouterr().out
+    assert "baseline" in printed and "ai_winter" in printed
+
+
+def test_console_script_is_installed():
+    done = subprocess.run([sys.executable, "-m", "neocloud_abm.cli", "run", "--set", "x.y=1"],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2 and "unknown parameter 'x.y'" in done.stderr
