@@ -14,9 +14,12 @@ from pathlib import Path
 import pandas as pd
 
 from neocloud_abm.defaults import PARAMETERS
+from neocloud_abm.experiments.command import add_sweep_parser
 from neocloud_abm.metrics import summarize
 from neocloud_abm.model import simulate
 from neocloud_abm.params import NeocloudError, list_scenarios, load_scenario, parse_assignment
+from neocloud_abm.plotting_command import add_plot_parser
+from neocloud_abm.viz_command import add_viz_parser
 
 
 def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
@@ -139,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("--group", help="only this group, e.g. neoclouds")
     params.add_argument("--format", choices=("text", "csv"), default="text")
     params.set_defaults(func=cmd_params)
+
+    add_sweep_parser(sub)
+    add_plot_parser(sub)
+    add_viz_parser(sub)
     return parser
 
 

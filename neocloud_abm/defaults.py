@@ -28,22 +28,22 @@ PARAMETERS: dict[str, Spec] = {
     "market.physical_life_months": Spec(84, "months", "hyperscaler server lives 5-6 years "
                                         "plus resale tail; assumption",
                                         "age at which a GPU is retired", 24, 180, kind="int"),
-    "market.secondary_life_months": Spec(60, "months", "used-GPU marks ~70/50/35% of new at "
+    "market.secondary_life_months": Spec(72, "months", "used-GPU marks ~70/50/35% of new at "
                                          "12/24/36 months (DESIGN 3); calibrated",
                                          "economic life the secondary market prices in",
                                          12, 120, kind="int"),
-    "market.expected_price_decline": Spec(0.25, "fraction per year", "perf-adjusted rent "
+    "market.expected_price_decline": Spec(0.2, "fraction per year", "perf-adjusted rent "
                                           "decline ~1.45x price/perf per generation (DESIGN 3)",
                                           "decline of a GPU's rent that buyers and lenders "
                                           "price in", 0.0, 0.9),
-    "market.depth_share": Spec(0.03, "fraction of fleet per month", ASSUMPTION,
+    "market.depth_share": Spec(0.05, "fraction of fleet per month", ASSUMPTION,
                                "used GPUs of a generation the secondary market absorbs per "
                                "month without a discount", 0.001, 1.0),
-    "market.fire_sale_impact": Spec(0.5, "discount per unit of depth sold", ASSUMPTION +
+    "market.fire_sale_impact": Spec(0.1, "discount per unit of depth sold", ASSUMPTION +
                                     " (Shleifer & Vishny 1992 fire-sale logic)",
                                     "secondary-price discount per month of depth dumped",
                                     0.0, 5.0),
-    "market.fire_sale_max_discount": Spec(0.6, "fraction", ASSUMPTION,
+    "market.fire_sale_max_discount": Spec(0.4, "fraction", ASSUMPTION,
                                           "largest fire-sale discount", 0.0, 0.95),
     "market.fire_sale_decay": Spec(0.7, "fraction kept per month", ASSUMPTION,
                                    "how much of the discount persists into next month",
@@ -51,6 +51,10 @@ PARAMETERS: dict[str, Spec] = {
     "market.allocation_noise": Spec(0.08, "log-price s.d.", ASSUMPTION,
                                     "noise/loyalty in which offers spot buyers take first",
                                     0.0, 1.0),
+    "market.customer_loyalty": Spec(0.3, "share of spot demand", ASSUMPTION + " (switching "
+                                    "costs: data gravity, integration)", "spot demand that "
+                                    "stays with each provider in proportion to its capacity "
+                                    "before the rest goes to the cheapest offers", 0.0, 1.0),
     "market.contract_discount": Spec(0.10, "fraction of spot", "SemiAnalysis GPU rental index "
                                      "(term contracts below on-demand)",
                                      "discount of a term contract to the posted spot price",
@@ -250,14 +254,6 @@ PARAMETERS: dict[str, Spec] = {
     "neoclouds.max_contract_share": Spec(0.9, "fraction of capacity", "CoreWeave S-1: 96% of "
                                          "revenue take-or-pay", "capacity a neocloud will put "
                                          "under term contracts", 0.0, 1.0),
-    "neoclouds.equity_raise_share": Spec(0.15, "fraction of valuation per month", ASSUMPTION,
-                                         "largest equity raise per month", 0.0, 2.0),
-    "neoclouds.price_to_book": Spec(1.5, "x book equity", ASSUMPTION + " (neutral sentiment)",
-                                    "valuation multiple at zero sentiment", 0.1, 50.0),
-    "neoclouds.valuation_sentiment": Spec(0.9, "log multiple per sentiment point",
-                                          "CoreWeave $2B->$19B in 18 months (S2); calibrated",
-                                          "how valuation multiples rise with sentiment",
-                                          0.0, 5.0),
     "neoclouds.entry_rate": Spec(0.3, "firms per month at full attraction", ASSUMPTION +
                                  " (dozens of GPU clouds founded 2023-24)", "entry rate",
                                  0.0, 20.0),
@@ -336,4 +332,78 @@ PARAMETERS: dict[str, Spec] = {
                                      "shortest contract", 1, 120, kind="int"),
     "startups.max_term_months": Spec(60, "months", "DESIGN 3; CoreWeave average ~4 years",
                                      "longest contract (largest tenants)", 1, 120, kind="int"),
+    # --- lenders --------------------------------------------------------------------------
+    "lenders.count": Spec(6, "lenders", "DESIGN 3 (4-8: Blackstone, Magnetar, PIMCO, BlackRock, "
+                          "banks)", "lenders, cycling private credit, asset manager, bank",
+                          0, 100, kind="int"),
+    "lenders.initial_capital": Spec(2.0e9, "$ per lender", ASSUMPTION + " (equity each lender "
+                                    "commits to GPU lending; > $11B lent in 12 months, S1)",
+                                    "capital at the start", 0.0, 1e12),
+    "lenders.min_capital_ratio": Spec(0.10, "capital / exposure", "Basel III total capital "
+                                      "8% + buffers", "below it a lender stops new lending",
+                                      0.0, 1.0),
+    "lenders.lending_buffer": Spec(1.5, "x minimum capital ratio", ASSUMPTION + " (management "
+                                   "buffer over regulatory minimum)", "capital ratio a lender "
+                                   "keeps when making new loans", 1.0, 10.0),
+    "lenders.spot_revenue_haircut": Spec(0.5, "fraction", ASSUMPTION + " (lenders underwrite "
+                                         "take-or-pay contracts; CoreWeave DDTLs secured by "
+                                         "customer contracts)", "share of spot revenue lenders "
+                                         "ignore in projected coverage", 0.0, 1.0),
+    "lenders.max_ltv": Spec(0.7, "loan / collateral at origination", "GPU ABS and CoreWeave "
+                            "DDTL advance rates 60-80%", "loan-to-value a lender advances",
+                            0.0, 1.0),
+    "lenders.private_credit_ltv_premium": Spec(0.05, "LTV points", ASSUMPTION + " (higher risk "
+                                               "appetite of private credit)", "extra advance "
+                                               "by private credit", 0.0, 0.5),
+    "lenders.private_credit_dscr_factor": Spec(0.85, "x min DSCR", ASSUMPTION, "private credit "
+                                               "accepts lower projected coverage", 0.1, 2.0),
+    "lenders.leverage_policy": Spec("fixed", "policy", "DESIGN 3; Adrian & Shin (2010) on "
+                                    "procyclical leverage", "how the advance responds to the "
+                                    "cycle", kind="str",
+                                    choices=("fixed", "procyclical", "countercyclical")),
+    "lenders.policy_sensitivity": Spec(1.0, "LTV cut per unit volatility or price stretch",
+                                       ASSUMPTION, "strength of the pro/countercyclical rule",
+                                       0.0, 10.0),
+    "lenders.ltv_cushion": Spec(0.3, "LTV points", ASSUMPTION + " (maintenance covenants sit "
+                                "above the advance rate)", "covenant LTV over origination LTV",
+                                0.0, 1.0),
+    "lenders.min_dscr": Spec(1.4, "x debt service", "DESIGN 3 (debt-service coverage >= 1.4x)",
+                             "coverage covenant and underwriting test", 0.0, 10.0),
+    "lenders.term_months": Spec(54, "months", "CoreWeave DDTL 2023-24 (48-60 months)",
+                                "amortisation term", 6, 240, kind="int"),
+    "lenders.spread_private_credit": Spec(0.09, "fraction per year", "CoreWeave DDTL 1.0: ~15% "
+                                          "all-in in 2023 with SOFR 5.3%", "spread over base",
+                                          0.0, 0.5),
+    "lenders.spread_asset_manager": Spec(0.065, "fraction per year", "SOFR+6-6.5% (DDTL 2.0)",
+                                         "spread over base", 0.0, 0.5),
+    "lenders.spread_bank": Spec(0.035, "fraction per year", "SOFR+2.25% A3 deal 2026 plus "
+                                "sector premium; assumption", "spread over base", 0.0, 0.5),
+    "lenders.investment_grade_share": Spec(0.5, "contracted share of capacity", ASSUMPTION,
+                                           "take-or-pay coverage that makes a loan "
+                                           "investment-grade backed", 0.0, 1.0),
+    "lenders.investment_grade_discount": Spec(0.03, "fraction per year", "SOFR+6.5% IG-backed "
+                                              "vs SOFR+13% otherwise (DESIGN 3)", "spread cut "
+                                              "for contract-backed loans", 0.0, 0.5),
+    "lenders.spread_default_sensitivity": Spec(0.5, "spread per annual default rate",
+                                               ASSUMPTION, "spreads widen with the sector's "
+                                               "recent default rate", 0.0, 10.0),
+    "lenders.waiver_probability": Spec(0.7, "probability", "CoreWeave's 2024 technical "
+                                       "defaults were waived", "chance a healthy lender waives "
+                                       "a breach (scaled by its health)", 0.0, 1.0),
+    "lenders.covenant_grace_months": Spec(6, "months", "project-finance practice: covenants "
+                                          "tested after a ramp-up period", "age before a "
+                                          "loan's covenants are tested", 0, 60, kind="int"),
+    "lenders.liquidation_months": Spec(6, "months", ASSUMPTION, "seized GPUs are sold evenly "
+                                       "over this window", 1, 60, kind="int"),
+    "lenders.funding_spread": Spec(0.01, "fraction per year", ASSUMPTION, "lenders' funding "
+                                   "cost over the base rate", 0.0, 0.2),
 }
+
+
+def _finance_parameters() -> dict[str, Spec]:
+    from neocloud_abm.finance_params import EQUITY_PARAMETERS
+
+    return EQUITY_PARAMETERS
+
+
+PARAMETERS.update(_finance_parameters())

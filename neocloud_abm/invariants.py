@@ -38,6 +38,16 @@ def violations(model: NeocloudMarket) -> list[str]:
             found.append(f"neocloud {cloud.unique_id} posts a non-positive or non-finite price")
     if any(o.remaining < 0 for o in model.nvidia.orders):
         found.append("an order has negative remaining quantity")
+    for lender in model.lenders():
+        for loan in lender.loans:
+            if loan.lender is not lender or loan not in loan.borrower.loans:
+                found.append(f"loan {loan.id} is not one lender's asset and its borrower's liability")
+            if not loan.borrower.active or loan.drawn < -1e-6 or loan.undrawn < -1e-6:
+                found.append(f"loan {loan.id} has a departed borrower or a negative balance")
+    for cloud in clouds:
+        for loan in cloud.loans:
+            if loan not in loan.lender.loans:
+                found.append(f"neocloud {cloud.unique_id} owes a loan no lender holds")
     if not (model.price_index > 0 and math.isfinite(model.price_index)):
         found.append(f"spot price index is {model.price_index}")
     for key, value in model.month_stats.items():
@@ -49,4 +59,5 @@ def violations(model: NeocloudMarket) -> list[str]:
 
 
 # Outputs that may legitimately be negative.
-SIGNED_OUTPUTS = frozenset({"revenue_gap_usd", "sentiment", "base_rate"})
+SIGNED_OUTPUTS = frozenset({"revenue_gap_usd", "sentiment", "base_rate", "lender_losses_usd",
+                            "lender_losses_cum_usd"})

@@ -26,6 +26,13 @@ COLUMNS = (
     "startup_failures", "funding_rounds", "startup_revenue_usd", "compute_spend_usd",
     "required_revenue_usd", "revenue_gap_usd", "sentiment", "base_rate", "asic_share",
     "hyperscaler_price_h100e",
+    "debt_outstanding_usd", "collateral_value_usd", "aggregate_ltv", "new_lending_usd",
+    "new_commitments_usd", "credit_spread", "lender_losses_usd", "lender_losses_cum_usd",
+    "lender_capital_usd", "lenders_active", "lender_failures", "covenant_breaches",
+    "covenant_waivers", "loans_accelerated", "gpu_value_index",
+    "neocloud_equity_index", "short_interest", "hedge_fund_capital_usd",
+    "hedge_fund_capital_short_usd", "hedge_fund_capital_momentum_usd", "hedge_fund_failures",
+    "hedge_fund_margin_calls",
 )
 PER_GENERATION = ("spot_price", "gpu_value", "installed_gpus")
 
@@ -66,6 +73,7 @@ def record_month(model: NeocloudMarket) -> None:
     stats["base_rate"] = env.base_rate
     stats["asic_share"] = env.asic_share
     stats["hyperscaler_price_h100e"] = env.hyperscaler_price
+    record_credit(model)
     for g in model.gens:
         stats[f"spot_price_{g.name}"] = model.gen_price.get(g.index, 0.0)
         stats[f"gpu_value_{g.name}"] = float(model.secondary.value[g.index])
@@ -73,8 +81,35 @@ def record_month(model: NeocloudMarket) -> None:
     for key in ("demand_h100e_hours", "sold_h100e_hours", "available_h100e_hours",
                 "utilization", "startup_revenue_usd", "funding_rounds", "startup_entries",
                 "orders_h100e", "cancelled_h100e", "capex_usd", "equity_raised_usd",
-                "neocloud_entries", "neocloud_defaults", "deliveries_h100e"):
+                "neocloud_entries", "neocloud_defaults", "deliveries_h100e",
+                "lender_failures", "covenant_breaches", "covenant_waivers", "loans_accelerated"):
         stats.setdefault(key, 0.0)
+
+
+def record_credit(model: NeocloudMarket) -> None:
+    """Debt, collateral at market, new lending, spreads, losses and lender capital."""
+    stats = model.month_stats
+    loans = [loan for lender in model.lenders() for loan in lender.loans]
+    debt = sum(loan.drawn for loan in loans)
+    collateral = sum(loan.collateral_value(model) for loan in loans if loan.drawn > 0)
+    stats["debt_outstanding_usd"] = debt
+    stats["collateral_value_usd"] = collateral
+    stats["aggregate_ltv"] = debt / collateral if collateral > 0 else 0.0
+    for key in ("new_lending_usd", "new_commitments_usd", "lender_losses_usd"):
+        stats.setdefault(key, 0.0)
+    committed = stats.pop("spread_weighted", 0.0)
+    if stats["new_commitments_usd"] > 0:
+        model.credit_spread = committed / stats["new_commitments_usd"]
+    stats["credit_spread"] = model.credit_spread
+    model.lender_losses_cum += stats["lender_losses_usd"]
+    stats["lender_losses_cum_usd"] = model.lender_losses_cum
+    stats["lender_capital_usd"] = sum(lender.capital() for lender in model.lenders())
+    stats["lenders_active"] = sum(not lender.failed for lender in model.lenders())
+    installed = model.installed_by_gen()
+    perf = np.array([g.perf for g in model.gens])
+    weights = installed * perf
+    stats["gpu_value_index"] = (float(weights @ (model.secondary.value / perf) / weights.sum())
+                                if weights.sum() > 0 else 0.0)
 
 
 def revenue_gap(model: NeocloudMarket) -> tuple[float, float]:
@@ -118,6 +153,15 @@ def summarize(df: pd.DataFrame) -> dict[str, float | int | str]:
         "max_revenue_gap_usd": float(df["revenue_gap_usd"].max()),
         "max_installed_h100e": float(df["installed_h100e"].max()),
     }
+    if "lender_losses_cum_usd" in df:
+        lent = float(df["new_lending_usd"].sum())
+        stats["lender_loss_rate"] = float(df["lender_losses_cum_usd"].iloc[-1]) / lent if lent > 0 else 0.0
+        stats["max_aggregate_ltv"] = float(df["aggregate_ltv"].max())
+        stats["max_debt_usd"] = float(df["debt_outstanding_usd"].max())
+    if "neocloud_equity_index" in df:
+        index = df["neocloud_equity_index"].to_numpy(float)
+        peak = np.maximum.accumulate(index)
+        stats["equity_max_drawdown"] = float(np.max(1.0 - index / np.where(peak > 0, peak, 1.0)))
     return stats
 
 

@@ -10,13 +10,15 @@ import numpy as np
 import pandas as pd
 
 from neocloud_abm import metrics
-from neocloud_abm.agents import startup
+from neocloud_abm.agents import hedge_fund, startup
+from neocloud_abm.agents.lender import KINDS, Lender
 from neocloud_abm.agents.neocloud import Beliefs, Cohort, Neocloud, npv_margin
 from neocloud_abm.agents.nvidia import Nvidia
 from neocloud_abm.chips import build_schedule, installed_price
 from neocloud_abm.environment import Environment
 from neocloud_abm.ledger import Ledger
-from neocloud_abm.markets import rental
+from neocloud_abm.markets import credit, rental
+from neocloud_abm.markets.equity import EquityMarket
 from neocloud_abm.markets.rental import HOURS_PER_MONTH, ContractBook
 from neocloud_abm.markets.secondary import SecondaryMarket
 from neocloud_abm.months import format_month, parse_month
@@ -38,19 +40,26 @@ class NeocloudMarket(mesa.Model):
         self.startups = startup.StartupTable()
         self.month_stats: dict[str, float] = defaultdict(float)
         self.history: dict[str, list[float]] = defaultdict(list)
-        self.gpu_account = {"retired": np.zeros(len(self.gens)),
-                            "sold": np.zeros(len(self.gens))}
+        self.gpu_account = {kind: np.zeros(len(self.gens))
+                            for kind in ("retired", "sold", "lender_held")}
         self.price_index = self.p.market.initial_price_h100e
         self.contract_price = self.price_index * (1.0 - self.p.market.contract_discount)
         self.gen_price: dict[int, float] = {}
         self.gen_utilization: dict[int, float] = {}
         self.defaults_so_far = 0.0
+        self.lender_losses_cum = 0.0
+        self.credit_spread = 0.0
         self.secondary = SecondaryMarket(self)
+        self.installed_snapshot = np.zeros(len(self.gens))
         self.nvidia = Nvidia(self)
+        for i in range(self.p.lenders.count):
+            Lender(self, KINDS[i % len(KINDS)], self.p.lenders.initial_capital)
+        self.equity = EquityMarket(self)
+        self.env = Environment(self)
         self._create_initial_neoclouds()
         self.initial_capacity_h100e = self.installed_h100e
-        self.env = Environment(self)
         self._create_initial_startups()
+        hedge_fund.create_hedge_funds(self)
         self.demand_h100e = self.installed_h100e * self.p.startups.initial_demand_ratio
         self.datacollector = mesa.DataCollector(model_reporters=metrics.reporters(self))
         self._applied_shocks: set[int] = set()
@@ -99,6 +108,14 @@ class NeocloudMarket(mesa.Model):
     # --- state read by agents ---------------------------------------------------------------
     def neoclouds(self) -> list[Neocloud]:
         return list(self.agents_by_type.get(Neocloud, []))
+
+    def lenders(self) -> list[Lender]:
+        return list(self.agents_by_type.get(Lender, []))
+
+    def recent_default_rate(self) -> float:
+        """Neocloud defaults over the last twelve months per active neocloud."""
+        defaults = sum(self.history["neocloud_defaults"][-12:])
+        return defaults / max(len(self.neoclouds()), 1)
 
     @property
     def installed_h100e(self) -> float:
@@ -159,9 +176,12 @@ class NeocloudMarket(mesa.Model):
         startup.settle_month(self)                          # 5
         self.nvidia.deliver()                               # 6
         self.supply_view = (self.installed_h100e, self.nvidia.backlog_h100e())
+        self.installed_snapshot = self.installed_by_gen()
         self.agents_by_type[Neocloud].shuffle_do("operate")  # 7
         self._neocloud_entry()
+        credit.monitor_month(self)                          # 8
         self.secondary.update()                             # 9
+        hedge_fund.trade_month(self)                        # 10
         self.demand_h100e = self.month_stats["demand_h100e_hours"] / HOURS_PER_MONTH
         metrics.record_month(self)                          # 11
         for key, value in self.month_stats.items():
@@ -212,10 +232,9 @@ class NeocloudMarket(mesa.Model):
         return df
 
     def gpu_balance(self) -> np.ndarray:
-        """Shipped minus (installed + retired + sold on): zero per generation if GPUs are
-        conserved."""
-        return (self.nvidia.shipped - self.installed_by_gen() - self.gpu_account["retired"]
-                - self.gpu_account["sold"])
+        """Shipped minus (installed + held by lenders + retired + sold on): zero per
+        generation if GPUs are conserved."""
+        return (self.nvidia.shipped - self.installed_by_gen() - sum(self.gpu_account.values()))
 
 
 def _log_trend(series: list[float], window: int) -> float:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +23,10 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
 
 from neocloud_abm.markets.rental import HOURS_PER_MONTH
@@ -55,6 +57,7 @@ STYLE = {
 GENERATION_COLORS = mpl.colormaps["tab10"].colors
 RELEASE_LINE = {"color": "0.45", "linewidth": 0.7, "linestyle": ":", "zorder": 0}
 TWIN_COLOR = "0.25"
+WIDE_RANGE = 100.0  # positive values spanning more than this ratio get a log axis
 
 
 @dataclass(frozen=True)
@@ -159,6 +162,7 @@ def human(value: float, prefix: str = "") -> str:
 COUNT = FuncFormatter(lambda x, _: human(x))
 DOLLARS = FuncFormatter(lambda x, _: human(x, "$"))
 PRICE = FuncFormatter(lambda x, _: f"${x:g}")
+PERCENT = PercentFormatter(1.0, decimals=0)  # fixed decimals: safe to share between axes
 
 
 def twin(ax: Axes, label: str) -> Axes:
@@ -210,6 +214,24 @@ def positive_floor(ax: Axes) -> None:
     ax.set_ylim(bottom=0)
 
 
+def count_axis(ax: Axes, values: Iterable[np.ndarray], label: str) -> None:
+    """Linear from zero, unless the positive values span more than ``WIDE_RANGE``: then log,
+    since the late build-out (hundreds of times the 2022 fleet) flattens the 2023-25 boom
+    on a linear axis. The floor keeps near-zero months (a cleared backlog) from stretching
+    the axis over decades nobody reads."""
+    positive = np.concatenate([v[v > 0] for v in (np.asarray(x, float) for x in values)])
+    if positive.size and positive.max() > WIDE_RANGE * positive.min():
+        ax.set_yscale("log", nonpositive="mask")
+        ax.set_ylim(bottom=max(positive.min(), positive.max() / 1e4) * 0.8)
+        ax.yaxis.set_major_locator(LogLocator(subs=(1.0,)))
+        ax.yaxis.set_minor_formatter(NullFormatter())
+        label += " (log scale)"
+    else:
+        positive_floor(ax)
+    ax.yaxis.set_major_formatter(COUNT)
+    ax.set_ylabel(label)
+
+
 # ------------------------------------------------------------------------------ panels
 
 def draw_generation_prices(ax: Axes, run: RunData) -> None:
@@ -245,9 +267,9 @@ def draw_capacity(ax: Axes, run: RunData) -> None:
     run.line(ax, "installed_h100e", "Installed", color="C0")
     run.line(ax, "demand_h100e_hours", "Demanded", HOURS_PER_MONTH, color="C3")
     run.line(ax, "sold_h100e_hours", "Rented", HOURS_PER_MONTH, color="C2")
-    ax.yaxis.set_major_formatter(COUNT)
-    ax.set_ylabel("H100e (hours / 730)")
-    positive_floor(ax)
+    count_axis(ax, [run.df[c].to_numpy(float) / (1.0 if c == "installed_h100e" else HOURS_PER_MONTH)
+                    for c in ("installed_h100e", "demand_h100e_hours", "sold_h100e_hours")
+                    if run.has(c)], "H100e (hours / 730)")
     twins = []
     if run.has("utilization"):
         right = twin(ax, "Utilization")
@@ -261,12 +283,11 @@ def draw_capacity(ax: Axes, run: RunData) -> None:
 
 def draw_backlog(ax: Axes, run: RunData) -> None:
     run.line(ax, "backlog_h100e", "Backlog", color="C4")
-    if run.has("deliveries_h100e"):
-        ax.bar(run.dates, run.df["deliveries_h100e"].to_numpy(float), width=25, color="C2",
-               alpha=0.6, label="Deliveries per month")
-    ax.yaxis.set_major_formatter(COUNT)
-    ax.set_ylabel("H100e")
-    positive_floor(ax)
+    # A step line rather than bars: bars have no base on the log axis a wide range needs.
+    run.line(ax, "deliveries_h100e", "Deliveries per month", color="C2", linewidth=1.0,
+             drawstyle="steps-mid")
+    count_axis(ax, [run.df[c].to_numpy(float) for c in ("backlog_h100e", "deliveries_h100e")
+                    if run.has(c)], "H100e")
     twins = []
     if run.has("nvidia_lead_time_months"):
         right = twin(ax, "Lead time (months)")
@@ -430,5 +451,370 @@ def plot_run(df: pd.DataFrame, path: str | Path, title: str = "") -> Path:
     return path
 
 
-__all__ = ["PANELS", "Panel", "generation_releases", "generations", "panels_for", "plot_run",
-           "run_figure"]
+def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", "svg")) -> list[Path]:
+    """Write ``fig`` once per format next to ``stem`` (PNG for reading, SVG for papers)."""
+    stem = Path(stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [stem.with_suffix(f".{fmt}") for fmt in formats]
+    with mpl.rc_context(STYLE):
+        for path in paths:
+            fig.savefig(path)
+    return paths
+
+
+# ------------------------------------------------------- series and statistics: labels
+
+@dataclass(frozen=True)
+class Measure:
+    """How to show one output column or summary statistic: title, axis label, scale."""
+
+    title: str
+    unit: str = ""
+    scale: float = 1.0
+    formatter: FuncFormatter | PercentFormatter | None = None
+
+    def text(self, value: float) -> str:
+        """``value`` (already scaled) as a cell or annotation label."""
+        if isinstance(self.formatter, PercentFormatter):
+            return f"{value:.0%}"
+        return f"${value:.2f}" if self.formatter is PRICE else f"{value:.3g}"
+
+
+SERIES: dict[str, Measure] = {
+    "spot_price_h100e": Measure("Spot price", "$ per H100e-hour", formatter=PRICE),
+    "contract_price_h100e": Measure("New-contract price", "$ per H100e-hour", formatter=PRICE),
+    "utilization": Measure("Utilization", "hours sold / available", formatter=PERCENT),
+    "installed_h100e": Measure("Installed capacity", "H100e", formatter=COUNT),
+    "backlog_h100e": Measure("Nvidia backlog", "H100e", formatter=COUNT),
+    "revenue_gap_usd": Measure("Revenue gap", "$bn per year", 1e9),
+    "neocloud_defaults_cum": Measure("Neocloud defaults", "cumulative count"),
+    "neoclouds_active": Measure("Active neoclouds", "count"),
+    "debt_outstanding_usd": Measure("Debt outstanding", "$bn", 1e9),
+    "aggregate_ltv": Measure("Aggregate loan-to-value", "debt / collateral",
+                             formatter=PERCENT),
+    "lender_losses_cum_usd": Measure("Lender losses", "$bn, cumulative", 1e9),
+    "neocloud_equity_index": Measure("Neocloud equity index", "index"),
+}
+FAN_COLUMNS = ("spot_price_h100e", "installed_h100e", "utilization", "revenue_gap_usd",
+               "neocloud_defaults_cum", "debt_outstanding_usd", "aggregate_ltv",
+               "lender_losses_cum_usd")
+
+STATISTICS: dict[str, Measure] = {
+    "peak_price": Measure("Peak spot price", "$ per H100e-hour", formatter=PRICE),
+    "trough_price": Measure("Trough after the peak", "$ per H100e-hour", formatter=PRICE),
+    "peak_to_trough": Measure("Peak-to-trough decline", "share of peak",
+                              formatter=PERCENT),
+    "months_peak_to_trough": Measure("Months peak to trough", "months"),
+    "cycles": Measure("Boom-bust cycles", "count"),
+    "max_glut": Measure("Maximum glut", "capacity / demand"),
+    "default_rate": Measure("Default rate", "share of neoclouds", formatter=PERCENT),
+    "defaults": Measure("Neocloud defaults", "count"),
+    "lender_loss_rate": Measure("Lender loss rate", "losses / lending",
+                                formatter=PERCENT),
+    "max_aggregate_ltv": Measure("Maximum aggregate LTV", "debt / collateral",
+                                 formatter=PERCENT),
+    "max_revenue_gap_usd": Measure("Maximum revenue gap", "$bn per year", 1e9),
+    "equity_max_drawdown": Measure("Equity index drawdown", "share of peak",
+                                   formatter=PERCENT),
+}
+KEY_STATISTICS = ("peak_to_trough", "max_glut", "default_rate", "lender_loss_rate",
+                  "max_revenue_gap_usd", "peak_price")
+
+
+def measure(name: str, table: Mapping[str, Measure] = SERIES) -> Measure:
+    """Known label, or one made from the column name, so any output can be plotted."""
+    return table.get(name) or Measure(name.replace("_", " ").capitalize())
+
+
+def parameter_label(name: str) -> str:
+    """'neoclouds.competition_neglect' -> 'Competition neglect (neoclouds)'."""
+    group, _, leaf = name.rpartition(".")
+    text = leaf.replace("_", " ").capitalize()
+    return f"{text} ({group})" if group else text
+
+
+def style_value_axis(ax: Axes, m: Measure, axis: str = "y") -> None:
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    if m.formatter is not None:
+        target.set_major_formatter(m.formatter)
+    (ax.set_ylabel if axis == "y" else ax.set_xlabel)(m.unit)
+
+
+# ------------------------------------------------------------- fan charts (replications)
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+
+
+def replication_bands(frames: Sequence[pd.DataFrame], column: str) -> pd.DataFrame:
+    """Median and 50%/90% bands of ``column`` across replications, month by month (rows:
+    dates; columns: the quantiles 0.05 ... 0.95). Runs are aligned on ``date``."""
+    wide = pd.concat({i: f.set_index("date")[column] for i, f in enumerate(frames)}, axis=1)
+    return wide.quantile(list(QUANTILES), axis=1).T.sort_index()
+
+
+def fan_figure(runs: Mapping[str, Sequence[pd.DataFrame]], columns: Sequence[str] | None = None,
+               title: str = "", ncols: int = 2) -> Figure:
+    """Fan charts: per output, each scenario's median across replications with the band
+    holding the middle 50% and 90% of runs, scenarios overlaid on shared axes so their
+    difference can be read against the spread within each."""
+    runs = {label: list(frames) for label, frames in runs.items() if len(frames)}
+    if not runs:
+        raise ValueError("fan chart needs at least one scenario with one run")
+    present = set.intersection(*(set(f.columns) for frames in runs.values() for f in frames))
+    columns = [c for c in (columns or FAN_COLUMNS) if c in present]
+    if not columns:
+        raise ValueError("runs have none of the columns to plot")
+    rows = math.ceil(len(columns) / ncols)
+    with mpl.rc_context(STYLE):
+        fig = Figure(figsize=(5.4 * ncols, 2.9 * rows + 0.9), layout="constrained")
+        axes = fig.subplots(rows, ncols, sharex=True, squeeze=False).ravel()
+        for i, (ax, column) in enumerate(zip(axes, columns, strict=False)):
+            m = measure(column)
+            medians = []
+            for j, frames in enumerate(runs.values()):
+                bands = replication_bands(frames, column) / m.scale
+                dates = pd.to_datetime(bands.index.astype(str), format="%Y-%m")
+                color = f"C{j % 10}"
+                ax.fill_between(dates, bands[0.05], bands[0.95], color=color, alpha=0.12,
+                                linewidth=0)
+                ax.fill_between(dates, bands[0.25], bands[0.75], color=color, alpha=0.28,
+                                linewidth=0)
+                ax.plot(dates, bands[0.5], color=color)
+                medians.append(bands.to_numpy(float).ravel())
+            ax.set_title(f"({chr(ord('a') + i)}) {m.title}")
+            if m.formatter is COUNT:
+                count_axis(ax, medians, m.unit)
+            else:
+                style_value_axis(ax, m)
+            format_dates(ax)
+            ax.tick_params(axis="x", labelbottom=True)
+        for ax in axes[len(columns):]:
+            ax.set_visible(False)
+        handles = [Line2D([], [], color=f"C{j % 10}") for j in range(len(runs))]
+        labels = list(runs)
+        handles += [Patch(color="0.5", alpha=0.55), Patch(color="0.5", alpha=0.2)]
+        labels += ["middle 50% of runs", "middle 90% of runs"]
+        counts = sorted({len(f) for f in runs.values()})
+        wide = max(map(len, labels)) > 28
+        fig.legend(handles, labels, loc="outside lower center", ncol=2 if wide else min(len(labels), 4),
+                   title=f"median across {'/'.join(map(str, counts))} replications, with bands",
+                   title_fontsize=9)
+        if title:
+            fig.suptitle(title, fontsize=13, fontweight="bold")
+    return fig
+
+
+# ----------------------------------------------------------------------- phase portrait
+
+def phase_figure(df: pd.DataFrame, title: str = "") -> Figure:
+    """The cycle as a loop: utilization against the spot price month by month, coloured by
+    date, with generation releases marked; plus debt against collateral value when the run
+    has credit. A boom-bust traces a clockwise loop (scarcity raises prices, deliveries
+    then lower utilization, prices follow)."""
+    if not {"date", "utilization", "spot_price_h100e"} <= set(df.columns):
+        raise ValueError("phase portrait needs 'date', 'utilization' and 'spot_price_h100e'")
+    credit = {"debt_outstanding_usd", "collateral_value_usd"} <= set(df.columns)
+    dates = run_dates(df)
+    t = mdates.date2num(dates)
+    pairs = [("utilization", "spot_price_h100e", 1.0, 1.0)]
+    if credit:
+        pairs.append(("collateral_value_usd", "debt_outstanding_usd", 1e9, 1e9))
+    releases = generation_releases(df)
+    with mpl.rc_context(STYLE):
+        fig = Figure(figsize=(5.4 * len(pairs) + 1.0, 4.6), layout="constrained")
+        axes = fig.subplots(1, len(pairs), squeeze=False).ravel()
+        for i, (ax, (xcol, ycol, xs, ys)) in enumerate(zip(axes, pairs, strict=True)):
+            x = df[xcol].to_numpy(float) / xs
+            y = df[ycol].to_numpy(float) / ys
+            points = np.column_stack([x, y]).reshape(-1, 1, 2)
+            segments = np.concatenate([points[:-1], points[1:]], axis=1)
+            lines = LineCollection(segments, cmap="viridis", linewidth=2.0)
+            lines.set_array(t[:-1])
+            ax.add_collection(lines)
+            ax.scatter(x, y, c=t, cmap="viridis", s=9, zorder=3)
+            ax.plot(x[0], y[0], "o", mfc="white", mec="black", ms=7, zorder=4)
+            ax.annotate(f"start {df['date'].iloc[0]}", (x[0], y[0]), xytext=(6, 6),
+                        textcoords="offset points", fontsize=8)
+            for gen, date in releases.items():
+                k = int(np.searchsorted(dates, date))
+                ax.plot(x[k], y[k], "D", color="black", ms=4, zorder=4)
+                if i == 0:  # the credit panel's early releases crowd the origin
+                    ax.annotate(generation_label(gen), (x[k], y[k]), xytext=(5, -10),
+                                textcoords="offset points", fontsize=8, color="0.2")
+            ax.autoscale_view()
+            if i == 0:
+                ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+                ax.yaxis.set_major_formatter(PRICE)
+                ax.set_xlabel("Utilization (hours sold / available)")
+                ax.set_ylabel("Spot price, $ per H100e-hour")
+                ax.set_title("(a) Utilization vs price")
+            else:
+                ax.set_xlabel("Collateral value, $bn")
+                ax.set_ylabel("Debt outstanding, $bn")
+                top = max(np.nanmax(x), np.nanmax(y)) * 1.05
+                ax.plot([0, top], [0, top], color="0.5", linestyle="--", linewidth=0.8)
+                ax.annotate("debt = collateral", (top, top), xytext=(-4, 4), ha="right",
+                            textcoords="offset points", fontsize=8, color="0.4")
+                ax.set_title("(b) Debt vs collateral")
+        bar = fig.colorbar(lines, ax=list(axes), shrink=0.9, pad=0.02)
+        locator = mdates.YearLocator()
+        bar.ax.yaxis.set_major_locator(locator)
+        bar.ax.yaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+        bar.set_label("Month (diamonds: generation releases)")
+        if title:
+            fig.suptitle(title, fontsize=13, fontweight="bold")
+    return fig
+
+
+# --------------------------------------------------------------------------- sweep views
+
+def parameter_columns(summary: pd.DataFrame) -> list[str]:
+    """The design's parameters: the dotted column names, which no statistic has."""
+    return [c for c in summary.columns if "." in c]
+
+
+def numeric_statistics(summary: pd.DataFrame, wanted: Sequence[str] = KEY_STATISTICS) -> list[str]:
+    """Of ``wanted``, the statistics present, numeric and not constant over successful runs."""
+    ok = successful(summary)
+    return [s for s in wanted if s in ok and pd.api.types.is_numeric_dtype(ok[s])
+            and ok[s].nunique(dropna=True) > 1]
+
+
+def successful(summary: pd.DataFrame) -> pd.DataFrame:
+    return summary[summary["status"] == "ok"] if "status" in summary else summary
+
+
+def _panel_grid(n: int, ncols: int, size: tuple[float, float], title: str) -> tuple[Figure, np.ndarray]:
+    rows = math.ceil(n / ncols)
+    cols = min(n, ncols)
+    fig = Figure(figsize=(size[0] * cols, size[1] * rows + (0.4 if title else 0.0)),
+                 layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=13, fontweight="bold")
+    return fig, axes
+
+
+def heatmap_figure(summary: pd.DataFrame, statistics: Sequence[str], x: str, y: str,
+                   title: str = "", ncols: int = 2) -> Figure:
+    """For each statistic, its median over replications (and over any other parameters) on
+    the grid of two parameters, each cell labelled with its value."""
+    ok = successful(summary)
+    if not statistics:
+        raise ValueError("heatmap needs at least one statistic")
+    with mpl.rc_context(STYLE):
+        fig, axes = _panel_grid(len(statistics), ncols, (5.2, 4.2), title)
+        for i, (ax, stat) in enumerate(zip(axes, statistics, strict=False)):
+            m = measure(stat, STATISTICS)
+            grid = ok.pivot_table(index=y, columns=x, values=stat, aggfunc="median") / m.scale
+            image = ax.imshow(grid.to_numpy(float), origin="lower", aspect="auto", cmap="magma")
+            ax.set_xticks(range(grid.shape[1]), labels=[f"{v:g}" for v in grid.columns])
+            ax.set_yticks(range(grid.shape[0]), labels=[f"{v:g}" for v in grid.index])
+            ax.grid(False)
+            ax.set_xlabel(parameter_label(x))
+            ax.set_ylabel(parameter_label(y))
+            ax.set_title(f"({chr(ord('a') + i)}) {m.title}")
+            low, high = np.nanmin(grid.to_numpy(float)), np.nanmax(grid.to_numpy(float))
+            for (r, c), value in np.ndenumerate(grid.to_numpy(float)):
+                if np.isfinite(value):
+                    dark = high > low and (value - low) / (high - low) < 0.55
+                    ax.text(c, r, m.text(value), ha="center", va="center", fontsize=8.5,
+                            color="white" if dark else "black")
+            bar = fig.colorbar(image, ax=ax, shrink=0.9)
+            bar.set_label(f"median, {m.unit}" if m.unit else "median")
+            if m.formatter is not None:
+                bar.ax.yaxis.set_major_formatter(m.formatter)
+    return fig
+
+
+def response_figure(summary: pd.DataFrame, statistics: Sequence[str], parameter: str,
+                    title: str = "", ncols: int = 3, bins: int = 10) -> Figure:
+    """Each statistic against one parameter: median across runs with 50%/90% bands. A grid
+    axis groups by value; a sampled one (LHS, Sobol') is cut into ``bins`` quantile bins and
+    every run is shown as a dot."""
+    ok = successful(summary)
+    if not statistics:
+        raise ValueError("response plot needs at least one statistic")
+    values = ok[parameter]
+    sampled = values.nunique() > 15
+    key = (pd.qcut(values, bins, duplicates="drop").map(lambda b: b.mid).astype(float)
+           if sampled else values)
+    with mpl.rc_context(STYLE):
+        fig, axes = _panel_grid(len(statistics), ncols, (4.2, 3.3), title)
+        for i, (ax, stat) in enumerate(zip(axes, statistics, strict=False)):
+            m = measure(stat, STATISTICS)
+            q = ok[stat].groupby(key).quantile(list(QUANTILES)).unstack() / m.scale
+            xs = q.index.to_numpy(float)
+            if sampled:
+                ax.scatter(values, ok[stat] / m.scale, s=6, color="0.55", alpha=0.5, linewidth=0)
+            ax.fill_between(xs, q[0.05], q[0.95], color="C0", alpha=0.15, linewidth=0)
+            ax.fill_between(xs, q[0.25], q[0.75], color="C0", alpha=0.3, linewidth=0)
+            ax.plot(xs, q[0.5], color="C0", marker="o", ms=4)
+            ax.set_xlabel(parameter_label(parameter))
+            ax.set_title(f"({chr(ord('a') + i)}) {m.title}")
+            style_value_axis(ax, m)
+        axes[0].figure.legend(
+            [Line2D([], [], color="C0", marker="o", ms=4), Patch(color="C0", alpha=0.45),
+             Patch(color="C0", alpha=0.15)],
+            ["median", "middle 50% of runs", "middle 90% of runs"],
+            loc="outside lower center", ncol=3)
+    return fig
+
+
+def indices_figure(indices: pd.DataFrame, statistic: str = "", title: str = "") -> Figure:
+    """Sensitivity indices as bars, most influential parameter on top. Sobol' (columns S1,
+    ST with ``*_conf``): first-order and total effects side by side, their gap being the
+    share due to interactions. Morris (mu_star, sigma, ``mu_star_conf``): mean absolute
+    effect, and mu_star against sigma (non-linearity or interactions)."""
+    sobol = {"S1", "ST"} <= set(indices.columns)
+    if not sobol and "mu_star" not in indices.columns:
+        raise ValueError("indices need columns S1 and ST (Sobol') or mu_star (Morris)")
+    order = indices.sort_values("ST" if sobol else "mu_star").index
+    names = [parameter_label(str(n)) for n in order]
+    y = np.arange(len(order))
+    subject = measure(statistic, STATISTICS).title if statistic else "the statistic"
+    with mpl.rc_context(STYLE):
+        panels = 1 if sobol else 2
+        fig = Figure(figsize=(6.2 * panels, 1.2 + 0.55 * len(order) + (0.4 if title else 0)),
+                     layout="constrained")
+        axes = fig.subplots(1, panels, squeeze=False).ravel()
+        ax = axes[0]
+        if sobol:
+            h = 0.38
+            for offset, col, color, label in ((h / 2, "S1", "C0", "First order (S1)"),
+                                              (-h / 2, "ST", "C3", "Total (ST)")):
+                conf = indices.loc[order, f"{col}_conf"] if f"{col}_conf" in indices else None
+                ax.barh(y + offset, indices.loc[order, col], height=h, color=color, label=label,
+                        xerr=conf, error_kw={"elinewidth": 0.8, "capsize": 2})
+            ax.set_xlabel("Share of output variance")
+            ax.set_title(f"Sobol' indices of {subject.lower()}")
+            ax.axvline(0, color="0.3", linewidth=0.8)
+            ax.legend(loc="lower right")
+        else:
+            conf = indices.loc[order, "mu_star_conf"] if "mu_star_conf" in indices else None
+            ax.barh(y, indices.loc[order, "mu_star"], color="C0", xerr=conf,
+                    error_kw={"elinewidth": 0.8, "capsize": 2})
+            ax.set_xlabel("mu* (mean absolute elementary effect)")
+            ax.set_title(f"(a) Morris screening of {subject.lower()}")
+            right = axes[1]
+            right.scatter(indices["mu_star"], indices["sigma"], color="C3")
+            for name, row in indices.iterrows():
+                right.annotate(parameter_label(str(name)), (row["mu_star"], row["sigma"]),
+                               xytext=(4, 3), textcoords="offset points", fontsize=8)
+            right.set_xlabel("mu* (importance)")
+            right.set_ylabel("sigma (non-linearity, interactions)")
+            right.set_title("(b) Importance vs interaction")
+            right.set_xlim(left=0)
+            right.set_ylim(bottom=0)
+        ax.set_yticks(y, labels=names)
+        ax.grid(axis="y", visible=False)
+        if title:
+            fig.suptitle(title, fontsize=13, fontweight="bold")
+    return fig
+
+
+__all__ = ["FAN_COLUMNS", "KEY_STATISTICS", "PANELS", "Panel", "fan_figure", "generation_releases",
+           "generations", "heatmap_figure", "indices_figure", "panels_for", "phase_figure",
+           "plot_run", "replication_bands", "response_figure", "run_figure", "save_figure"]

@@ -22,7 +22,8 @@ OWNED_COLUMNS = (
 
 @pytest.mark.parametrize("scenario, seed, months", [
     ("baseline", 1, 120), ("baseline", 7, 120), ("ai_winter", 2, 84),
-    ("blackwell_shock", 3, 84), ("hyperscaler_asics", 4, 60),
+    ("blackwell_shock", 3, 84), ("hyperscaler_asics", 4, 60), ("credit_crunch", 5, 84),
+    ("no_leverage", 6, 60),
 ])
 def test_invariants_hold_every_month(scenario, seed, months):
     model = NeocloudMarket(load_scenario(scenario), rng=seed)
@@ -82,16 +83,17 @@ def test_baseline_booms_in_the_2023_shortage_then_busts_as_capacity_arrives(seed
 
 def test_a_new_generation_cuts_the_rent_and_value_of_the_previous_one():
     late = {"chips__b200_release": "2027-01"}
-    price_cut = value_cut = 0.0
+    cuts = {"spot_price_h100": 0.0, "gpu_value_h100": 0.0}
     for seed in SEEDS:
         actual = run("baseline", seed, 48)
         delayed = run("baseline", seed, 48, **late)
         after = slice(36, 48)  # the year after the B200 ships in 2025-01
-        price_cut += delayed["spot_price_h100"].iloc[after].mean() - actual["spot_price_h100"].iloc[after].mean()
-        value_cut += delayed["gpu_value_h100"].iloc[after].mean() - actual["gpu_value_h100"].iloc[after].mean()
+        for column in ("spot_price_h100", "gpu_value_h100"):
+            cut = delayed[column].iloc[after].mean() - actual[column].iloc[after].mean()
+            cuts[column] += cut
         release = actual.index[actual["date"] == "2025-01"][0]
         assert actual["gpu_value_h100"].iloc[release] < 0.8 * actual["gpu_value_h100"].iloc[release - 1]
-    assert price_cut > 0 and value_cut > 0
+    assert cuts["spot_price_h100"] > 0 and cuts["gpu_value_h100"] > 0
 
 
 def _mean_over_seeds(statistic, **overrides) -> float:

@@ -48,7 +48,7 @@ def test_override_replaces_only_that_value():
 
 
 def test_typo_suggests_the_nearest_name():
-    with pytest.raises(ParameterError, match="did you mean 'neoclouds.competition_neglect'"):
+    with pytest.raises(ParameterError, match=r"did you mean 'neoclouds\.competition_neglect'"):
         Params().with_overrides({"neoclouds.competition_neglet": 0.5})
 
 

@@ -17,6 +17,7 @@ import mesa
 import numpy as np
 
 from neocloud_abm.chips import Generation, installed_price, operating_cost_month
+from neocloud_abm.markets import credit
 from neocloud_abm.markets.rental import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
@@ -82,9 +83,14 @@ class Neocloud(mesa.Agent):
         self.sold_gpu_hours: dict[int, float] = defaultdict(float)
         self.used_gpu_hours: dict[int, float] = defaultdict(float)
         self.revenue = 0.0
+        self.loans: list[credit.Loan] = []
+        self.cash_flow_history: list[float] = []
+        self.debt_service_history: list[float] = []
         self.price_estimate = model.price_index
         self.equity_raised = 0.0
+        self.active = True
         self.born = model.month
+        model.equity.list_firm(self)
 
     # --- state ------------------------------------------------------------------------------
     @property
@@ -110,14 +116,24 @@ class Neocloud(mesa.Agent):
         life = self.model.p.neoclouds.assumed_life_months
         return sum(c.book_value(self.model.month, life) for c in self.fleet)
 
-    def book_equity(self) -> float:
-        return self.cash + self.fleet_book_value()
+    def debt(self) -> float:
+        return sum(loan.drawn for loan in self.loans)
 
-    def valuation(self) -> float:
-        """Market value of equity: book equity times a multiple that rises with sentiment."""
-        n = self.model.p.neoclouds
-        multiple = n.price_to_book * math.exp(n.valuation_sentiment * self.model.env.sentiment)
-        return max(self.book_equity(), 0.0) * multiple
+    def book_equity(self) -> float:
+        return self.cash + self.fleet_book_value() - self.debt()
+
+    def operating_cash_flow(self) -> float:
+        """Last month's rental revenue less operating costs."""
+        return self.cash_flow_history[-1] if self.cash_flow_history else 0.0
+
+    def trailing_dscr(self) -> float:
+        """Debt-service coverage over the last three months (the covenant's test)."""
+        service = sum(self.debt_service_history[-3:])
+        return sum(self.cash_flow_history[-3:]) / service if service > 0 else math.inf
+
+    def cash_reserve(self) -> float:
+        """Three months of operating costs, kept back from investment and cures."""
+        return 3.0 * sum(amount for _, amount in self.operating_costs().values())
 
     # --- event 3: post prices -----------------------------------------------------------
     def post_prices(self) -> None:
@@ -137,23 +153,31 @@ class Neocloud(mesa.Agent):
             del self.prices[gen_index]
 
     # --- event 6: deliveries ---------------------------------------------------------------
-    def take_delivery(self, gen: Generation, count: float, chip_price: float) -> float:
-        """Pay for and install up to ``count`` GPUs; returns how many were affordable."""
+    def take_delivery(self, gen: Generation, count: float, chip_price: float,
+                      loan: credit.Loan | None = None) -> float:
+        """Draw the loan's share, pay for and install up to ``count`` GPUs (pledged to the
+        loan); returns how many were affordable."""
         model = self.model
         unit = chip_price * model.p.market.install_multiplier
-        affordable = min(count, max(self.cash, 0.0) / unit)
+        advance = loan.advance if loan is not None and loan.undrawn > 0 else 0.0
+        own_share = unit * (1.0 - advance)
+        affordable = count if own_share <= 0 else min(count, max(self.cash, 0.0) / own_share)
+        if loan is not None and affordable > 0:
+            credit.draw(model, loan, affordable * unit)
+        affordable = min(affordable, max(self.cash, 0.0) / unit)
         if affordable <= 0.0:
             return 0.0
         ledger = model.ledger
         ledger.transfer(self.account, model.nvidia.account, affordable * chip_price, "gpu_purchase")
         ledger.sector_transfer("infrastructure_suppliers", self.account,
                                affordable * (unit - chip_price), "build_out", to_sector=True)
+        pledge = loan.id if loan is not None and loan.drawn > 0 else None
         last = self.fleet[-1] if self.fleet else None
-        if last and (last.gen, last.acquired, last.loan) == (gen.index, model.month, None):
+        if last and (last.gen, last.acquired, last.loan) == (gen.index, model.month, pledge):
             last.unit_cost = (last.unit_cost * last.count + unit * affordable) / (last.count + affordable)
             last.count += affordable
         else:
-            self.fleet.append(Cohort(gen.index, affordable, model.month, unit))
+            self.fleet.append(Cohort(gen.index, affordable, model.month, unit, pledge))
         model.month_stats["capex_usd"] += affordable * unit
         return affordable
 
@@ -162,17 +186,32 @@ class Neocloud(mesa.Agent):
         """Retire old GPUs, pay operating costs, then invest; default if costs can't be met."""
         self.retire_old_gpus()
         due = self.operating_costs()
-        total = sum(amount for _, amount in due.values())
-        if self.cash < total:
-            self.raise_cash(total - self.cash)
-        if self.cash < total:
+        costs = sum(amount for _, amount in due.values())
+        service = sum(loan.payment_due() for loan in self.loans)
+        self.cash_flow_history.append(self.revenue - costs)
+        self.debt_service_history.append(service)
+        if self.cash < costs + service:
+            self.raise_cash(costs + service - self.cash)
+        if self.cash < costs + service:
             self.default()
             return
         ledger = self.model.ledger
         for sector, (reason, amount) in due.items():
             ledger.sector_transfer(sector, self.account, amount, reason, to_sector=True)
+        for loan in list(self.loans):
+            credit.pay_debt_service(self.model, loan)
         self.update_beliefs()
         self.invest()
+
+    def accelerated(self, loan: credit.Loan) -> None:
+        """The lender calls the whole loan: repay it from cash if possible, else default."""
+        if self.cash - self.cash_reserve() >= loan.drawn:
+            self.model.ledger.transfer(self.account, loan.lender.account, loan.drawn,
+                                       "loan_prepaid")
+            credit.repay(loan, loan.drawn)
+            credit.close(loan)
+        else:
+            self.default()
 
     def operating_costs(self) -> dict[str, tuple[str, float]]:
         """This month's bills by external sector: power on hours used, rent, overhead."""
@@ -204,23 +243,19 @@ class Neocloud(mesa.Agent):
                 break
             unit = model.secondary.bid(cohort.gen)
             count = min(cohort.count, shortfall / unit) if unit > 0 else cohort.count
-            proceeds = model.secondary.sell(cohort.gen, count)
-            model.ledger.sector_transfer("used_gpu_buyers", self.account, proceeds, "gpu_sale")
-            model.gpu_account["sold"][cohort.gen] += count
             cohort.count -= count
+            proceeds = model.secondary.dispose(cohort.gen, count, self.account)
             shortfall -= proceeds
         self.fleet = [c for c in self.fleet if c.count > 1e-9]
         if shortfall > 0.0:
             self.issue_equity(shortfall)
 
     def issue_equity(self, wanted: float) -> float:
-        """Sell new shares to equity investors, up to what the valuation allows this month."""
-        n = self.model.p.neoclouds
-        amount = min(wanted, n.equity_raise_share * self.valuation())
-        if amount <= 0.0:
+        """Sell new shares on the equity market: how much can be raised, and at what
+        discount, depends on the share price and short interest."""
+        if wanted <= 0.0:
             return 0.0
-        self.model.ledger.sector_transfer("equity_investors", self.account, amount,
-                                          "equity_raised")
+        amount = self.model.equity.issue(self, wanted)
         self.equity_raised += amount
         self.model.month_stats["equity_raised_usd"] += amount
         return amount
@@ -230,20 +265,38 @@ class Neocloud(mesa.Agent):
         model = self.model
         model.nvidia.cancel_orders(self)
         model.contracts.break_provider(self.account)
-        for cohort in self.fleet:
-            proceeds = model.secondary.sell(cohort.gen, cohort.count)
-            model.ledger.sector_transfer("used_gpu_buyers", self.account, proceeds, "gpu_sale")
-            model.gpu_account["sold"][cohort.gen] += cohort.count
-        self.fleet = []
+        self.pay_creditors_from_cash()
+        for loan in list(self.loans):
+            credit.seize(model, loan)
+        self.fleet = [c for c in self.fleet if c.count > 0]
+        fleet, self.fleet = self.fleet, []
+        for cohort in fleet:
+            model.secondary.dispose(cohort.gen, cohort.count, self.account)
         self.exit()
         model.month_stats["neocloud_defaults"] += 1
+
+    def pay_creditors_from_cash(self) -> None:
+        """Lenders are senior: cash left at default goes first to what the collateral will
+        not cover, pro rata."""
+        shortfalls = {loan: max(loan.drawn - loan.collateral_value(self.model), 0.0)
+                      for loan in self.loans}
+        total = sum(shortfalls.values())
+        cash = max(self.cash, 0.0)
+        if total <= 0 or cash <= 0:
+            return
+        for loan, shortfall in shortfalls.items():
+            paid = cash * shortfall / total if total > cash else shortfall
+            self.model.ledger.transfer(self.account, loan.lender.account, paid, "recovery")
+            loan.drawn -= paid
 
     def exit(self) -> None:
         """Leave the model; whatever cash is left is the equity holders' residual claim."""
         left = self.cash
+        self.model.equity.delist(self, residual=max(left, 0.0))
         if left > 0.0:
             self.model.ledger.sector_transfer("equity_investors", self.account, left,
                                               "residual_to_equity", to_sector=True)
+        self.active = False
         self.remove()
 
     # --- expectations and investment ------------------------------------------------------
@@ -292,11 +345,15 @@ class Neocloud(mesa.Agent):
             return
         count = wanted / gen.perf
         unit = installed_price(gen, nvidia.markups[gen.index], model.p)
-        committed = nvidia.order_value(self) * model.p.market.install_multiplier
-        reserve = 3.0 * sum(amount for _, amount in self.operating_costs().values())
-        free = self.cash - committed - reserve
-        if free < count * unit:
-            free += self.issue_equity(count * unit - free)
-        count = min(count, max(free, 0.0) / unit)
-        if count >= 1.0:
-            nvidia.place_order(self, gen, count)
+        loan = credit.apply_for_loan(model, self, gen.index, count, unit)
+        own_unit = unit * (1.0 - (loan.advance if loan else 0.0))
+        free = self.cash - nvidia.own_funds_committed(self) - self.cash_reserve()
+        if free < count * own_unit:
+            free += self.issue_equity(count * own_unit - free)
+        affordable = min(count, max(free, 0.0) / own_unit) if own_unit > 0 else count
+        if loan is not None and affordable < count:
+            credit.release_commitment(loan, (count - affordable) * unit)
+        if affordable >= 1.0:
+            nvidia.place_order(self, gen, affordable, loan)
+        elif loan is not None:
+            credit.release_commitment(loan, affordable * unit)

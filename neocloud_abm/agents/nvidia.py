@@ -9,6 +9,7 @@ import mesa
 import numpy as np
 
 from neocloud_abm.chips import Generation
+from neocloud_abm.markets.credit import Loan, release_commitment
 
 if TYPE_CHECKING:
     from neocloud_abm.agents.neocloud import Neocloud
@@ -22,6 +23,12 @@ class Order:
     remaining: float
     chip_price: float  # $ per GPU, fixed when ordered
     placed: int        # month
+    loan: Loan | None = None  # delayed-draw loan committed to pay for it
+
+    def cancel(self, install_multiplier: float) -> None:
+        """Drop what is left of the order and free its loan commitment."""
+        release_commitment(self.loan, self.remaining * self.chip_price * install_multiplier)
+        self.remaining = 0.0
 
 
 class Nvidia(mesa.Agent):
@@ -58,8 +65,12 @@ class Nvidia(mesa.Agent):
         return sum(o.remaining * gens[o.gen].perf for o in self.orders
                    if buyer is None or o.buyer is buyer)
 
-    def order_value(self, buyer: Neocloud) -> float:
-        return sum(o.remaining * o.chip_price for o in self.orders if o.buyer is buyer)
+    def own_funds_committed(self, buyer: Neocloud) -> float:
+        """What the buyer must still pay from its own cash for its open orders (the rest
+        is drawn from the loans committed to them)."""
+        install = self.model.p.market.install_multiplier
+        return sum(o.remaining * o.chip_price * install * (1.0 - (o.loan.advance if o.loan else 0.0))
+                   for o in self.orders if o.buyer is buyer)
 
     def lead_time(self, gen: Generation) -> float:
         """Months a new order waits: backlog over capacity, never below the deployment lag."""
@@ -84,11 +95,15 @@ class Nvidia(mesa.Agent):
     def quote(self, gen: Generation) -> float:
         return gen.price * (1.0 + self.markups[gen.index])
 
-    def place_order(self, buyer: Neocloud, gen: Generation, count: float) -> None:
-        self.orders.append(Order(buyer, gen.index, count, self.quote(gen), self.model.month))
+    def place_order(self, buyer: Neocloud, gen: Generation, count: float,
+                    loan: Loan | None = None) -> None:
+        self.orders.append(Order(buyer, gen.index, count, self.quote(gen), self.model.month, loan))
         self.model.month_stats["orders_h100e"] += count * gen.perf
 
     def cancel_orders(self, buyer: Neocloud) -> None:
+        for order in self.orders:
+            if order.buyer is buyer:
+                order.cancel(self.model.p.market.install_multiplier)
         self.orders = [o for o in self.orders if o.buyer is not buyer]
 
     def deliver(self) -> None:
@@ -100,6 +115,9 @@ class Nvidia(mesa.Agent):
         for gen in model.gens:
             capacity = self.capacity(gen)
             if capacity <= 0.0:
+                for order in self.orders:
+                    if order.gen == gen.index:
+                        order.cancel(model.p.market.install_multiplier)
                 self.orders = [o for o in self.orders if o.gen != gen.index]
                 continue
             due = [o for o in self.orders
@@ -108,15 +126,14 @@ class Nvidia(mesa.Agent):
                                      strict=True):
                 if amount <= 0.0:
                     continue
-                taken = order.buyer.take_delivery(gen, amount, order.chip_price)
+                taken = order.buyer.take_delivery(gen, amount, order.chip_price, order.loan)
                 self.shipped[gen.index] += taken
                 model.month_stats["deliveries_h100e"] += taken * gen.perf
                 self.revenue += taken * order.chip_price
+                order.remaining -= taken
                 if taken < amount - 1e-9:
-                    model.month_stats["cancelled_h100e"] += (order.remaining - taken) * gen.perf
-                    order.remaining = 0.0
-                else:
-                    order.remaining -= taken
+                    model.month_stats["cancelled_h100e"] += order.remaining * gen.perf
+                    order.cancel(model.p.market.install_multiplier)
         self.orders = [o for o in self.orders if o.remaining > 1e-9]
         cogs = self.revenue * nv.cost_of_goods
         model.ledger.sector_transfer("nvidia_suppliers", self.account, cogs, "cost_of_goods",

@@ -33,28 +33,45 @@ class SpotResult:
 
 def clear_spot(price: np.ndarray, capacity: np.ndarray, perceived: np.ndarray,
                need: np.ndarray, contracted: np.ndarray, budget: np.ndarray,
-               elasticity: float, reference: float) -> SpotResult:
-    """Fill offers (perf-adjusted ``price``, ``capacity`` in H100e-hours) in ``perceived``
-    price order; buyers share what was sold in proportion to their demand at the margin."""
-    order = np.argsort(perceived, kind="stable")
+               elasticity: float, reference: float, loyalty: float = 0.0,
+               loyal: np.ndarray | None = None) -> SpotResult:
+    """Clear the spot market; buyers share what was sold in proportion to their demand at
+    the margin.
+
+    A ``loyalty`` share of the demand at each ``loyal`` offer's price stays with it in
+    proportion to its capacity (existing customers, switching costs), so allocation is not
+    all-or-nothing; the rest fills offers (perf-adjusted ``price``, ``capacity`` in
+    H100e-hours) in ``perceived`` price order.
+    """
+    def demand(p: float) -> float:
+        return float(demand_at(p, need, contracted, budget, elasticity, reference).sum())
+
     fill = np.zeros(len(price))
-    sold, wanted = 0.0, 0.0
-    marginal = None
+    if loyalty > 0 and loyal is not None and capacity[loyal].sum() > 0:
+        share = np.where(loyal, capacity / capacity[loyal].sum(), 0.0)
+        for k in np.flatnonzero(loyal):
+            fill[k] = min(capacity[k], loyalty * share[k] * demand(price[k]))
+    sold = float(fill.sum())
+    wanted = 0.0
+    marginal = float(np.max(perceived[fill > 0])) if sold > 0 else None
+    order = np.argsort(perceived, kind="stable")
     for k in order:
-        wanted = max(float(demand_at(perceived[k], need, contracted, budget, elasticity,
-                                     reference).sum()) - sold, 0.0)
-        fill[k] = min(wanted, capacity[k])
-        if fill[k] > 0.0:
-            sold += fill[k]
-            marginal = perceived[k]
-    unmet = max(wanted - (fill[order[-1]] if len(order) else 0.0), 0.0)
+        wanted = max(demand(perceived[k]) - sold, 0.0)
+        extra = min(wanted, capacity[k] - fill[k])
+        if extra > 0.0:
+            fill[k] += extra
+            sold += extra
+            marginal = perceived[k] if marginal is None else max(marginal, perceived[k])
+    last = order[-1] if len(order) else None
+    unmet = max(wanted - (capacity[last] - fill[last] if last is not None else 0.0), 0.0)
     bought = np.zeros(len(need))
     if sold <= 0.0 or marginal is None:
         return SpotResult(fill, unmet, bought, bought.copy(), float(np.min(price)))
     average = float(fill @ price / sold)
     at_margin = demand_at(marginal, need, contracted, budget, elasticity, reference)
-    bought = sold * at_margin / at_margin.sum()
-    bought = np.minimum(bought, budget / average)
+    if at_margin.sum() <= 0:
+        return SpotResult(fill * 0.0, unmet, bought, bought.copy(), average)
+    bought = np.minimum(sold * at_margin / at_margin.sum(), budget / average)
     fill *= bought.sum() / sold
     return SpotResult(fill, unmet, bought, bought * average, average)
 
@@ -162,8 +179,9 @@ def run_month(model) -> None:
     cash = ledger.balances(table.account[: table.size])
     paid_share = np.where(tenant_owes > 0, np.minimum(1.0, np.maximum(cash, 0.0)
                                                       / np.maximum(tenant_owes, 1e-12)), 1.0)
-    ledger.transfer_many(table.account[book.tenant[live]], book.provider[live],
-                         owed * paid_share[book.tenant[live]], "contract_rent")
+    contract_paid = owed * paid_share[book.tenant[live]]
+    ledger.transfer_many(table.account[book.tenant[live]], book.provider[live], contract_paid,
+                         "contract_rent")
     defaulting_tenants = np.flatnonzero(paid_share < 1.0 - 1e-12)
     contract_h100e = np.bincount(book.tenant[live], weights=book.gpu_hours[live]
                                  * perf_of[book.gen[live]], minlength=table.size)
@@ -185,7 +203,8 @@ def run_month(model) -> None:
                         np.append(offers.price_h100e * noise, outside_price),
                         need, contract_h100e[rows],
                         np.maximum(table.budget[rows] - contract_cost[rows], 0.0),
-                        elasticity, reference)
+                        elasticity, reference, p.market.customer_loyalty,
+                        np.append(np.ones(len(offers.gen), dtype=bool), False))
     clearing = model.clearing_account
     ledger.transfer_many(table.account[rows], clearing, result.spend, "spot_rent")
     neo_fill = result.fill[:-1]
@@ -198,6 +217,7 @@ def run_month(model) -> None:
     market_use = float(((offers.contracted * offers.perf).sum() + neo_fill.sum()) / capacity)
     _record_sellers(model, offers, live, full_use, neo_fill, market_use,
                     result.unmet / capacity)
+    _record_revenue(model, offers, live, contract_paid, neo_fill)
     table.obtained[rows] = np.minimum(contract_h100e[rows], desired) + result.bought
     table.spend[rows] = contract_cost[rows] + result.spend
     table.desired[rows] = desired
@@ -230,6 +250,20 @@ def _record_sellers(model, offers: Offers, live: np.ndarray, use: np.ndarray,
         cloud.used_gpu_hours[g] = used + spot
         own = cloud.sold_gpu_hours[g] / max(offers.total[k], 1e-9)
         cloud.pressure[g] = min((1 - watch) * own + watch * market_use + rationed, 2.0)
+
+
+def _record_revenue(model, offers: Offers, live: np.ndarray, contract_paid: np.ndarray,
+                    spot_fill: np.ndarray) -> None:
+    """Each neocloud's rental revenue this month: contract rent received plus spot sales."""
+    by_account: dict[int, float] = {}
+    if len(live):
+        accounts, inverse = np.unique(model.contracts.provider[live], return_inverse=True)
+        by_account = dict(zip(accounts.tolist(), np.bincount(inverse, weights=contract_paid).tolist(),
+                              strict=True))
+    for cloud in model.neoclouds():
+        cloud.revenue = by_account.get(cloud.account, 0.0)
+    for k, cloud in enumerate(offers.sellers):
+        cloud.revenue += spot_fill[k] * offers.price_h100e[k]
 
 
 def _record_market(model, offers: Offers, spot_fill: np.ndarray, contracted: np.ndarray,

@@ -57,7 +57,7 @@ class SecondaryMarket:
         """Event 9: new values and fire-sale discounts for every released generation."""
         model, m = self.model, self.model.p.market
         released = [g.index for g in model.gens if g.release <= model.month]
-        installed = model.installed_by_gen()
+        installed = model.installed_snapshot = model.installed_by_gen()
         for i in released:
             depth = max(installed[i] * m.depth_share, 1.0)
             self.discount[i] = min(self.discount[i] * m.fire_sale_decay
@@ -77,11 +77,29 @@ class SecondaryMarket:
         scrap = SCRAP_SHARE * self.model.gens[gen_index].price
         self.value[gen_index] = max(fundamental * (1.0 - self.discount[gen_index]), scrap)
 
+    def dispose(self, gen_index: int, count: float, seller_account: int) -> float:
+        """Sell used GPUs at the fire-sale price: to the neocloud with the most spare cash
+        if one can pay (the GPUs stay in the market and add to the glut), else to outside
+        buyers. Pays the seller; returns the proceeds."""
+        from neocloud_abm.agents.neocloud import Cohort
+
+        model = self.model
+        proceeds = self.sell(gen_index, count)
+        others = [c for c in model.neoclouds() if c.account != seller_account]
+        buyer = max(others, key=lambda c: c.cash, default=None)
+        if buyer is not None and proceeds > 0 and buyer.cash - buyer.cash_reserve() >= proceeds:
+            model.ledger.transfer(buyer.account, seller_account, proceeds, "used_gpu_purchase")
+            buyer.fleet.append(Cohort(gen_index, count, model.month, proceeds / count))
+        else:
+            model.ledger.sector_transfer("used_gpu_buyers", seller_account, proceeds, "gpu_sale")
+            model.gpu_account["sold"][gen_index] += count
+        return proceeds
+
     def sell(self, gen_index: int, count: float) -> float:
         """Proceeds of a forced sale of ``count`` GPUs; the price falls with the volume
         dumped this month relative to depth (half the impact within the sale)."""
         m = self.model.p.market
-        depth = max(self.model.installed_by_gen()[gen_index] * m.depth_share, 1.0)
+        depth = max(self.model.installed_snapshot[gen_index] * m.depth_share, 1.0)
         impact = min(m.fire_sale_impact * (self.sold[gen_index] + count / 2.0) / depth,
                      m.fire_sale_max_discount)
         self.sold[gen_index] += count

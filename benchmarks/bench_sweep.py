@@ -1,0 +1,155 @@
+"""Sweep throughput and parent memory (issue 4; results in benchmarks/README.md, "Sweeps").
+
+1. Runs per minute of a 40-run Monte Carlo of ``baseline`` run serially, on a process pool
+   and on a Dask LocalCluster (2 workers each). Executors are started and warmed (workers
+   have imported the model) before the clock starts; their start-up time is shown apart.
+2. Peak resident memory of the parent for 40 and for 400 very short runs on a 2-process pool,
+   each measured in a fresh interpreter, to show that it does not grow with the sweep.
+
+    .venv/bin/python benchmarks/bench_sweep.py                      # 24-month runs
+    .venv/bin/python benchmarks/bench_sweep.py --months 36 --workers 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
+from contextlib import contextmanager
+from pathlib import Path
+
+from neocloud_abm.experiments import SerialExecutor, parse_spec, run_sweep
+from neocloud_abm.experiments.runner import process_pool
+
+
+def monte_carlo(runs: int, months: int) -> dict:
+    return {"name": f"bench_{runs}", "scenario": "baseline", "months": months,
+            "replications": runs, "seed": 1}
+
+
+def peak_rss_mib() -> float:
+    """Peak resident set size of this process (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+def warm(_: int) -> str:
+    """A trivial task that makes a worker import the model before timing starts."""
+    import neocloud_abm.experiments.runner  # noqa: F401
+
+    return platform.node()
+
+
+def spin(steps: int) -> float:
+    """Pure-Python busy loop; returns its duration."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(steps):
+        total += i * i
+    return time.perf_counter() - started
+
+
+def cpu_capacity(workers: int, steps: int = 10_000_000) -> float:
+    """How many times one process's work ``workers`` busy processes get done in the same
+    time, right now: the ceiling for a sweep's speed-up (other load on a shared machine
+    lowers it)."""
+    one = spin(steps)
+    with process_pool(workers) as executor:
+        parallel = max(executor.map(spin, [steps] * workers))
+    return workers * one / parallel
+
+
+@contextmanager
+def serial(_: int) -> Iterator[Executor]:
+    yield SerialExecutor()
+
+
+@contextmanager
+def dask_local(workers: int) -> Iterator[Executor]:
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+            Client(cluster) as client:
+        client.run(warm, 0)
+        yield client.get_executor(pure=False)
+
+
+@contextmanager
+def pool(workers: int) -> Iterator[Executor]:
+    with process_pool(workers) as executor:
+        list(executor.map(warm, range(workers)))
+        yield executor
+
+
+def throughput(name: str, open_executor: Callable, workers: int, months: int,
+               out: Path) -> dict:
+    started = time.perf_counter()
+    with open_executor(workers) as executor:
+        ready = time.perf_counter()
+        report = run_sweep(parse_spec(monte_carlo(40, months)), out / name, executor,
+                           max_in_flight=2 * workers)
+        elapsed = time.perf_counter() - ready
+    assert report.ok == 40, report
+    return {"executor": name, "workers": workers if name != "serial" else 1,
+            "startup_s": ready - started, "sweep_s": elapsed, "runs_per_min": 40 * 60 / elapsed}
+
+
+def memory_child(runs: int, months: int, workers: int) -> None:
+    """Run in a fresh interpreter: print the parent's peak RSS before and after a sweep."""
+    with tempfile.TemporaryDirectory() as out, process_pool(workers) as executor:
+        list(executor.map(warm, range(workers)))
+        before = peak_rss_mib()
+        started = time.perf_counter()
+        report = run_sweep(parse_spec(monte_carlo(runs, months)), out, executor,
+                           max_in_flight=2 * workers)
+        print(json.dumps({"runs": runs, "ok": report.ok, "seconds": time.perf_counter() - started,
+                          "peak_before_mib": before, "peak_after_mib": peak_rss_mib()}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--months", type=int, default=24, help="months per run (throughput)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--memory-months", type=int, default=3, help="months per run (memory)")
+    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(args.memory_child, args.memory_months, args.workers)
+        return
+    print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores; "
+          f"40 runs of {args.months} months; CPU check: {args.workers} busy processes do "
+          f"{cpu_capacity(args.workers):.2f}x the work of one")
+    print("\n| executor | workers | start-up (s) | sweep (s) | runs/min | vs serial |")
+    print("|---|---:|---:|---:|---:|---:|")
+    executors = {"serial": serial, "process pool": pool, "Dask LocalCluster": dask_local}
+    with tempfile.TemporaryDirectory() as out:
+        rows = [throughput(name, opener, args.workers, args.months, Path(out))
+                for name, opener in executors.items()]
+    for row in rows:
+        print(f"| {row['executor']} | {row['workers']} | {row['startup_s']:.1f} | "
+              f"{row['sweep_s']:.1f} | {row['runs_per_min']:.0f} | "
+              f"{row['runs_per_min'] / rows[0]['runs_per_min']:.2f}x |")
+    print(f"\n| runs ({args.memory_months} months each) | sweep (s) | parent peak RSS before "
+          "sweep (MiB) | parent peak RSS after sweep (MiB) | growth (MiB) |")
+    print("|---:|---:|---:|---:|---:|")
+    for runs in (40, 400):
+        child = subprocess.run(
+            [sys.executable, __file__, "--memory-child", str(runs), "--workers", str(args.workers),
+             "--memory-months", str(args.memory_months)], capture_output=True, text=True, check=True)
+        row = json.loads(child.stdout.strip().splitlines()[-1])
+        print(f"| {runs} | {row['seconds']:.1f} | {row['peak_before_mib']:.0f} | "
+              f"{row['peak_after_mib']:.0f} | {row['peak_after_mib'] - row['peak_before_mib']:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

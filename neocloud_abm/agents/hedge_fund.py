@@ -1,0 +1,203 @@
+"""Hedge funds (event 10): fundamental short sellers and momentum longs in neocloud shares.
+
+A fund's capital is its ledger cash plus the market value of its longs minus that of its
+shorts: buying is paid from cash (cash may go negative: prime-broker margin debt) and short
+sales put their proceeds in cash, so marking to market needs no bookkeeping of its own.
+Prime brokers cap gross exposure / capital at ``hedge_funds.max_leverage``; a fund above it
+must sell (with price impact, which can push it and others further: Thurner, Farmer &
+Geanakoplos 2012). Investors add or withdraw money after smoothed returns; a fund below
+``hedge_funds.min_capital`` is wound up.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from neocloud_abm.params import ParameterError
+
+if TYPE_CHECKING:
+    from neocloud_abm.model import NeocloudMarket
+
+STRATEGIES = ("short", "momentum")
+MARGIN_ROUNDS = 20  # sell-and-remark rounds a margin call may take (impact moves the marks)
+MAX_LOOKBACK = 60   # months: the bound of hedge_funds.momentum_lookback
+
+
+class HedgeFund(mesa.Agent):
+    """One fund: a strategy, a ledger account and share positions (negative = short)."""
+
+    def __init__(self, model: NeocloudMarket, strategy: str, capital: float) -> None:
+        super().__init__(model)
+        if strategy not in STRATEGIES:
+            raise ValueError(f"unknown hedge fund strategy {strategy!r}")
+        self.strategy = strategy
+        # The fund's style: multipliers of its signal threshold, lookback, target leverage.
+        self.style = np.exp(model.rng.normal(0.0, model.p.hedge_funds.dispersion, 3))
+        self.account = model.ledger.open(f"hedge fund {self.unique_id} ({strategy})")
+        model.ledger.sector_transfer("fund_investors", self.account, capital, "fund_subscription")
+        self.positions: dict[int, float] = {}   # neocloud unique_id -> shares
+        self.orders: dict[int, float] = {}      # this month's orders, read by the market
+        self.performance = 0.0                  # smoothed monthly return investors react to
+        self.nav = 1.0                          # value of one unit invested at the start
+        self.last_capital = capital
+
+    # --- state ------------------------------------------------------------------------------
+    @property
+    def cash(self) -> float:
+        return self.model.ledger.balance(self.account)
+
+    def capital(self) -> float:
+        market = self.model.equity
+        return self.cash + sum(x * market.listings[uid].price for uid, x in self.positions.items())
+
+    def gross_exposure(self) -> float:
+        market = self.model.equity
+        return sum(abs(x) * market.listings[uid].price for uid, x in self.positions.items())
+
+    def leverage(self) -> float:
+        capital = self.capital()
+        return self.gross_exposure() / capital if capital > 0 else math.inf
+
+    # --- the month --------------------------------------------------------------------------
+    def pay_financing(self) -> None:
+        """Margin debt pays the base rate to the prime broker; cash (short proceeds
+        included) earns it."""
+        interest = self.cash * self.model.env.base_rate / 12.0
+        sector = self.model.ledger.sector["funding_markets"]
+        if interest > 0:
+            self.model.ledger.transfer(sector, self.account, interest, "fund_interest")
+        elif interest < 0:
+            self.model.ledger.transfer(self.account, sector, -interest, "margin_interest")
+
+    def decide(self) -> None:
+        """Orders: a share ``trade_speed`` of the way from current positions to targets."""
+        hf = self.model.p.hedge_funds
+        targets = self.targets()
+        self.orders = {uid: hf.trade_speed * (targets.get(uid, 0.0) - self.positions.get(uid, 0.0))
+                       for uid in set(targets) | set(self.positions)}
+
+    def targets(self) -> dict[int, float]:
+        """Target shares per firm: gross exposure ``target leverage x capital`` spread over
+        the firms with a signal in proportion to it, scaled down while the summed signal is
+        below ``signal_scale``. Short sellers short log overvaluation beyond their
+        threshold; momentum funds buy past winners over their lookback. Each fund's
+        threshold, lookback and target leverage are the parameters times its style."""
+        model, hf = self.model, self.model.p.hedge_funds
+        market = model.equity
+        threshold = hf.short_margin * self.style[0]
+        lookback = int(np.clip(round(hf.momentum_lookback * self.style[1]), 1, MAX_LOOKBACK))
+        signals: dict[int, float] = {}
+        for listing in market.tradable():
+            uid = listing.firm.unique_id
+            if self.strategy == "short":
+                signal = (math.log(listing.price / market.fundamental_value(listing.firm))
+                          - threshold)
+            else:
+                signal = market.trailing_return(uid, lookback)
+            if signal > 0.0:
+                signals[uid] = signal
+        total = sum(signals.values())
+        capital = self.capital()
+        if total <= 0.0 or capital <= 0.0:
+            return {}
+        side = -1.0 if self.strategy == "short" else 1.0
+        leverage = min(hf.target_leverage * self.style[2], hf.max_leverage)
+        gross = capital * leverage * min(total / hf.signal_scale, 1.0)
+        return {uid: side * gross * s / total / market.listings[uid].price
+                for uid, s in signals.items()}
+
+    def margin_call(self) -> bool:
+        """Above the maximum leverage, sell every position pro rata back to it (repeated
+        while the sales' price impact moves the marks); returns whether it had to sell."""
+        limit = self.model.p.hedge_funds.max_leverage
+        market = self.model.equity
+        called = False
+        for _ in range(MARGIN_ROUNDS):
+            capital, gross = self.capital(), self.gross_exposure()
+            if capital <= 0.0 or gross <= limit * capital * (1.0 + 1e-9):
+                break
+            called = True
+            keep = limit * capital / gross
+            for uid, shares in list(self.positions.items()):
+                market.trade(self, uid, -(1.0 - keep) * shares)
+        return called
+
+    def investor_flows(self) -> None:
+        """Record the month's return, then investors add or withdraw a share of capital
+        ``b x (smoothed return - base rate)``, at most all of it (Thurner et al. 2012)."""
+        hf, ledger = self.model.p.hedge_funds, self.model.ledger
+        capital = self.capital()
+        ret = max(capital / self.last_capital, 0.0) - 1.0 if self.last_capital > 0 else 0.0
+        self.nav *= 1.0 + ret
+        self.performance += hf.flow_memory * (ret - self.performance)
+        excess = self.performance - self.model.env.base_rate / 12.0
+        flow = float(np.clip(hf.flow_sensitivity * excess, -1.0, 1.0)) * max(capital, 0.0)
+        if flow > 0:
+            ledger.sector_transfer("fund_investors", self.account, flow, "fund_subscription")
+        elif flow < 0:
+            ledger.sector_transfer("fund_investors", self.account, -flow, "fund_redemption",
+                                   to_sector=True)
+        self.last_capital = self.capital()
+
+    def wind_up(self) -> None:
+        """Close every position, return what is left to investors (a deficit is the prime
+        broker's loss) and leave the model."""
+        market, ledger = self.model.equity, self.model.ledger
+        for uid, shares in list(self.positions.items()):
+            market.trade(self, uid, -shares)
+        if self.cash > 0:
+            ledger.sector_transfer("fund_investors", self.account, self.cash, "fund_liquidation",
+                                   to_sector=True)
+        elif self.cash < 0:
+            ledger.sector_transfer("funding_markets", self.account, -self.cash,
+                                   "prime_broker_loss")
+        self.remove()
+
+
+def create_hedge_funds(model: NeocloudMarket) -> None:
+    """``hedge_funds.count`` funds, the first ``short_share`` of them short sellers."""
+    hf = model.p.hedge_funds
+    if hf.target_leverage > hf.max_leverage:
+        raise ParameterError(f"hedge_funds.target_leverage = {hf.target_leverage} exceeds "
+                             f"hedge_funds.max_leverage = {hf.max_leverage}")
+    if hf.count and hf.min_capital >= hf.initial_capital:
+        raise ParameterError(f"hedge_funds.min_capital = {hf.min_capital} must be below "
+                             f"hedge_funds.initial_capital = {hf.initial_capital}")
+    shorts = round(hf.count * hf.short_share)
+    for i in range(hf.count):
+        HedgeFund(model, "short" if i < shorts else "momentum", hf.initial_capital)
+
+
+def funds(model: NeocloudMarket) -> list[HedgeFund]:
+    return list(model.agents_by_type.get(HedgeFund, []))
+
+
+def trade_month(model: NeocloudMarket) -> None:
+    """Event 10: funds pay financing and place orders, the market closes, then margin
+    calls, investor flows and wind-ups; the month's equity outputs go to ``month_stats``."""
+    for fund in funds(model):
+        fund.pay_financing()
+        fund.decide()
+    model.equity.update()
+    margin_calls = sum(fund.margin_call() for fund in funds(model))
+    for fund in funds(model):
+        fund.investor_flows()
+    failures = 0
+    for fund in funds(model):
+        capital = fund.capital()
+        if capital <= 0.0 or capital < model.p.hedge_funds.min_capital:
+            fund.wind_up()
+            failures += 1
+    live = funds(model)
+    stats = model.month_stats
+    stats["hedge_fund_margin_calls"] = margin_calls
+    stats["hedge_fund_failures"] = failures
+    stats["neocloud_equity_index"] = model.equity.index()
+    stats["short_interest"] = model.equity.aggregate_short_interest()
+    for name, members in (("", live), ("_short", [f for f in live if f.strategy == "short"]),
+                          ("_momentum", [f for f in live if f.strategy == "momentum"])):
+        stats[f"hedge_fund_capital{name}_usd"] = sum(f.capital() for f in members)

@@ -1,0 +1,144 @@
+"""Interactive dashboard (Mesa SolaraViz): sliders for the key beliefs and policies, live
+plots of price, capacity, credit and defaults as the model steps.
+
+Start it with ``neocloud-abm viz`` (or ``solara run neocloud_abm.app``). It needs the ``viz``
+extra; Solara serves its front-end from the ``solara-assets`` package, so the page works
+offline. SolaraViz builds models from keyword arguments, so :class:`DashboardModel` turns
+slider values into a validated :class:`~neocloud_abm.params.Params`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import solara
+from matplotlib.axes import Axes
+from mesa.visualization import SolaraViz, make_plot_component
+
+from neocloud_abm.defaults import PARAMETERS
+from neocloud_abm.model import NeocloudMarket
+from neocloud_abm.months import format_month
+from neocloud_abm.params import list_scenarios, load_scenario
+from neocloud_abm.plots import COUNT, PERCENT, PRICE
+
+# Slider name -> dotted parameter. Finance-layer parameters are offered only when the
+# installed model has them.
+OVERRIDES = {
+    "competition_neglect": "neoclouds.competition_neglect",
+    "generation_interval_months": "nvidia.generation_interval_months",
+    "price_elasticity": "startups.price_elasticity",
+    "assumed_life_months": "neoclouds.assumed_life_months",
+    "max_ltv": "lenders.max_ltv",
+    "leverage_policy": "lenders.leverage_policy",
+}
+
+
+class DashboardModel(NeocloudMarket):
+    """NeocloudMarket built from keyword slider values; stops at the scenario's horizon
+    so Play does not run past the generation schedule."""
+
+    def __init__(self, scenario: str = "baseline", seed: int = 42,
+                 competition_neglect: float | None = None,
+                 generation_interval_months: int | None = None,
+                 price_elasticity: float | None = None, assumed_life_months: int | None = None,
+                 max_ltv: float | None = None, leverage_policy: str | None = None) -> None:
+        values = {"competition_neglect": competition_neglect,
+                  "generation_interval_months": generation_interval_months,
+                  "price_elasticity": price_elasticity, "assumed_life_months": assumed_life_months,
+                  "max_ltv": max_ltv, "leverage_policy": leverage_policy}
+        overrides = {OVERRIDES[k]: v for k, v in values.items()
+                     if v is not None and OVERRIDES[k] in PARAMETERS}
+        super().__init__(load_scenario(scenario).with_overrides(overrides), rng=int(seed))
+
+    def step(self) -> None:
+        super().step()
+        if self.steps >= self.p.market.months:
+            self.running = False
+
+    @property
+    def date(self) -> str:
+        """Calendar month of the last step (the start month before the first)."""
+        return format_month(self.start + max(self.steps - 1, 0))
+
+
+def _slider(name: str, label: str, low: float, high: float, step: float) -> dict:
+    """A slider over the useful part of a parameter's allowed range, at its default."""
+    spec = PARAMETERS[OVERRIDES[name]]
+    kind = "SliderInt" if spec.kind == "int" else "SliderFloat"
+    return {"type": kind, "value": spec.default, "label": label, "min": max(low, spec.low),
+            "max": min(high, spec.high), "step": step}
+
+
+def model_params() -> dict[str, dict]:
+    """SolaraViz inputs: scenario, seed, the belief parameters, and the lenders' LTV and
+    leverage policy when the model has lenders."""
+    params = {
+        "scenario": {"type": "Select", "value": "baseline", "label": "Scenario",
+                     "values": sorted(list_scenarios())},
+        "seed": {"type": "SliderInt", "value": 42, "label": "Seed", "min": 0, "max": 100, "step": 1},
+        "competition_neglect": _slider("competition_neglect", "Competition neglect", 0, 1, 0.05),
+        "generation_interval_months": _slider("generation_interval_months",
+                                              "Generation cadence (months)", 6, 36, 1),
+        "price_elasticity": _slider("price_elasticity", "Demand price elasticity", 0, 2, 0.05),
+        "assumed_life_months": _slider("assumed_life_months", "Assumed GPU life (months)",
+                                       24, 96, 6),
+    }
+    if OVERRIDES["max_ltv"] in PARAMETERS:
+        params["max_ltv"] = _slider("max_ltv", "Lenders' max loan-to-value", 0, 0.95, 0.05)
+    policy = PARAMETERS.get(OVERRIDES["leverage_policy"])
+    if policy is not None:
+        params["leverage_policy"] = {"type": "Select", "value": policy.default,
+                                     "label": "Leverage policy", "values": list(policy.choices)}
+    return params
+
+
+def _axes(title: str, unit: str, formatter) -> Callable[[Axes], None]:
+    def post_process(ax: Axes) -> None:
+        ax.set_title(title, loc="left", fontweight="bold")
+        ax.set_ylabel(unit)
+        ax.set_xlabel("Month of the run")
+        ax.yaxis.set_major_formatter(formatter)
+        ax.grid(alpha=0.3)
+        ax.set_ylim(bottom=0)
+    return post_process
+
+
+def plot_components(columns: set[str]) -> list:
+    """Live plots for the series the model reports (credit only once lenders exist)."""
+    charts = [
+        ({"spot_price_h100e": "tab:blue", "contract_price_h100e": "tab:orange"},
+         _axes("Price", "$ per H100e-hour", PRICE)),
+        ({"installed_h100e": "tab:blue", "backlog_h100e": "tab:purple"},
+         _axes("Capacity and Nvidia backlog", "H100e", COUNT)),
+        ({"utilization": "tab:green"}, _axes("Utilization", "hours sold / available", PERCENT)),
+        ({"debt_outstanding_usd": "tab:blue", "collateral_value_usd": "tab:green",
+          "lender_losses_cum_usd": "tab:red"}, _axes("Credit", "$", COUNT)),
+        ({"neocloud_defaults_cum": "tab:red", "neoclouds_active": "tab:blue"},
+         _axes("Neoclouds: active and defaults", "count", COUNT)),
+    ]
+    components = []
+    for measure, post in charts:
+        present = {k: v for k, v in measure.items() if k in columns}
+        if present:
+            components.append(make_plot_component(present, post_process=post))
+    return components
+
+
+@solara.component
+def Calendar(model: DashboardModel) -> None:
+    """The month the model has reached, as a date: steps alone do not say when."""
+    from mesa.visualization.utils import update_counter
+
+    update_counter.get()
+    solara.Markdown(f"**Month:** {model.date} (step {model.steps} of {model.p.market.months})")
+
+
+def build_page(model: DashboardModel | None = None) -> solara.component:
+    """The SolaraViz page for ``model`` (default: the baseline, seed 42)."""
+    model = model if model is not None else DashboardModel()
+    columns = set(model.datacollector.model_reporters)
+    return SolaraViz(model, components=[Calendar, *plot_components(columns)],
+                     model_params=model_params(), name="neocloud_abm: the market for rented AI compute")
+
+
+page = build_page()

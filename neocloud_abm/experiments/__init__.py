@@ -1,0 +1,49 @@
+"""Experiments: replications, parameter sweeps and sensitivity analysis (DESIGN section 6).
+
+Load a spec, run it on any :class:`concurrent.futures.Executor` into ``results/<name>/``,
+then analyse the results folder with pandas (or DuckDB)::
+
+    from neocloud_abm.experiments import load_spec, run_sweep, load_summary, aggregate
+    report = run_sweep(load_spec("experiments/baseline_mc.toml"), "results")
+    bands = aggregate(load_summary(report.folder))
+"""
+
+from neocloud_abm.experiments.analysis import (
+    aggregate,
+    load_bounds,
+    load_summary,
+    load_timeseries,
+    morris_indices,
+    sobol_indices,
+)
+from neocloud_abm.experiments.design import run_table, sample_points
+from neocloud_abm.experiments.runner import (
+    SerialExecutor,
+    Sweep,
+    SweepAborted,
+    SweepReport,
+    run_sweep,
+)
+from neocloud_abm.experiments.seeds import run_seed
+from neocloud_abm.experiments.spec import ExperimentSpec, Range, load_spec, parse_spec
+
+__all__ = [
+    "ExperimentSpec",
+    "Range",
+    "SerialExecutor",
+    "Sweep",
+    "SweepAborted",
+    "SweepReport",
+    "aggregate",
+    "load_bounds",
+    "load_spec",
+    "load_summary",
+    "load_timeseries",
+    "morris_indices",
+    "parse_spec",
+    "run_seed",
+    "run_sweep",
+    "run_table",
+    "sample_points",
+    "sobol_indices",
+]

@@ -1,0 +1,135 @@
+"""Reading a results folder into pandas; replication bands; Sobol' and Morris indices (SALib).
+
+Parameter columns are the dotted names (``nvidia.generation_interval_months``), which no
+statistic or output column has, so helpers find them without being told.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from neocloud_abm.experiments.design import MORRIS_LEVELS, SOBOL_SECOND_ORDER, problem
+from neocloud_abm.experiments.store import DESIGN_FILE, RUNS, SPEC_FILE, SUMMARY_FILE
+from neocloud_abm.params import NeocloudError
+
+Bounds = dict[str, tuple[float, float]]
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        raise NeocloudError(f"{path} not found: is {path.parent} a sweep's results folder?")
+    return path
+
+
+def load_summary(folder: str | Path) -> pd.DataFrame:
+    """One row per finished run: key, parameters, ``summarize`` statistics, status, error."""
+    return pd.read_parquet(_require(Path(folder) / SUMMARY_FILE))
+
+
+def load_timeseries(folder: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Successful runs' time series in long format (point, replication, date, variable,
+    value), joined to the design table's seed and parameters. ``columns`` limits the
+    variables read; per-generation columns a run lacks are simply absent."""
+    folder = Path(folder)
+    design = pd.read_parquet(_require(folder / DESIGN_FILE))
+    keys = ["point", "replication", "date"]
+    frames = []
+    for path in sorted((folder / RUNS).glob("*.parquet")):
+        names = pq.read_schema(path).names
+        wanted = [c for c in names if c not in keys and (columns is None or c in columns)]
+        frame = pd.read_parquet(path, columns=[*keys, *wanted])
+        frames.append(frame.melt(id_vars=keys, var_name="variable", value_name="value"))
+    if not frames:
+        return pd.DataFrame(columns=[*design.columns, "date", "variable", "value"])
+    return pd.concat(frames, ignore_index=True).merge(design, on=["point", "replication"])
+
+
+def load_bounds(folder: str | Path) -> Bounds:
+    """Parameter ranges of an LHS, Sobol' or Morris sweep, from its resolved spec."""
+    spec = json.loads(_require(Path(folder) / SPEC_FILE).read_text())
+    return {name: (axis["low"], axis["high"])
+            for name, axis in spec["design"]["parameters"].items() if isinstance(axis, dict)}
+
+
+def _label(q: float) -> str:
+    return f"p{100 * q:02g}"
+
+
+def aggregate(frame: pd.DataFrame, by: Sequence[str] | None = None,
+              quantiles: Sequence[float] = (0.05, 0.95)) -> pd.DataFrame:
+    """Median and percentile bands over replications of every numeric column.
+
+    ``by`` defaults to the point (with its parameters) and, for long time series, the
+    variable and date. Failed runs are left out of the bands and counted in ``failed``;
+    ``runs`` counts the runs behind each band. Columns are ``<name>_median``, ``<name>_p05``...
+    """
+    if by is None:
+        by = ["point", *[c for c in frame.columns if "." in c],
+              *[c for c in ("variable", "date") if c in frame.columns]]
+    by = list(by)
+    ok = frame["status"].eq("ok") if "status" in frame else pd.Series(True, index=frame.index)
+    values = [c for c in frame.select_dtypes("number").columns
+              if c not in by and c not in ("replication", "seed")]
+    keys = [frame[c] for c in by]
+    groups = frame[values].where(ok, axis=0).groupby(keys, sort=True)
+    parts = [ok.groupby(keys).sum().rename("runs")]
+    if "status" in frame:
+        parts.append((~ok).groupby(keys).sum().rename("failed"))
+    bands = {"median": groups.median(), **{_label(q): groups.quantile(q) for q in quantiles}}
+    parts += [bands[band][value].rename(f"{value}_{band}") for value in values for band in bands]
+    table = pd.concat(parts, axis=1)
+    return table.reset_index()
+
+
+def _point_means(summary: pd.DataFrame, statistic: str, points_per_block: int) -> np.ndarray:
+    """The statistic averaged over each point's successful replications, in point order;
+    refuses gaps, since the estimators rely on the sample's exact structure."""
+    if statistic not in summary:
+        raise NeocloudError(f"no statistic {statistic!r}; the summary has "
+                            + ", ".join(c for c in summary.columns if "." not in c))
+    if not pd.api.types.is_numeric_dtype(summary[statistic]):
+        raise NeocloudError(f"{statistic} is not a numeric statistic")
+    ok = summary[summary["status"] == "ok"] if "status" in summary else summary
+    means = ok.groupby("point")[statistic].mean()
+    expected = int(summary["point"].max()) + 1
+    means = means.reindex(range(expected))
+    missing = means.index[means.isna()].tolist()
+    if missing:
+        raise NeocloudError(f"{statistic} is missing (failed, NaN or not run) at {len(missing)} "
+                            f"points, e.g. {missing[:5]}; the indices need every point")
+    if expected % points_per_block:
+        raise NeocloudError(f"{expected} points is not a whole design (blocks of "
+                            f"{points_per_block}); is the sweep complete?")
+    return means.to_numpy(float)
+
+
+def sobol_indices(summary: pd.DataFrame, statistic: str, bounds: Bounds,
+                  seed: int = 0) -> pd.DataFrame:
+    """First-order (S1) and total (ST) Sobol' indices of ``statistic`` with bootstrap
+    confidence half-widths, from a Sobol' design's summary (replications averaged)."""
+    from SALib.analyze import sobol  # SALib imports SciPy: ~1 s, only when needed
+
+    y = _point_means(summary, statistic, len(bounds) + 2)
+    result = sobol.analyze(problem(bounds), y, calc_second_order=SOBOL_SECOND_ORDER, seed=seed)
+    names = ["S1", "S1_conf", "ST", "ST_conf"]
+    return pd.DataFrame({n: result[n] for n in names}, index=pd.Index(list(bounds), name="parameter"))
+
+
+def morris_indices(summary: pd.DataFrame, statistic: str, bounds: Bounds,
+                   seed: int = 0) -> pd.DataFrame:
+    """Morris elementary-effect screening of ``statistic``: mu, mu_star (mean absolute
+    effect, scaled to each parameter's full range), sigma, and mu_star's confidence."""
+    from SALib.analyze import morris
+
+    y = _point_means(summary, statistic, len(bounds) + 1)
+    x = summary.groupby("point")[list(bounds)].first().to_numpy(float)
+    result = morris.analyze(problem(bounds), x, y, num_levels=MORRIS_LEVELS, seed=seed)
+    names = ["mu", "mu_star", "sigma", "mu_star_conf"]
+    return pd.DataFrame({n: np.asarray(result[n], float) for n in names},
+                        index=pd.Index(list(bounds), name="parameter"))

@@ -1,0 +1,286 @@
+"""The market for neocloud shares (event 10): prices, short interest, issuance, the index.
+
+Every neocloud is listed when it is created. Its share price reverts toward a fundamental
+value and moves with the hedge funds' net order flow plus noise (DESIGN 3 "Hedge funds").
+
+Fundamental value (the modelling choice): equity is worth its book value plus capitalised
+trailing earnings, ``V = B + m * 12 * E``. ``B`` is the firm's book equity (cash + fleet at
+book - debt). ``E`` is smoothed monthly earnings: rental revenue less operating costs,
+straight-line depreciation over the assumed life and interest (monthly rents are noisy, so
+earnings and revenue are exponentially smoothed with weight ``equity.smoothing``).
+The multiple ``m = earnings_multiple * exp(multiple_sentiment * sentiment +
+multiple_growth * g)``, capped at ``max_multiple``, rises with market sentiment and with the year-on-year log
+growth ``g`` of the firm's smoothed revenue (bounded to +-1): in a shortage, high rents on
+a growing fleet are capitalised at a boom multiple; in a glut, earnings and the multiple
+fall together and value falls toward book. Losses are capitalised too; limited liability
+floors the value at a penny a share.
+
+Share counts are a normalisation: a firm lists at ``LISTING_PRICE`` a share, its initial
+equity buying its initial shares; its first close is its fundamental value.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from neocloud_abm.agents.hedge_fund import MAX_LOOKBACK, HedgeFund, funds
+
+if TYPE_CHECKING:
+    from neocloud_abm.agents.neocloud import Neocloud
+    from neocloud_abm.model import NeocloudMarket
+
+LISTING_PRICE = 10.0   # $ per share at listing (a normalisation of share counts)
+PRICE_FLOOR = 0.01     # $ per share: limited liability keeps equity worth something
+MAX_LOG_STEP = 2.0     # largest price move in one month or one trade (log points)
+HISTORY = MAX_LOOKBACK + 1   # monthly closes kept
+
+
+@dataclass
+class Listing:
+    """One neocloud's stock."""
+
+    firm: Neocloud
+    shares: float
+    price: float
+    seen: int                    # model step of the last fundamentals observation
+    short: float = 0.0           # shares the hedge funds have sold short
+    last_return: float = 0.0     # log return at the last monthly close
+    earnings: float = 0.0        # smoothed monthly earnings, $
+    priced: bool = False         # has had a first monthly close
+    revenue: list[float] = field(default_factory=list)   # smoothed monthly, the last 13
+    closes: list[float] = field(default_factory=list)    # monthly closes, the last HISTORY
+
+
+class EquityMarket:
+    """All listings, the order flow of the hedge funds, and the cap-weighted index."""
+
+    def __init__(self, model: NeocloudMarket) -> None:
+        self.model = model
+        self.listings: dict[int, Listing] = {}
+        self._index = 100.0
+        self._link: dict[int, tuple[float, float]] = {}   # uid -> (shares, price) at last link
+        self._exit_price: dict[int, float] = {}           # delisted since the last link
+
+    # --- listing and delisting ---------------------------------------------------------
+    def list_firm(self, neocloud: Neocloud) -> None:
+        """List a new firm (call at the end of its construction, when its balance sheet
+        holds its initial equity)."""
+        book = max(neocloud.book_equity(), LISTING_PRICE)
+        listing = Listing(neocloud, book / LISTING_PRICE, LISTING_PRICE, self.model.steps)
+        self.listings[neocloud.unique_id] = listing
+        listing.price = self.fundamental_value(neocloud)
+
+    def delist(self, neocloud: Neocloud, residual: float = 0.0) -> None:
+        """Remove a firm; fund positions settle at ``residual / shares`` a share: 0 on a
+        default (shorts gain everything, longs lose everything), the residual cash on a
+        voluntary exit. A second call for the same firm does nothing."""
+        listing = self.listings.pop(neocloud.unique_id, None)
+        if listing is None:
+            return
+        price = max(residual, 0.0) / listing.shares
+        for fund in funds(self.model):
+            held = fund.positions.get(neocloud.unique_id, 0.0)
+            if held:
+                self._settle(fund, listing, -held, price)
+        if neocloud.unique_id in self._link:
+            self._exit_price[neocloud.unique_id] = price
+
+    # --- prices and values ----------------------------------------------------------------
+    def fundamental_value(self, neocloud: Neocloud) -> float:
+        """Value per share from book equity, earnings, growth and sentiment (module doc)."""
+        listing = self._current(neocloud.unique_id)
+        eq = self.model.p.equity
+        multiple = min(eq.earnings_multiple * math.exp(
+            eq.multiple_sentiment * self.model.env.sentiment
+            + eq.multiple_growth * _growth(listing.revenue)), eq.max_multiple)
+        value = neocloud.book_equity() + multiple * 12.0 * listing.earnings
+        return max(value / listing.shares, PRICE_FLOOR)
+
+    def price(self, neocloud: Neocloud) -> float:
+        return self.listings[neocloud.unique_id].price
+
+    def market_cap(self, neocloud: Neocloud) -> float:
+        listing = self.listings[neocloud.unique_id]
+        return listing.shares * listing.price
+
+    def short_interest(self, neocloud: Neocloud) -> float:
+        """Shares sold short / shares outstanding."""
+        listing = self.listings[neocloud.unique_id]
+        return listing.short / listing.shares
+
+    def aggregate_short_interest(self) -> float:
+        """Value of shares sold short / market value of all listed shares."""
+        caps = sum(lst.shares * lst.price for lst in self.listings.values())
+        short = sum(lst.short * lst.price for lst in self.listings.values())
+        return short / caps if caps > 0 else 0.0
+
+    def trailing_return(self, uid: int, months: int) -> float:
+        """Log return over the last ``months`` monthly closes; 0 for a shorter history."""
+        closes = self.listings[uid].closes
+        return math.log(closes[-1] / closes[-1 - months]) if len(closes) > months else 0.0
+
+    def tradable(self) -> list[Listing]:
+        """Listings that have had a monthly close (the funds trade only these)."""
+        return [lst for lst in self.listings.values() if lst.priced]
+
+    def index(self) -> float:
+        """Cap-weighted index, 100 at the start, chain-linked: each link weights the price
+        changes of the firms listed at the previous link by their caps then, so entries
+        add nothing and a delisting counts at its exit price (-100% on a default)."""
+        before = sum(shares * price for shares, price in self._link.values())
+        if before > 0:
+            after = sum(shares * (self.listings[uid].price if uid in self.listings
+                                  else self._exit_price[uid])
+                        for uid, (shares, _) in self._link.items())
+            self._index *= after / before
+        self._link = {uid: (lst.shares, lst.price) for uid, lst in self.listings.items()
+                      if lst.priced}
+        self._exit_price = {}
+        return self._index
+
+    # --- issuance --------------------------------------------------------------------------
+    def issue(self, neocloud: Neocloud, amount_usd: float) -> float:
+        """Sell new shares to equity investors; returns the $ raised.
+
+        The month's capacity is a share of market cap that shrinks with short interest;
+        the discount grows with short interest and falls with sentiment. The new shares
+        dilute: the price becomes the old cap plus the cash raised over the new share count.
+        """
+        eq = self.model.p.equity
+        listing = self.listings[neocloud.unique_id]
+        interest = listing.short / listing.shares
+        capacity = (eq.max_issue_share * listing.shares * listing.price
+                    * math.exp(-eq.issue_short_sensitivity * interest))
+        raised = min(max(amount_usd, 0.0), capacity)
+        if raised <= 0.0:
+            return 0.0
+        discount = float(np.clip(eq.issue_discount + eq.discount_short_interest * interest
+                                 - eq.discount_sentiment * self.model.env.sentiment,
+                                 0.0, eq.max_discount))
+        new_shares = raised / (listing.price * (1.0 - discount))
+        listing.price = (listing.price * listing.shares + raised) / (listing.shares + new_shares)
+        listing.shares += new_shares
+        self.model.ledger.sector_transfer("equity_investors", neocloud.account, raised,
+                                          "equity_raised")
+        return raised
+
+    # --- event 10 ------------------------------------------------------------------------
+    def update(self) -> None:
+        """Monthly close: execute the funds' orders (within borrow and ownership limits) at
+        a price moved toward fundamental value, by their net flow and by noise."""
+        eq = self.model.p.equity
+        live = funds(self.model)
+        noise = self.model.rng.normal(0.0, 1.0, len(self.listings))
+        for listing, shock in zip(list(self.listings.values()), noise, strict=True):
+            firm = listing.firm
+            fundamental = self.fundamental_value(firm)
+            if not listing.priced:
+                listing.price, listing.priced = fundamental, True
+                listing.closes.append(fundamental)
+                continue
+            orders = self._within_limits(listing, {f: f.orders.get(firm.unique_id, 0.0)
+                                                   for f in live})
+            listing.last_return = self._move(listing, (
+                eq.mean_reversion * math.log(fundamental / listing.price)
+                + eq.price_impact * sum(orders.values()) / listing.shares
+                + eq.noise * shock))
+            for fund, shares in orders.items():
+                self._settle(fund, listing, shares, listing.price)
+            listing.closes = [*listing.closes, listing.price][-HISTORY:]
+        for fund in live:
+            fund.orders = {}
+
+    def trade(self, fund: HedgeFund, uid: int, shares: float) -> None:
+        """Execute one order now (margin calls, wind-ups): the price moves by its impact and
+        the order settles at the moved price, which also becomes the month's close."""
+        listing = self.listings[uid]
+        shares = self._within_limits(listing, {fund: shares})[fund]
+        listing.last_return += self._move(
+            listing, self.model.p.equity.price_impact * shares / listing.shares)
+        listing.closes[-1] = listing.price
+        self._settle(fund, listing, shares, listing.price)
+
+    # --- internals ---------------------------------------------------------------------
+    @staticmethod
+    def _move(listing: Listing, step: float) -> float:
+        """Move the price by a bounded log step, floored; returns the log move made."""
+        old = listing.price
+        listing.price = max(old * math.exp(float(np.clip(step, -MAX_LOG_STEP, MAX_LOG_STEP))),
+                            PRICE_FLOOR)
+        return math.log(listing.price / old)
+
+    def _current(self, uid: int) -> Listing:
+        """The listing with this month's revenue and earnings observed (once per step)."""
+        listing = self.listings[uid]
+        if listing.seen < self.model.steps:
+            listing.seen = self.model.steps
+            earned, revenue = _earnings(listing.firm), listing.firm.revenue
+            if listing.revenue:
+                weight = self.model.p.equity.smoothing
+                earned = listing.earnings + weight * (earned - listing.earnings)
+                revenue = listing.revenue[-1] + weight * (revenue - listing.revenue[-1])
+            listing.earnings = earned
+            listing.revenue = [*listing.revenue, revenue][-13:]
+        return listing
+
+    def _within_limits(self, listing: Listing, orders: dict[HedgeFund, float]
+                       ) -> dict[HedgeFund, float]:
+        """Scale down the parts of orders that add to short positions beyond the shares
+        that can be borrowed, or to long positions beyond the funds' ownership limit."""
+        eq = self.model.p.equity
+        uid = listing.firm.unique_id
+        others = [f for f in funds(self.model) if f not in orders]
+        scaled = dict(orders)
+        for sign, limit in ((-1.0, eq.max_short_interest), (1.0, eq.max_fund_ownership)):
+            now = {f: max(sign * f.positions.get(uid, 0.0), 0.0) for f in orders}
+            then = {f: max(sign * (f.positions.get(uid, 0.0) + scaled[f]), 0.0) for f in orders}
+            added = {f: max(then[f] - now[f], 0.0) for f in orders}
+            wanted = sum(added.values())
+            if wanted <= 0.0:
+                continue
+            base = (sum(max(sign * f.positions.get(uid, 0.0), 0.0) for f in others)
+                    + sum(then[f] - added[f] for f in orders))
+            fill = float(np.clip((limit * listing.shares - base) / wanted, 0.0, 1.0))
+            for f, extra in added.items():
+                scaled[f] -= sign * (1.0 - fill) * extra
+        return scaled
+
+    def _settle(self, fund: HedgeFund, listing: Listing, shares: float, price: float) -> None:
+        """Trade with the rest of the market (the equity investors) through the ledger."""
+        if shares == 0.0:
+            return
+        ledger, uid = self.model.ledger, listing.firm.unique_id
+        investors = ledger.sector["equity_investors"]
+        value = shares * price
+        if value > 0.0:
+            ledger.transfer(fund.account, investors, value, "hedge_fund_buy")
+        else:
+            ledger.transfer(investors, fund.account, -value, "hedge_fund_sell")
+        old = fund.positions.pop(uid, 0.0)
+        new = old + shares
+        if abs(new) > 1e-9 * listing.shares:   # else closed (dropping rounding dust)
+            fund.positions[uid] = new
+        else:
+            new = 0.0
+        listing.short = max(listing.short + max(-new, 0.0) - max(-old, 0.0), 0.0)
+
+
+def _earnings(firm: Neocloud) -> float:
+    """Last month's operating cash flow less straight-line depreciation and interest."""
+    model = firm.model
+    life = model.p.neoclouds.assumed_life_months
+    depreciation = sum(c.count * c.unit_cost / life for c in firm.fleet
+                       if model.month - c.acquired < life)
+    interest = sum(loan.drawn * loan.rate / 12.0 for loan in firm.loans)
+    return firm.operating_cash_flow() - depreciation - interest
+
+
+def _growth(revenue: list[float]) -> float:
+    """Year-on-year log growth of smoothed revenue, bounded; 0 without a year of history."""
+    if len(revenue) < 13 or revenue[0] <= 0.0 or revenue[-1] <= 0.0:
+        return 0.0
+    return float(np.clip(math.log(revenue[-1] / revenue[0]), -1.0, 1.0))

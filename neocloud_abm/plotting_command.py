@@ -1,0 +1,135 @@
+"""``neocloud-abm plot DIR``: the right figures for a run folder or a sweep folder.
+
+A run folder (``neocloud-abm run``) holds ``series.parquet`` and ``run.json``; a sweep
+folder holds ``summary.parquet``, ``spec.json`` and one Parquet per run under ``runs/``.
+What is drawn follows from what the folder holds, so the command needs no options: a
+two-parameter grid gets heatmaps, every parameter a response plot, a Sobol' or Morris design
+its indices, and the runs' series fan charts by design point.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from neocloud_abm import plots
+from neocloud_abm.params import NeocloudError
+
+FIGURES = "figures"
+MAX_FAN_POINTS = 4  # scenarios on one fan chart stay distinguishable up to about four
+MAX_RESPONSE_PARAMETERS = 6
+
+
+def add_plot_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Register ``plot DIR`` on the command line's subparsers."""
+    parser = subparsers.add_parser(
+        "plot", help="draw the figures of a run or sweep folder into DIR/figures (PNG and SVG)")
+    parser.add_argument("folder", metavar="DIR",
+                        help="a folder written by 'neocloud-abm run' or 'neocloud-abm sweep'")
+    parser.set_defaults(func=plot_command)
+    return parser
+
+
+def plot_command(args: argparse.Namespace) -> int:
+    """Draw and write the folder's figures; print what was written."""
+    folder = Path(args.folder)
+    written = plot_folder(folder)
+    print(f"wrote {len(written)} files to {folder / FIGURES}: "
+          + ", ".join(sorted({p.stem for p in written})))
+    return 0
+
+
+def plot_folder(folder: Path) -> list[Path]:
+    """Figures for ``folder`` as PNG and SVG under ``folder/figures``; the paths written."""
+    if (folder / "series.parquet").is_file():
+        figures = run_figures(folder)
+    elif (folder / "summary.parquet").is_file():
+        figures = sweep_figures(folder)
+    else:
+        what = "does not exist" if not folder.exists() else "is neither"
+        raise NeocloudError(
+            f"{folder} {what} a run folder (series.parquet, from 'neocloud-abm run') nor a "
+            "sweep folder (summary.parquet, from 'neocloud-abm sweep')")
+    paths = []
+    for name, fig in figures.items():
+        paths += plots.save_figure(fig, folder / FIGURES / name)
+    return paths
+
+
+def run_figures(folder: Path) -> dict[str, Figure]:
+    df = pd.read_parquet(folder / "series.parquet")
+    meta_path = folder / "run.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    title = f"{meta.get('scenario', folder.name)}, seed {meta.get('seed', '?')}"
+    return {"anatomy": plots.run_figure(df, title), "phase": plots.phase_figure(df, title)}
+
+
+def sweep_figures(folder: Path) -> dict[str, Figure]:
+    summary = pd.read_parquet(folder / "summary.parquet")
+    spec = json.loads((folder / "spec.json").read_text()) if (folder / "spec.json").is_file() else {}
+    name = spec.get("name", folder.name)
+    kind = spec.get("design", {}).get("kind", "grid")
+    ok = plots.successful(summary)
+    if ok.empty:
+        raise NeocloudError(f"{folder}: no successful run to plot "
+                            f"({len(summary)} runs, all failed)")
+    parameters = [p for p in plots.parameter_columns(summary) if ok[p].nunique() > 1]
+    statistics = plots.numeric_statistics(summary)
+    figures: dict[str, Figure] = {}
+    if statistics and kind == "grid" and len(parameters) >= 2:
+        x, y = parameters[:2]
+        figures["heatmap"] = plots.heatmap_figure(summary, statistics, x, y,
+                                                  f"{name}: median over replications")
+    if statistics:
+        for parameter in parameters[:MAX_RESPONSE_PARAMETERS]:
+            leaf = parameter.rpartition(".")[2]
+            figures[f"response_{leaf}"] = plots.response_figure(
+                summary, statistics, parameter, f"{name}: statistics against {leaf}")
+    if kind in ("sobol", "morris"):
+        figures |= indices_figures(folder, summary, statistics, kind, name)
+    fans = point_runs(folder, summary, parameters)
+    if fans:
+        figures["fan"] = plots.fan_figure(fans, title=f"{name}: runs by design point")
+    return figures
+
+
+def indices_figures(folder: Path, summary: pd.DataFrame, statistics: list[str], kind: str,
+                    name: str) -> dict[str, Figure]:
+    """One bar chart of Sobol' or Morris indices per statistic (SALib, via the runner's
+    analysis module)."""
+    from neocloud_abm.experiments import analysis
+
+    bounds = analysis.load_bounds(folder)
+    estimate = analysis.sobol_indices if kind == "sobol" else analysis.morris_indices
+    return {f"{kind}_{stat}": plots.indices_figure(estimate(summary, stat, bounds), stat,
+                                                   f"{name}: {kind} sensitivity")
+            for stat in statistics}
+
+
+def point_runs(folder: Path, summary: pd.DataFrame,
+               parameters: list[str]) -> dict[str, list[pd.DataFrame]]:
+    """The runs' monthly series grouped by design point, for at most ``MAX_FAN_POINTS``
+    points spread evenly over the design (all of them when there are that few)."""
+    files = sorted((folder / "runs").glob("*.parquet"))
+    if not files:
+        return {}
+    frames = [pd.read_parquet(path) for path in files]
+    by_point: dict[int, list[pd.DataFrame]] = {}
+    for frame in frames:
+        by_point.setdefault(int(frame["point"].iloc[0]), []).append(frame)
+    points = sorted(by_point)
+    if len(points) > MAX_FAN_POINTS:
+        step = (len(points) - 1) / (MAX_FAN_POINTS - 1)
+        points = [points[round(i * step)] for i in range(MAX_FAN_POINTS)]
+    values = summary.groupby("point")[parameters].first() if parameters else None
+
+    def label(point: int) -> str:
+        if values is None:
+            return "all runs"
+        return ", ".join(f"{p.rpartition('.')[2]}={values.loc[point, p]:g}" for p in parameters)
+
+    return {label(p): by_point[p] for p in points}

@@ -1,0 +1,124 @@
+"""The finance layer: GPU-backed loans, covenants, defaults, seizure and fire sales."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import run
+
+from neocloud_abm import NeocloudMarket, ParameterError, Params, load_scenario, summarize
+from neocloud_abm.invariants import violations
+from neocloud_abm.markets import credit
+
+
+def _model_with_loans(seed: int = 1, months: int = 24) -> NeocloudMarket:
+    model = NeocloudMarket(load_scenario("baseline"), rng=seed)
+    model.run(months)
+    assert any(loan.drawn > 0 for lender in model.lenders() for loan in lender.loans)
+    return model
+
+
+def test_loans_are_secured_by_delivered_cohorts_and_marked_to_market():
+    model = _model_with_loans()
+    for lender in model.lenders():
+        for loan in lender.loans:
+            if loan.drawn > 0:
+                pledged = [c for c in loan.borrower.fleet if c.loan == loan.id]
+                assert pledged, "a drawn loan must have collateral"
+                value = sum(c.count * model.secondary.value[c.gen] for c in pledged)
+                assert loan.collateral_value(model) == pytest.approx(value)
+    df = model.results()
+    assert (df["debt_outstanding_usd"] >= 0).all() and df["debt_outstanding_usd"].iloc[-1] > 0
+    assert df["new_lending_usd"].sum() >= df["debt_outstanding_usd"].iloc[-1]
+
+
+def test_a_forced_default_seizes_collateral_and_its_fire_sale_marks_down_other_loans():
+    model = _model_with_loans(seed=2, months=30)
+    loans = [loan for lender in model.lenders() for loan in lender.loans if loan.drawn > 0]
+    by_gen: dict[int, list] = {}
+    for loan in loans:
+        for cohort in loan.borrower.fleet:
+            if cohort.loan == loan.id:
+                by_gen.setdefault(cohort.gen, []).append(loan)
+    gen, victims = max(by_gen.items(), key=lambda item: len({x.borrower for x in item[1]}))
+    defaulter = max({x.borrower for x in victims}, key=lambda b: b.debt())
+    others = [x for x in victims if x.borrower is not defaulter]
+    assert others, "need another borrower with collateral on the same generation"
+    lender = defaulter.loans[0].lender
+    marks_before = [x.collateral_value(model) for x in others]
+    value_before = model.secondary.value[gen]
+
+    defaulter.default()
+    assert not defaulter.active and defaulter not in model.neoclouds()
+    assert lender.seized, "the lender holds the seized GPUs"
+    assert violations(model) == []  # GPUs conserved, ledger balanced, no orphan loans
+    credit.liquidate(model, lender)  # first month of the liquidation window
+    model.secondary.update()
+    assert model.secondary.discount[gen] > 0
+    assert model.secondary.value[gen] < value_before
+    marks_after = [x.collateral_value(model) for x in others]
+    assert all(a < b for a, b in zip(marks_after, marks_before, strict=True))
+
+
+def test_no_leverage_has_no_debt_and_no_lender_losses():
+    for seed in (1, 2):
+        df = run("no_leverage", seed, 72)
+        assert df["debt_outstanding_usd"].max() == 0
+        assert df["new_lending_usd"].sum() == 0
+        assert df["lender_losses_cum_usd"].abs().max() == 0
+        assert summarize(df)["lender_loss_rate"] == 0
+
+
+def test_higher_ltv_means_more_debt_and_more_defaults_in_blackwell_shock():
+    def mean(statistic, ltv):
+        return np.mean([summarize(run("blackwell_shock", seed, 96, lenders__max_ltv=ltv))[statistic]
+                        for seed in (1, 2, 3, 4)])
+
+    assert mean("max_debt_usd", 0.8) > mean("max_debt_usd", 0.4)
+    assert mean("defaults", 0.8) > mean("defaults", 0.4)
+
+
+def test_a_failed_lender_loses_its_undrawn_commitments_and_stops_lending():
+    model = NeocloudMarket(load_scenario("baseline"), rng=3)
+    for _ in range(30):
+        model.step()
+        committed = [x for x in model.lenders() if x.undrawn() > 0]
+        if committed:
+            break
+    lender = max(committed, key=lambda x: x.undrawn())
+    model.ledger.sector_transfer("funding_markets", lender.account,
+                                 lender.capital() + lender.cash + 1.0, "test_loss", to_sector=True)
+    assert lender.capital() < 0
+    credit.monitor_month(model)
+    assert lender.failed and lender.undrawn() == 0
+    assert not lender.can_lend(1.0)
+    loan = next((x for x in lender.loans), None)
+    if loan is not None:
+        assert credit.draw(model, loan, 1e6) == 0.0
+    model.step()
+    assert violations(model) == []
+    assert model.results()["lenders_active"].iloc[-1] == len(model.lenders()) - 1
+
+
+def test_leverage_policies_move_the_advance_rate_the_way_they_should():
+    procyclical = NeocloudMarket(Params().with_overrides({"lenders.leverage_policy": "procyclical"}), rng=1)
+    lender = procyclical.lenders()[1]  # an asset manager: no private-credit premium
+    calm = credit.origination_ltv(procyclical, lender)
+    procyclical.history["gpu_value_index"] = [100, 70, 110, 60, 100, 50]
+    assert credit.origination_ltv(procyclical, lender) < calm == pytest.approx(0.7)
+
+    counter = NeocloudMarket(Params().with_overrides({"lenders.leverage_policy": "countercyclical"}), rng=1)
+    counter.history["spot_price_h100e"] = [2.0] * 12
+    counter.price_index = 4.0  # prices far above trend: lend less
+    assert credit.origination_ltv(counter, counter.lenders()[1]) < 0.7
+
+
+@pytest.mark.parametrize("name, value, fragment", [
+    ("lenders.max_ltv", 1.2, r"\[0.0, 1.0\]"),
+    ("lenders.initial_capital", -1.0, r"\[0.0, "),
+    ("lenders.leverage_policy", "yolo", "'fixed', 'procyclical', 'countercyclical'"),
+    ("lenders.min_dscr", "high", "a number"),
+])
+def test_bad_finance_parameters_are_rejected(name, value, fragment):
+    with pytest.raises(ParameterError, match=fragment):
+        Params().with_overrides({name: value})

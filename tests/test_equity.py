@@ -1,0 +1,293 @@
+"""The equity market and the hedge funds: stock-flow consistency, limits, margin calls,
+wind-ups, issuance, the index, and who wins in a bust."""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import numpy as np
+import pytest
+
+from neocloud_abm import NeocloudMarket, ParameterError, Params, load_scenario
+from neocloud_abm.agents.hedge_fund import create_hedge_funds, funds, trade_month
+from neocloud_abm.agents.neocloud import Beliefs, Neocloud
+from neocloud_abm.invariants import violations
+from neocloud_abm.markets.equity import EquityMarket
+
+OUTPUTS = ("neocloud_equity_index", "short_interest", "hedge_fund_capital_usd",
+           "hedge_fund_failures", "hedge_fund_capital_short_usd",
+           "hedge_fund_capital_momentum_usd")
+BUST_SEEDS = (1, 2, 3, 4)
+BUST_START, BUST_END = 40, 60   # months: 2025-05 (the AI winter hits 2025-06) to 2026-12
+
+
+class Run:
+    """A model with the equity market attached: by the model itself once it is wired in,
+    else here (listing entrants and delisting leavers each month, then event 10)."""
+
+    def __init__(self, params: Params, seed: int) -> None:
+        self.model = NeocloudMarket(params, rng=seed)
+        self.wired = hasattr(self.model, "equity")
+        if not self.wired:
+            self.model.equity = EquityMarket(self.model)
+            self._sync()
+            create_hedge_funds(self.model)
+
+    def month(self) -> None:
+        self.model.step()
+        if not self.wired:
+            self._sync()
+            trade_month(self.model)
+
+    def _sync(self) -> None:
+        market = self.model.equity
+        live = {c.unique_id: c for c in self.model.neoclouds()}
+        for uid, cloud in live.items():
+            if uid not in market.listings:
+                market.list_firm(cloud)
+        for uid, listing in list(market.listings.items()):
+            if uid not in live:
+                market.delist(listing.firm)
+
+
+def _params(scenario: str = "baseline", **overrides: object) -> Params:
+    return load_scenario(scenario).with_overrides(overrides)
+
+
+def _tolerance(model: NeocloudMarket) -> float:
+    return 1e-9 * max(model.ledger.scale(), 1.0)
+
+
+@cache
+def _bust_returns(seed: int) -> dict[str, list[float]]:
+    """Each fund's return over the AI winter, for the funds alive when it starts."""
+    run = Run(_params("ai_winter"), seed)
+    for month in range(BUST_END):
+        run.month()
+        if month == BUST_START:
+            start = {fund: fund.nav for fund in funds(run.model)}
+    returns: dict[str, list[float]] = {"short": [], "momentum": []}
+    for fund, nav in start.items():
+        returns[fund.strategy].append(fund.nav / nav - 1.0)
+    return returns
+
+
+def _warm_run(months: int = 18, **overrides: object) -> Run:
+    run = Run(_params(**overrides), 5)
+    for _ in range(months):
+        run.month()
+    return run
+
+
+def test_ledger_balances_and_prices_stay_sane_while_funds_trade():
+    run = Run(_params(), 1)
+    model = run.model
+    traded = False
+    for _ in range(60):
+        run.month()
+        assert violations(model) == []
+        assert abs(model.ledger.total()) <= _tolerance(model)
+        market = model.equity
+        for listing in market.listings.values():
+            cloud = listing.firm
+            assert math.isfinite(market.price(cloud)) and market.price(cloud) > 0
+            assert 0.0 <= market.short_interest(cloud) <= 1.0
+            held = [f.positions.get(cloud.unique_id, 0.0) for f in funds(model)]
+            assert listing.short == pytest.approx(sum(max(-x, 0.0) for x in held),
+                                              abs=1e-9 * listing.shares)
+        assert 0.0 <= market.aggregate_short_interest() <= 1.0
+        assert market.index() > 0 and math.isfinite(market.index())
+        for key in OUTPUTS:
+            assert math.isfinite(model.month_stats[key]) and model.month_stats[key] >= 0
+        traded |= any(f.positions for f in funds(model))
+    assert traded
+    capital = sum(f.capital() for f in funds(model))
+    assert model.month_stats["hedge_fund_capital_usd"] == pytest.approx(capital)
+
+
+def test_in_a_bust_short_sellers_gain_and_momentum_funds_lose():
+    pooled: dict[str, list[float]] = {"short": [], "momentum": []}
+    for seed in BUST_SEEDS:
+        for strategy, returns in _bust_returns(seed).items():
+            pooled[strategy] += returns
+    assert pooled["short"] and pooled["momentum"]
+    assert np.mean(pooled["short"]) > 0.0 > np.mean(pooled["momentum"])
+
+
+def test_a_fund_above_max_leverage_is_forced_to_sell():
+    run = _warm_run()
+    model = run.model
+    market = model.equity
+    fund = next(f for f in funds(model) if f.strategy == "momentum")
+    for uid, shares in list(fund.positions.items()):
+        market.trade(fund, uid, -shares)
+    listing = max(market.tradable(), key=lambda lst: lst.shares * lst.price)
+    uid = listing.firm.unique_id
+    market.trade(fund, uid, 2.0 * fund.capital() / listing.price)
+    assert fund.leverage() < model.p.hedge_funds.max_leverage
+    listing.price *= 0.75
+    assert fund.leverage() > model.p.hedge_funds.max_leverage
+    held = fund.positions[uid]
+    assert fund.margin_call()
+    assert 0.0 < fund.positions[uid] < held
+    assert fund.leverage() <= model.p.hedge_funds.max_leverage * (1 + 1e-6)
+    assert abs(model.ledger.total()) <= _tolerance(model)
+
+
+def test_a_fund_below_min_capital_is_wound_up():
+    run = _warm_run()
+    model = run.model
+    ledger, market = model.ledger, model.equity
+    fund = max(funds(model), key=lambda f: len(f.positions))
+    for uid, shares in list(fund.positions.items()):
+        market.trade(fund, uid, -shares)
+    left = 0.1 * model.p.hedge_funds.min_capital
+    ledger.sector_transfer("fund_investors", fund.account, fund.capital() - left,
+                           "fund_redemption", to_sector=True)
+    paid_back = ledger.flows["fund_liquidation"]
+    trade_month(model)
+    assert fund not in funds(model)
+    assert model.month_stats["hedge_fund_failures"] >= 1
+    assert ledger.balance(fund.account) == 0.0
+    assert 0.0 < ledger.flows["fund_liquidation"] - paid_back <= left
+    assert violations(model) == []
+
+
+def test_winding_up_closes_positions_and_the_prime_broker_takes_a_deficit():
+    run = _warm_run()
+    model = run.model
+    ledger = model.ledger
+    fund = max(funds(model), key=lambda f: len(f.positions))
+    assert fund.positions
+    brokers = ledger.balance(ledger.sector["funding_markets"])
+    ledger.sector_transfer("fund_investors", fund.account, fund.capital() + 1e7,
+                           "fund_redemption", to_sector=True)
+    fund.wind_up()
+    assert fund not in funds(model) and not fund.positions
+    assert ledger.balance(fund.account) == pytest.approx(0.0, abs=1e-6)
+    assert ledger.balance(ledger.sector["funding_markets"]) < brokers
+    for listing in model.equity.listings.values():
+        held = [f.positions.get(listing.firm.unique_id, 0.0) for f in funds(model)]
+        assert listing.short == pytest.approx(sum(max(-x, 0.0) for x in held),
+                                              abs=1e-9 * listing.shares)
+    assert abs(ledger.total()) <= _tolerance(model)
+
+
+def test_a_default_closes_shorts_and_longs_at_zero():
+    run = _warm_run()
+    model = run.model
+    market = model.equity
+    listing = max(market.tradable(), key=lambda lst: lst.shares * lst.price)
+    cloud, uid = listing.firm, listing.firm.unique_id
+    short, long = (next(f for f in funds(model) if f.strategy == s) for s in ("short", "momentum"))
+    for fund, shares in ((short, -0.02), (long, 0.02)):
+        market.trade(fund, uid, shares * listing.shares - fund.positions.get(uid, 0.0))
+    price = market.price(cloud)
+    before = {f: f.capital() for f in (short, long)}
+    exposure = {f: f.positions[uid] * price for f in (short, long)}
+    index = market.index()
+    cap_share = market.market_cap(cloud) / sum(lst.shares * lst.price for lst in market.tradable())
+    market.delist(cloud)
+    assert uid not in market.listings and uid not in short.positions | long.positions
+    for fund in (short, long):
+        assert fund.capital() == pytest.approx(before[fund] - exposure[fund])
+    assert market.index() == pytest.approx(index * (1.0 - cap_share))
+    market.delist(cloud)   # a second call (default, then exit) does nothing
+    assert abs(model.ledger.total()) <= _tolerance(model)
+
+
+def test_a_voluntary_exit_pays_the_residual_per_share():
+    run = _warm_run()
+    market = run.model.equity
+    listing = max(market.tradable(), key=lambda lst: lst.shares * lst.price)
+    fund = next(f for f in funds(run.model) if f.strategy == "momentum")
+    uid = listing.firm.unique_id
+    market.trade(fund, uid, 0.01 * listing.shares - fund.positions.get(uid, 0.0))
+    held, cash = fund.positions[uid], fund.cash
+    market.delist(listing.firm, residual=2.0 * listing.shares)
+    assert fund.cash == pytest.approx(cash + 2.0 * held)
+
+
+def test_issuance_is_capped_discounted_and_dilutes():
+    run = _warm_run()
+    model = run.model
+    market, eq = model.equity, model.p.equity
+    listing = max(market.tradable(), key=lambda lst: lst.shares * lst.price)
+    cloud = listing.firm
+    cash, shares, cap = cloud.cash, listing.shares, market.market_cap(cloud)
+    interest = market.short_interest(cloud)
+    raised = market.issue(cloud, 10.0 * cap)
+    assert raised == pytest.approx(eq.max_issue_share * cap * math.exp(
+        -eq.issue_short_sensitivity * interest))
+    assert cloud.cash == pytest.approx(cash + raised)
+    assert listing.shares > shares
+    assert market.market_cap(cloud) == pytest.approx(cap + raised)
+    assert market.issue(cloud, -1.0) == 0.0
+
+    def shares_per_dollar(short: float) -> tuple[float, float]:
+        listing.short = short * listing.shares
+        capacity = eq.max_issue_share * market.market_cap(cloud) * math.exp(
+            -eq.issue_short_sensitivity * short)
+        before = listing.shares
+        market.issue(cloud, 1e6)
+        return (listing.shares - before) / 1e6 * listing.price, capacity
+
+    calm, crowded = shares_per_dollar(0.0), shares_per_dollar(0.25)
+    assert crowded[0] > calm[0]          # a deeper discount: more shares per dollar
+    assert crowded[1] < calm[1]          # and less can be raised
+    listing.short = sum(max(-f.positions.get(cloud.unique_id, 0.0), 0.0) for f in funds(model))
+    assert abs(model.ledger.total()) <= _tolerance(model)
+
+
+def test_index_starts_at_100_and_entries_do_not_move_it():
+    run = Run(_params(), 3)
+    model = run.model
+    market = model.equity
+    assert market.index() == 100.0
+    run.month()
+    assert market.index() == 100.0
+    run.month()
+    level = market.index()
+    entrant = Neocloud(model, 5e8, Beliefs(0.5, 0.5, 1.0), crypto_origin=False, partner=False)
+    if entrant.unique_id not in market.listings:
+        market.list_firm(entrant)
+    assert market.index() == level
+
+
+def test_short_interest_respects_borrow_limits():
+    run = _warm_run(24, **{"equity.max_short_interest": 0.05, "hedge_funds.short_share": 1.0,
+                           "hedge_funds.initial_capital": 5e9})
+    market = run.model.equity
+    for _ in range(12):
+        run.month()
+        for listing in market.listings.values():
+            assert listing.short <= 0.05 * listing.shares * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("overrides", [
+    {"hedge_funds.max_leverage": 0.5}, {"hedge_funds.count": -1},
+    {"hedge_funds.short_share": 1.5}, {"equity.mean_reversion": 2.0},
+    {"hedge_funds.min_capital": -1.0}, {"equity.max_short_interest": 1.2},
+])
+def test_bad_parameters_are_rejected(overrides):
+    with pytest.raises(ParameterError):
+        Params().with_overrides(overrides)
+
+
+@pytest.mark.parametrize("overrides, name", [
+    ({"hedge_funds.target_leverage": 4.0, "hedge_funds.max_leverage": 3.0}, "target_leverage"),
+    ({"hedge_funds.min_capital": 3e8, "hedge_funds.initial_capital": 2e8}, "min_capital"),
+])
+def test_inconsistent_fund_parameters_are_rejected(overrides, name):
+    with pytest.raises(ParameterError, match=name):
+        Run(Params().with_overrides(overrides), 1)
+
+
+def test_funds_start_from_fund_investors_in_the_configured_mix():
+    run = Run(Params().with_overrides({"hedge_funds.count": 5, "hedge_funds.short_share": 0.4}), 1)
+    ledger = run.model.ledger
+    made = funds(run.model)
+    assert len(made) == 5 and [f.strategy for f in made].count("short") == 2
+    assert all(f.capital() == 2e8 and f.leverage() == 0.0 for f in made)
+    assert ledger.balance(ledger.sector["fund_investors"]) == pytest.approx(-1e9)

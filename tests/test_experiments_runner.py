@@ -1,0 +1,288 @@
+"""Sweeps on the real model (short runs): executors agree, resume, failures, results folder, CLI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import shutil
+import signal
+import sys
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from neocloud_abm import NeocloudError
+from neocloud_abm.experiments import (
+    Sweep,
+    SweepAborted,
+    aggregate,
+    load_spec,
+    load_summary,
+    load_timeseries,
+    run_sweep,
+)
+from neocloud_abm.experiments import runner as runner_module
+from neocloud_abm.experiments.command import add_sweep_parser
+from neocloud_abm.experiments.runner import process_pool
+
+SPEC = """
+name = "tiny"
+scenario = "baseline"
+months = 12
+replications = 3
+seed = 7
+outputs = ["spot_price_h100e", "neocloud_defaults_cum"]
+
+[design]
+kind = "grid"
+
+[design.parameters]
+"neoclouds.competition_neglect" = [0.3, 0.8]
+"startups.initial_count" = [50]
+"""
+RUNS = 6
+
+
+def write_spec(folder: Path, text: str = SPEC) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "tiny.toml"
+    path.write_text(text)
+    return path
+
+
+def snapshot(folder: Path) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Everything a sweep leaves that depends on the runs: summary and every run file."""
+    files = {p.name: pd.read_parquet(p) for p in sorted((folder / "runs").glob("*.parquet"))}
+    return load_summary(folder), files
+
+
+def assert_same_results(folder: Path, reference: Path) -> None:
+    summary, files = snapshot(folder)
+    expected_summary, expected_files = snapshot(reference)
+    assert len(summary) == RUNS
+    assert not summary.duplicated(["point", "replication"]).any()
+    pd.testing.assert_frame_equal(summary, expected_summary)
+    assert files.keys() == expected_files.keys()
+    for name, frame in files.items():
+        pd.testing.assert_frame_equal(frame, expected_files[name])
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted serial sweep, the yardstick for every other way of running it."""
+    root = tmp_path_factory.mktemp("reference")
+    report = run_sweep(load_spec(write_spec(root)), root / "results")
+    assert (report.total, report.ok, report.failed) == (RUNS, RUNS, 0)
+    return report.folder
+
+
+def test_process_pool_gives_identical_results(tmp_path: Path, reference: Path) -> None:
+    """Serial (the reference), a process pool here, Dask in test_sweep_command: the same."""
+    with process_pool(2) as pool:
+        report = run_sweep(load_spec(write_spec(tmp_path)), tmp_path / "results", pool)
+    assert report.ok == RUNS
+    assert_same_results(report.folder, reference)
+
+
+def test_results_folder_layout(reference: Path) -> None:
+    summary = load_summary(reference)
+    params = ["neoclouds.competition_neglect", "startups.initial_count"]
+    assert list(summary.columns[:5]) == ["point", "replication", "seed", *params]
+    assert list(summary.columns[-2:]) == ["status", "error"]
+    assert {"peak_price", "default_rate", "peak_to_trough"} <= set(summary.columns)
+    assert (summary["status"] == "ok").all() and (summary["error"] == "").all()
+    design = pd.read_parquet(reference / "design.parquet")
+    pd.testing.assert_frame_equal(summary[design.columns], design)
+    assert json.loads((reference / "spec.json").read_text())["scenario_parameters"]
+    # The run files form one table that pandas (or DuckDB) reads directly.
+    runs = pd.read_parquet(reference / "runs")
+    assert len(runs) == RUNS * 12
+    assert list(runs.columns) == ["point", "replication", "date", "spot_price_h100e",
+                                  "neocloud_defaults_cum"]
+
+
+def test_long_time_series_and_bands(reference: Path) -> None:
+    series = load_timeseries(reference, columns=["spot_price_h100e"])
+    assert len(series) == RUNS * 12
+    assert {"seed", "neoclouds.competition_neglect", "date", "variable", "value"} <= set(series)
+    bands = aggregate(series)
+    assert len(bands) == 2 * 12
+    assert (bands["runs"] == 3).all()
+    assert (bands["value_p05"] <= bands["value_median"]).all()
+    assert (bands["value_median"] <= bands["value_p95"]).all()
+
+
+class Interrupt(KeyboardInterrupt):
+    """Ctrl-C, pressed after a given number of stored runs."""
+
+
+def interrupt_after(count: int) -> Callable[[dict[str, Any]], None]:
+    seen = []
+
+    def on_result(record: dict[str, Any]) -> None:
+        seen.append(record)
+        if len(seen) == count:
+            raise Interrupt
+
+    return on_result
+
+
+@pytest.mark.parametrize("open_executor", [None, process_pool], ids=["serial", "processes"])
+def test_interrupted_sweep_resumes_to_the_same_results(
+        tmp_path: Path, reference: Path, open_executor: Callable[[int], Any] | None) -> None:
+    spec = load_spec(write_spec(tmp_path))
+    with pytest.raises(Interrupt):
+        if open_executor is None:
+            Sweep(spec, tmp_path / "results").run(on_result=interrupt_after(2))
+        else:
+            with open_executor(2) as executor:
+                Sweep(spec, tmp_path / "results").run(executor, on_result=interrupt_after(2))
+    saved = load_summary(tmp_path / "results" / "tiny")
+    assert 2 <= len(saved) < RUNS
+    report = run_sweep(spec, tmp_path / "results")
+    assert report.skipped == len(saved)
+    assert report.ok == RUNS - len(saved)
+    assert_same_results(report.folder, reference)
+
+
+def test_killed_pool_keeps_finished_runs(tmp_path: Path, reference: Path) -> None:
+    spec = load_spec(write_spec(tmp_path))
+    before = set(multiprocessing.active_children())
+    stored = []
+
+    def kill_workers(record: dict[str, Any]) -> None:
+        stored.append(record)
+        if len(stored) == 2:
+            for process in set(multiprocessing.active_children()) - before:
+                process.kill()
+
+    with process_pool(2) as pool, pytest.raises(SweepAborted, match="run the sweep again"):
+        Sweep(spec, tmp_path / "results").run(pool, max_in_flight=2, on_result=kill_workers)
+    assert len(load_summary(tmp_path / "results" / "tiny")) >= 2
+    with process_pool(2) as pool:
+        run_sweep(spec, tmp_path / "results", pool)
+    assert_same_results(tmp_path / "results" / "tiny", reference)
+
+
+def test_half_written_files_are_never_read(tmp_path: Path, reference: Path) -> None:
+    folder = tmp_path / "results" / "tiny"
+    shutil.copytree(reference, folder)
+    truncated = folder / "runs" / "p000000_r0001.parquet"
+    truncated.write_bytes(truncated.read_bytes()[: truncated.stat().st_size // 2])
+    (folder / "runs" / "p000001_r0002.parquet").unlink()
+    (folder / "runs" / ".p000001_r0002.parquet.tmp").write_bytes(b"PAR1 cut short")
+    (folder / "failed" / "p000001_r0000.json").write_text('{"point": 1, "repl')
+    spec = load_spec(write_spec(tmp_path))
+    sweep = Sweep(spec, tmp_path / "results")
+    assert sweep.finished == {(0, 0), (0, 2), (1, 0), (1, 1)}
+    assert not truncated.exists()
+    assert list((folder / "failed").iterdir()) == []
+    assert not list(folder.glob("runs/.*"))
+    report = sweep.run()
+    assert (report.skipped, report.ok) == (4, 2)
+    assert_same_results(folder, reference)
+
+
+def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, monkeypatch) -> None:
+    simulate = runner_module.simulate
+
+    def flaky(params, seed, months):
+        if params["neoclouds.competition_neglect"] == 0.8 and seed % 2:
+            raise ValueError("boom")
+        return simulate(params, seed=seed, months=months)
+
+    monkeypatch.setattr(runner_module, "simulate", flaky)
+    report = run_sweep(load_spec(write_spec(tmp_path)), tmp_path / "results")
+    failed = report.summary[report.summary["status"] == "failed"]
+    assert report.failed == len(failed) > 0 and report.ok == RUNS - len(failed)
+    assert failed["error"].str.startswith("ValueError: boom [").all()
+    assert failed["peak_price"].isna().all()
+    for point, replication in zip(failed["point"], failed["replication"], strict=True):
+        assert not (report.folder / "runs" / f"p{point:06d}_r{replication:04d}.parquet").exists()
+    assert aggregate(report.summary)["failed"].tolist() == [0, len(failed)]
+    again = run_sweep(load_spec(write_spec(tmp_path)), tmp_path / "results")
+    assert (again.skipped, again.ok, again.failed) == (RUNS, 0, 0)
+
+
+def test_changed_spec_is_refused_unless_restart(tmp_path: Path, reference: Path) -> None:
+    shutil.copytree(reference, tmp_path / "results" / "tiny")
+    changed = load_spec(write_spec(tmp_path, SPEC.replace("months = 12", "months = 6")))
+    with pytest.raises(NeocloudError, match=r"different spec \(changed: months\).*--restart"):
+        Sweep(changed, tmp_path / "results")
+    report = run_sweep(changed, tmp_path / "results", restart=True)
+    assert (report.skipped, report.ok) == (0, RUNS)
+    assert len(pd.read_parquet(report.folder / "runs")) == RUNS * 6
+
+
+class CountingExecutor(Executor):
+    """Wraps an executor and records the most futures ever outstanding."""
+
+    def __init__(self, inner: Executor) -> None:
+        self.inner, self.outstanding, self.most = inner, 0, 0
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        self.outstanding += 1
+        self.most = max(self.most, self.outstanding)
+        future = self.inner.submit(fn, *args, **kwargs)
+        future.add_done_callback(self._done)
+        return future
+
+    def _done(self, _: Future) -> None:
+        self.outstanding -= 1
+
+
+def test_in_flight_runs_are_bounded(tmp_path: Path) -> None:
+    with process_pool(2) as pool:
+        counting = CountingExecutor(pool)
+        run_sweep(load_spec(write_spec(tmp_path)), tmp_path / "results", counting, max_in_flight=3)
+    assert counting.most <= 3
+
+
+def sweep_cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="neocloud-abm")
+    add_sweep_parser(parser.add_subparsers(required=True))
+    args = parser.parse_args(["sweep", *argv])
+    return args.func(args)
+
+
+@pytest.mark.parametrize("where", [["--workers", "1"], ["--workers", "2"], ["--dask-local", "2"]],
+                         ids=["serial", "processes", "dask"])
+def test_sweep_command(tmp_path: Path, reference: Path, capsys, where: list[str]) -> None:
+    if where[0] == "--dask-local":
+        pytest.importorskip("distributed")
+    spec = write_spec(tmp_path)
+    assert sweep_cli(str(spec), "--out", str(tmp_path / "out"), *where) == 0
+    out, err = capsys.readouterr()
+    assert "median over replications per design point" in out and "peak_price" in out
+    assert f"{RUNS}/{RUNS}" in err and "failed=0" in err
+    assert_same_results(tmp_path / "out" / "tiny", reference)
+    assert sweep_cli(str(spec), "--out", str(tmp_path / "out"), "--workers", "1") == 0
+    assert f"{RUNS} already done" in capsys.readouterr().err
+
+
+def test_sweep_command_errors(tmp_path: Path, capsys, monkeypatch) -> None:
+    bad = write_spec(tmp_path, SPEC.replace("months = 12", "months = -1"))
+    assert sweep_cli(str(bad), "--out", str(tmp_path)) == 2
+    assert "error: " in capsys.readouterr().err
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    good = write_spec(tmp_path)
+    assert sweep_cli(str(good), "--out", str(tmp_path), "--dask-local", "2") == 2
+    assert "pip install 'neocloud_abm[dask]'" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        sweep_cli(str(good), "--workers", "2", "--dask-local", "2")
+    with pytest.raises(SystemExit):
+        sweep_cli(str(good), "--workers", "0")
+
+
+def test_sweep_command_ctrl_c(tmp_path: Path, capsys, monkeypatch) -> None:
+    def press_ctrl_c(self, *args, **kwargs):
+        signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(Sweep, "run", press_ctrl_c)
+    assert sweep_cli(str(write_spec(tmp_path)), "--out", str(tmp_path), "--workers", "2") == 130
+    assert "interrupted: 0 of 6 runs are saved" in capsys.readouterr().err
