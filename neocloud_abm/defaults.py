@@ -181,6 +181,22 @@ PARAMETERS: dict[str, Spec] = {
     "nvidia.partner_priority": Spec(2.0, "allocation weight", "CoreWeave's preferred "
                                     "allocation as an Nvidia investee", "weight of partner "
                                     "neoclouds' orders in pro-rata allocation", 1.0, 10.0),
+    "nvidia.partner_count": Spec(3, "firms", "Nvidia-backed neoclouds: CoreWeave, Lambda, "
+                                 "Crusoe", "largest initial neoclouds that are Nvidia "
+                                 "partners (allocation priority, circular financing)",
+                                 0, 100, kind="int"),
+    "nvidia.circular_financing": Spec(False, "on/off", "DESIGN 3 (off in the control, on in "
+                                      "baseline)", "Nvidia invests in partners' equity and "
+                                      "rents back their unsold capacity", kind="bool"),
+    "nvidia.equity_investment_share": Spec(0.01, "fraction of monthly revenue", "CoreWeave: "
+                                           "$100M (2023) then ~$2B stakes; assumption",
+                                           "revenue Nvidia puts into partners' new equity",
+                                           0.0, 0.5),
+    "nvidia.backstop_cap_usd": Spec(7.5e7, "$ per month", "$6.3B CoreWeave capacity backstop "
+                                    "to 2032 (~$75M a month)", "most Nvidia pays a month "
+                                    "for partners' unsold capacity", 0.0, 1e11),
+    "nvidia.backstop_discount": Spec(0.2, "fraction of posted price", ASSUMPTION,
+                                     "discount of rent-backs to the posted price", 0.0, 1.0),
     "nvidia.max_markup": Spec(0.5, "fraction over list", "H100 street prices $35-45k vs "
                               "~$30k list in 2023", "scarcity markup at a long backlog",
                               0.0, 3.0),

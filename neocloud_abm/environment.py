@@ -49,7 +49,7 @@ class Environment:
             self.base_rate_shift += shock.base_rate
             self.need_shock *= shock.compute_need
         target = (env.sentiment_revenue_weight * math.tanh(model.revenue_growth_yoy())
-                  - env.sentiment_gap_weight * model.revenue_gap_share()
+                  - env.sentiment_gap_weight * max(model.revenue_gap_share(), 0.0)
                   - env.sentiment_failure_weight * model.recent_failure_rate())
         self.sentiment += (env.sentiment_reversion * (target - self.sentiment)
                            + model.rng.normal(0.0, env.sentiment_noise) + shock_sentiment)

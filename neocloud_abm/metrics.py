@@ -32,7 +32,7 @@ COLUMNS = (
     "covenant_waivers", "loans_accelerated", "gpu_value_index",
     "neocloud_equity_index", "short_interest", "hedge_fund_capital_usd",
     "hedge_fund_capital_short_usd", "hedge_fund_capital_momentum_usd", "hedge_fund_failures",
-    "hedge_fund_margin_calls",
+    "hedge_fund_margin_calls", "nvidia_equity_investment_usd", "nvidia_backstop_usd",
 )
 PER_GENERATION = ("spot_price", "gpu_value", "installed_gpus")
 
@@ -82,7 +82,8 @@ def record_month(model: NeocloudMarket) -> None:
                 "utilization", "startup_revenue_usd", "funding_rounds", "startup_entries",
                 "orders_h100e", "cancelled_h100e", "capex_usd", "equity_raised_usd",
                 "neocloud_entries", "neocloud_defaults", "deliveries_h100e",
-                "lender_failures", "covenant_breaches", "covenant_waivers", "loans_accelerated"):
+                "lender_failures", "covenant_breaches", "covenant_waivers", "loans_accelerated",
+                "nvidia_equity_investment_usd", "nvidia_backstop_usd"):
         stats.setdefault(key, 0.0)
 
 

@@ -76,7 +76,7 @@ class NeocloudMarket(mesa.Model):
 
     def _create_initial_neoclouds(self) -> None:
         """Firms of lognormal size sharing the 2022 fleet of the oldest generation; the
-        largest is an ex-crypto-miner and Nvidia partner (CoreWeave-like)."""
+        largest is an ex-crypto-miner (CoreWeave-like); the largest few are Nvidia partners."""
         n, oldest = self.p.neoclouds, self.gens[0]
         sizes = np.sort(self.rng.lognormal(0.0, 1.0, n.initial_count))[::-1]
         shares = sizes / sizes.sum()
@@ -85,7 +85,7 @@ class NeocloudMarket(mesa.Model):
             monthly = count * HOURS_PER_MONTH * n.target_utilization * oldest.perf * self.price_index
             crypto = i == 0 or bool(self.rng.random() < n.crypto_origin_share)
             cloud = Neocloud(self, n.initial_cash_months * monthly, self._beliefs(), crypto,
-                             partner=i == 0)
+                             partner=i < self.p.nvidia.partner_count)
             if count > 0:
                 acquired = int(self.rng.integers(oldest.release, self.start + 1))
                 cloud.fleet.append(Cohort(oldest.index, count, acquired,

@@ -21,10 +21,13 @@ from neocloud_abm.experiments import (
     Sweep,
     SweepAborted,
     aggregate,
+    load_bounds,
     load_spec,
     load_summary,
     load_timeseries,
+    morris_indices,
     run_sweep,
+    sobol_indices,
 )
 from neocloud_abm.experiments import runner as runner_module
 from neocloud_abm.experiments.command import add_sweep_parser
@@ -115,6 +118,27 @@ def test_long_time_series_and_bands(reference: Path) -> None:
     assert (bands["runs"] == 3).all()
     assert (bands["value_p05"] <= bands["value_median"]).all()
     assert (bands["value_median"] <= bands["value_p95"]).all()
+
+
+@pytest.mark.parametrize(("kind", "samples", "indices", "columns"), [
+    ("sobol", 4, sobol_indices, ["S1", "S1_conf", "ST", "ST_conf"]),
+    ("morris", 2, morris_indices, ["mu", "mu_star", "sigma", "mu_star_conf"])])
+def test_sensitivity_sweep_end_to_end(tmp_path: Path, kind: str, samples: int,
+                                      indices: Callable, columns: list[str]) -> None:
+    text = SPEC.replace("replications = 3", "replications = 1").split("[design]")[0] + f"""
+[design]
+kind = "{kind}"
+samples = {samples}
+[design.parameters]
+"neoclouds.competition_neglect" = {{ low = 0.2, high = 0.9 }}
+"nvidia.generation_interval_months" = {{ low = 12, high = 24 }}
+"""
+    report = run_sweep(load_spec(write_spec(tmp_path, text)), tmp_path / "results")
+    bounds = load_bounds(report.folder)
+    assert bounds == {"neoclouds.competition_neglect": (0.2, 0.9),
+                      "nvidia.generation_interval_months": (12, 24)}
+    result = indices(load_summary(report.folder), "peak_price", bounds)
+    assert list(result.index) == list(bounds) and list(result.columns) == columns
 
 
 class Interrupt(KeyboardInterrupt):

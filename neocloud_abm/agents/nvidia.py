@@ -42,6 +42,7 @@ class Nvidia(mesa.Agent):
         self.markups = np.zeros(len(model.gens))
         self.shipped = np.zeros(len(model.gens))
         self.revenue = 0.0
+        self.stakes: dict[int, float] = {}  # $ invested in each neocloud (by unique_id)
 
     # --- production ------------------------------------------------------------------------
     def capacity(self, gen: Generation) -> float:
@@ -139,6 +140,45 @@ class Nvidia(mesa.Agent):
         model.ledger.sector_transfer("nvidia_suppliers", self.account, cogs, "cost_of_goods",
                                      to_sector=True)
         self.update_markup()
+        self.invest_in_partners()
+
+    def invest_in_partners(self) -> None:
+        """Circular financing: a share of this month's revenue buys new equity of partner
+        neoclouds (CoreWeave's $100M then $2B; stakes in Lambda and Crusoe)."""
+        nv = self.model.p.nvidia
+        partners = [c for c in self.model.neoclouds() if c.partner]
+        if not nv.circular_financing or not partners or self.revenue <= 0:
+            return
+        for cloud in partners:
+            amount = self.model.equity.issue(cloud, self.revenue * nv.equity_investment_share
+                                             / len(partners), investor=self.account)
+            self.stakes[cloud.unique_id] = self.stakes.get(cloud.unique_id, 0.0) + amount
+            self.model.month_stats["nvidia_equity_investment_usd"] += amount
+
+    def backstop(self, offers, sold_gpu_hours: np.ndarray) -> None:
+        """Circular financing: Nvidia rents back partners' unsold GPU-hours at a discount to
+        their posted price, up to a monthly cap (the $6.3B CoreWeave capacity backstop)."""
+        nv = self.model.p.nvidia
+        if not nv.circular_financing:
+            return
+        budget = nv.backstop_cap_usd
+        for k, cloud in enumerate(offers.sellers):
+            if budget <= 0:
+                break
+            if not cloud.partner:
+                continue
+            price = offers.price[k] * (1.0 - nv.backstop_discount)
+            idle = max(offers.total[k] - sold_gpu_hours[k], 0.0)
+            paid = min(idle * price, budget)
+            if paid <= 0:
+                continue
+            hours, g = paid / price, int(offers.gen[k])
+            self.model.ledger.transfer(self.account, cloud.account, paid, "capacity_backstop")
+            cloud.sold_gpu_hours[g] += hours
+            cloud.used_gpu_hours[g] += hours
+            cloud.revenue += paid
+            budget -= paid
+            self.model.month_stats["nvidia_backstop_usd"] += paid
 
     def update_markup(self) -> None:
         """Each generation's markup moves toward a target that rises with its backlog in

@@ -79,7 +79,7 @@ def sweep_command(args: argparse.Namespace) -> int:
                   "run the same command again to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     except NeocloudError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"neocloud-abm: error: {exc}", file=sys.stderr)
         return EXIT_FAILED_RUNS if isinstance(exc, SweepAborted) else EXIT_ERROR
     print(_closing_table(report.summary, sweep.parameters))
     failed = report.summary[report.summary["status"] != "ok"]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neocloud_abm.agents.lender import Lender, SeizedLot
+from neocloud_abm.chips import operating_cost_month
 
 if TYPE_CHECKING:
     from neocloud_abm.agents.neocloud import Neocloud
@@ -115,8 +116,6 @@ def projected_dscr(model: NeocloudMarket, borrower: Neocloud, new_payment: float
     """Underwriting coverage: contracted rent counts in full, spot rent (today's and what the
     new GPUs would earn at today's price and utilization) only after a haircut; over debt
     service including the new loan. Lenders underwrite contracts, not the spot market."""
-    from neocloud_abm.chips import operating_cost_month
-
     p, gen = model.p, model.gens[gen_index]
     haircut = p.lenders.spot_revenue_haircut
     utilization = model.month_stats.get("utilization", p.neoclouds.target_utilization)

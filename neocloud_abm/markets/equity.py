@@ -143,8 +143,9 @@ class EquityMarket:
         return self._index
 
     # --- issuance --------------------------------------------------------------------------
-    def issue(self, neocloud: Neocloud, amount_usd: float) -> float:
-        """Sell new shares to equity investors; returns the $ raised.
+    def issue(self, neocloud: Neocloud, amount_usd: float, investor: int | None = None) -> float:
+        """Sell new shares to equity investors (or to the ``investor`` account, e.g. Nvidia's
+        strategic stakes); returns the $ raised.
 
         The month's capacity is a share of market cap that shrinks with short interest;
         the discount grows with short interest and falls with sentiment. The new shares
@@ -164,8 +165,11 @@ class EquityMarket:
         new_shares = raised / (listing.price * (1.0 - discount))
         listing.price = (listing.price * listing.shares + raised) / (listing.shares + new_shares)
         listing.shares += new_shares
-        self.model.ledger.sector_transfer("equity_investors", neocloud.account, raised,
-                                          "equity_raised")
+        ledger = self.model.ledger
+        if investor is None:
+            ledger.sector_transfer("equity_investors", neocloud.account, raised, "equity_raised")
+        else:
+            ledger.transfer(investor, neocloud.account, raised, "strategic_investment")
         return raised
 
     # --- event 10 ------------------------------------------------------------------------

@@ -218,6 +218,7 @@ def run_month(model) -> None:
     _record_sellers(model, offers, live, full_use, neo_fill, market_use,
                     result.unmet / capacity)
     _record_revenue(model, offers, live, contract_paid, neo_fill)
+    model.nvidia.backstop(offers, offers.contracted + neo_fill / offers.perf)
     table.obtained[rows] = np.minimum(contract_h100e[rows], desired) + result.bought
     table.spend[rows] = contract_cost[rows] + result.spend
     table.desired[rows] = desired
