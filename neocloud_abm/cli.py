@@ -5,38 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
-import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from neocloud_abm.defaults import PARAMETERS
 from neocloud_abm.experiments.command import add_sweep_parser
+from neocloud_abm.experiments.store import atomic_write
 from neocloud_abm.metrics import summarize
 from neocloud_abm.model import simulate
 from neocloud_abm.params import NeocloudError, list_scenarios, load_scenario, parse_assignment
 from neocloud_abm.plotting_command import add_plot_parser
 from neocloud_abm.viz_command import add_viz_parser
-
-
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Write through a temporary file in the same folder, fsync it, then rename it into
-    place, so an interrupted run never leaves a half-written file under the final name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.",
-                                         suffix=f".tmp{path.suffix}")
-    os.close(handle)
-    try:
-        write(Path(temporary))
-        with open(temporary, "rb") as done:
-            os.fsync(done.fileno())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 def _money(value: float) -> str:
@@ -78,15 +60,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     df = simulate(params, seed=args.seed, months=args.months)
     stats = summarize(df)
     out = Path(args.out or f"runs/{params.name}-seed{args.seed}")
-    write_atomic(out / "series.parquet", lambda p: df.to_parquet(p, index=False))
-    write_atomic(out / "series.csv", lambda p: df.to_csv(p, index=False))
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / "series.parquet", lambda handle: df.to_parquet(handle, index=False))
+    atomic_write(out / "series.csv", lambda handle: handle.write(df.to_csv(index=False).encode()))
     meta = {"scenario": params.name, "seed": args.seed, "months": len(df),
             "overrides": overrides, "parameters": params.to_dict(),
             "shocks": [vars(s) | {"set": dict(s.set)} for s in params.shocks], "summary": stats}
-    write_atomic(out / "run.json", lambda p: p.write_text(json.dumps(meta, indent=2, default=str)))
-    from neocloud_abm.plots import plot_run
+    atomic_write(out / "run.json",
+                 lambda handle: handle.write(json.dumps(meta, indent=2, default=str).encode()))
+    from neocloud_abm.plots import run_figure
 
-    write_atomic(out / "anatomy.png", lambda p: plot_run(df, p, title=f"{params.name}, seed {args.seed}"))
+    figure = run_figure(df, title=f"{params.name}, seed {args.seed}")
+    atomic_write(out / "anatomy.png", lambda handle: figure.savefig(handle, format="png", dpi=150))
     print(format_summary(stats, df, f"{params.name} (seed {args.seed})"))
     print(f"  wrote {out}/series.parquet, series.csv, run.json, anatomy.png")
     return 0

@@ -409,6 +409,10 @@ PARAMETERS: dict[str, Spec] = {
     "lenders.covenant_grace_months": Spec(6, "months", "project-finance practice: covenants "
                                           "tested after a ramp-up period", "age before a "
                                           "loan's covenants are tested", 0, 60, kind="int"),
+    "lenders.performing_waiver": Spec(1.0, "probability per month", ASSUMPTION + " (lenders "
+                                      "rarely call loans that still cover debt service)",
+                                      "chance an LTV breach is waived while the borrower "
+                                      "covers its debt service", 0.0, 1.0),
     "lenders.liquidation_months": Spec(6, "months", ASSUMPTION, "seized GPUs are sold evenly "
                                        "over this window", 1, 60, kind="int"),
     "lenders.funding_spread": Spec(0.01, "fraction per year", ASSUMPTION, "lenders' funding "

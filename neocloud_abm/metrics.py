@@ -143,6 +143,7 @@ def summarize(df: pd.DataFrame) -> dict[str, float | int | str]:
         "trough_date": dates[trough],
         "peak_to_trough": float(1.0 - price[trough] / price[peak]),
         "months_peak_to_trough": trough - peak,
+        "decline_24m": float(1.0 - price[peak: peak + 25].min() / price[peak]),
         "cycles": len(peaks),
         "cycle_period_months": float(np.mean(np.diff(peaks))) if len(peaks) > 1 else math.nan,
         "defaults": defaults,

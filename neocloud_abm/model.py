@@ -12,10 +12,11 @@ import pandas as pd
 from neocloud_abm import metrics
 from neocloud_abm.agents import hedge_fund, startup
 from neocloud_abm.agents.lender import KINDS, Lender
-from neocloud_abm.agents.neocloud import Beliefs, Cohort, Neocloud, npv_margin
+from neocloud_abm.agents.neocloud import Beliefs, Neocloud, npv_margin
 from neocloud_abm.agents.nvidia import Nvidia
 from neocloud_abm.chips import build_schedule, installed_price
 from neocloud_abm.environment import Environment
+from neocloud_abm.fleet import Cohort
 from neocloud_abm.ledger import Ledger
 from neocloud_abm.markets import credit, rental
 from neocloud_abm.markets.equity import EquityMarket
@@ -34,6 +35,7 @@ class NeocloudMarket(mesa.Model):
         self.start = parse_month(self.p.market.start)
         self.month = self.start
         self.gens = build_schedule(self.p, self.start + self.p.market.months)
+        self.perf = np.array([g.perf for g in self.gens])
         self.ledger = Ledger()
         self.clearing_account = self.ledger.open("spot clearing")
         self.contracts = ContractBook()
@@ -88,8 +90,8 @@ class NeocloudMarket(mesa.Model):
                              partner=i < self.p.nvidia.partner_count)
             if count > 0:
                 acquired = int(self.rng.integers(oldest.release, self.start + 1))
-                cloud.fleet.append(Cohort(oldest.index, count, acquired,
-                                          installed_price(oldest, 0.0, self.p)))
+                cloud.fleet.add(Cohort(oldest.index, count, acquired,
+                                       installed_price(oldest, 0.0, self.p)))
                 self.nvidia.shipped[oldest.index] += count
                 cloud.prices[oldest.index] = self.price_index * oldest.perf
 
@@ -122,11 +124,7 @@ class NeocloudMarket(mesa.Model):
         return sum(c.installed_h100e() for c in self.neoclouds())
 
     def installed_by_gen(self) -> np.ndarray:
-        counts = np.zeros(len(self.gens))
-        for cloud in self.neoclouds():
-            for cohort in cloud.fleet:
-                counts[cohort.gen] += cohort.count
-        return counts
+        return sum((cloud.fleet.counts() for cloud in self.neoclouds()), np.zeros(len(self.gens)))
 
     @property
     def price_trend(self) -> float:

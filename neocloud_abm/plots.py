@@ -336,35 +336,31 @@ def draw_revenue_gap(ax: Axes, run: RunData) -> None:
     legend(ax, *twins)
 
 
+def percent_twin(ax: Axes, run: RunData, column: str, label: str, axis_label: str) -> list[Axes]:
+    """A dashed share (0-1, shown as %) on a right-hand axis, if the run has the column."""
+    if not run.has(column):
+        return []
+    right = twin(ax, axis_label)
+    run.line(right, column, label, color=TWIN_COLOR, linestyle="--", linewidth=1.0)
+    right.set_ylim(bottom=0)
+    right.yaxis.set_major_formatter(PercentFormatter(1.0))
+    return [right]
+
+
 def draw_credit(ax: Axes, run: RunData) -> None:
     run.line(ax, "debt_outstanding_usd", "Debt outstanding", 1e9, color="C0")
     run.line(ax, "lender_losses_cum_usd", "Lender losses (cumulative)", 1e9, color="C3")
     ax.set_ylabel("$bn")
     positive_floor(ax)
-    twins = []
-    if run.has("aggregate_ltv"):
-        right = twin(ax, "Loan-to-value")
-        run.line(right, "aggregate_ltv", "Aggregate LTV (right)", color=TWIN_COLOR,
-                 linestyle="--", linewidth=1.0)
-        right.set_ylim(bottom=0)
-        right.yaxis.set_major_formatter(PercentFormatter(1.0))
-        twins.append(right)
-    legend(ax, *twins)
+    legend(ax, *percent_twin(ax, run, "aggregate_ltv", "Aggregate LTV (right)", "Loan-to-value"))
 
 
 def draw_equity(ax: Axes, run: RunData) -> None:
     run.line(ax, "neocloud_equity_index", "Neocloud equity index", color="C0")
     ax.set_ylabel("Index")
     positive_floor(ax)
-    twins = []
-    if run.has("short_interest"):
-        right = twin(ax, "Short interest (% of float)")
-        run.line(right, "short_interest", "Short interest (right)", color=TWIN_COLOR,
-                 linestyle="--", linewidth=1.0)
-        right.set_ylim(bottom=0)
-        right.yaxis.set_major_formatter(PercentFormatter(1.0))
-        twins.append(right)
-    legend(ax, *twins)
+    legend(ax, *percent_twin(ax, run, "short_interest", "Short interest (right)",
+                             "Short interest (% of float)"))
 
 
 # Panels in reading order (row by row, two per row). Extend this list to add panels.

@@ -16,6 +16,7 @@ from neocloud_abm.params import list_scenarios
 STATISTICS = (("defaults", "defaults", "{:.0f}"), ("default_rate", "default rate", "{:.0%}"),
               ("lender_loss_rate", "lender loss rate", "{:.1%}"),
               ("peak_to_trough", "peak-to-trough", "{:.0%}"),
+              ("decline_24m", "decline within 24 months of peak", "{:.0%}"),
               ("max_debt_usd", "max debt ($bn)", "{:.0f}"))
 
 

@@ -137,3 +137,11 @@ def test_circular_financing_puts_nvidia_money_only_into_partners():
     assert violations(on) == []
     off = run("baseline", 4, 36, nvidia__circular_financing=False)
     assert off["nvidia_backstop_usd"].sum() == 0 and off["nvidia_equity_investment_usd"].sum() == 0
+
+
+def test_a_credit_crunch_in_the_bust_raises_defaults_and_lender_losses():
+    def mean(scenario, statistic):
+        return np.mean([summarize(run(scenario, seed))[statistic] for seed in (1, 2, 3, 4)])
+
+    assert mean("credit_crunch", "defaults") > mean("baseline", "defaults")
+    assert mean("credit_crunch", "lender_loss_rate") > mean("baseline", "lender_loss_rate")

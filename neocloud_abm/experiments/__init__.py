@@ -3,9 +3,12 @@
 Load a spec, run it on any :class:`concurrent.futures.Executor` into ``results/<name>/``,
 then analyse the results folder with pandas (or DuckDB)::
 
-    from neocloud_abm.experiments import load_spec, run_sweep, load_summary, aggregate
-    report = run_sweep(load_spec("experiments/baseline_mc.toml"), "results")
-    bands = aggregate(load_summary(report.folder))
+    from neocloud_abm.experiments import aggregate, load_spec, load_summary, process_pool, run_sweep
+
+    if __name__ == "__main__":  # worker processes re-import the main script
+        with process_pool(4) as pool:
+            report = run_sweep(load_spec("experiments/baseline_mc.toml"), "results", pool)
+        bands = aggregate(load_summary(report.folder))
 """
 
 from neocloud_abm.experiments.analysis import (
@@ -22,6 +25,7 @@ from neocloud_abm.experiments.runner import (
     Sweep,
     SweepAborted,
     SweepReport,
+    process_pool,
     run_sweep,
 )
 from neocloud_abm.experiments.seeds import run_seed
@@ -41,6 +45,7 @@ __all__ = [
     "load_timeseries",
     "morris_indices",
     "parse_spec",
+    "process_pool",
     "run_seed",
     "run_sweep",
     "run_table",

@@ -56,8 +56,7 @@ class Loan:
         return self.drawn * monthly / (1.0 - (1.0 + monthly) ** -n)
 
     def collateral_value(self, model: NeocloudMarket) -> float:
-        return sum(c.count * model.secondary.value[c.gen] for c in self.borrower.fleet
-                   if c.loan == self.id)
+        return float(self.borrower.fleet.pledged(self.id) @ model.secondary.value)
 
 
 def collateral_volatility(model: NeocloudMarket) -> float:
@@ -206,6 +205,7 @@ def close(loan: Loan) -> None:
     for cohort in loan.borrower.fleet:
         if cohort.loan == loan.id:
             cohort.loan = None
+    loan.borrower.fleet.changed()
     if loan in loan.lender.loans:
         loan.lender.loans.remove(loan)
     if loan in loan.borrower.loans:
@@ -215,9 +215,9 @@ def close(loan: Loan) -> None:
 def monitor_month(model: NeocloudMarket) -> None:
     """Event 8: mark collateral and test covenants. A loan-to-value breach is a margin call,
     cured from spare cash if possible. Otherwise a loan still covering its debt service is
-    waived (foreclosing on a performing loan into a fire sale would cost the lender more)
-    and spare cash is swept into prepayment; a non-performing one is waived with a
-    probability that falls with the lender's health, else accelerated. Then seized GPUs
+    usually waived (foreclosing on a performing loan into a fire sale costs the lender
+    more) and spare cash is swept into prepayment; a non-performing one is waived with a
+    probability that falls with the lender's health; loans not waived are accelerated. Then seized GPUs
     are liquidated, funding is serviced, and lenders with no capital fail."""
     p = model.p.lenders
     for lender in model.lenders():
@@ -238,7 +238,8 @@ def monitor_month(model: NeocloudMarket) -> None:
             if ltv > loan.ltv_limit and cure <= spare:
                 model.ledger.transfer(borrower.account, lender.account, cure, "margin_call")
                 repay(loan, cure)
-            elif coverage >= 1.0 or model.rng.random() < p.waiver_probability * lender.health():
+            elif model.rng.random() < (p.performing_waiver if coverage >= 1.0
+                                       else p.waiver_probability * lender.health()):
                 model.month_stats["covenant_waivers"] += 1
                 sweep = min(spare, loan.drawn)  # waived, but spare cash pays the loan down
                 model.ledger.transfer(borrower.account, lender.account, sweep, "cash_sweep")
@@ -265,6 +266,7 @@ def seize(model: NeocloudMarket, loan: Loan) -> None:
             model.gpu_account["lender_held"][cohort.gen] += cohort.count
             seized_value += cohort.count * mark
             cohort.count = 0.0
+    loan.borrower.fleet.changed()
     model.month_stats["lender_losses_usd"] += max(loan.drawn - seized_value, 0.0)
     loan.undrawn = 0.0
     loan.drawn = 0.0

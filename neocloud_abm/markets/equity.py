@@ -277,8 +277,7 @@ def _earnings(firm: Neocloud) -> float:
     """Last month's operating cash flow less straight-line depreciation and interest."""
     model = firm.model
     life = model.p.neoclouds.assumed_life_months
-    depreciation = sum(c.count * c.unit_cost / life for c in firm.fleet
-                       if model.month - c.acquired < life)
+    depreciation = firm.fleet.depreciation(model.month, life)
     interest = sum(loan.drawn * loan.rate / 12.0 for loan in firm.loans)
     return firm.operating_cash_flow() - depreciation - interest
 

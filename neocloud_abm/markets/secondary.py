@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neocloud_abm.chips import installed_price, operating_cost_month
+from neocloud_abm.fleet import Cohort
 from neocloud_abm.markets.rental import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
@@ -81,15 +82,13 @@ class SecondaryMarket:
         """Sell used GPUs at the fire-sale price: to the neocloud with the most spare cash
         if one can pay (the GPUs stay in the market and add to the glut), else to outside
         buyers. Pays the seller; returns the proceeds."""
-        from neocloud_abm.agents.neocloud import Cohort
-
         model = self.model
         proceeds = self.sell(gen_index, count)
         others = [c for c in model.neoclouds() if c.account != seller_account]
         buyer = max(others, key=lambda c: c.cash, default=None)
         if buyer is not None and proceeds > 0 and buyer.cash - buyer.cash_reserve() >= proceeds:
             model.ledger.transfer(buyer.account, seller_account, proceeds, "used_gpu_purchase")
-            buyer.fleet.append(Cohort(gen_index, count, model.month, proceeds / count))
+            buyer.fleet.add(Cohort(gen_index, count, model.month, proceeds / count))
         else:
             model.ledger.sector_transfer("used_gpu_buyers", seller_account, proceeds, "gpu_sale")
             model.gpu_account["sold"][gen_index] += count

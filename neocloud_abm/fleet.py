@@ -1,0 +1,93 @@
+"""A neocloud's fleet: cohorts of GPUs, with aggregates cached until the fleet changes.
+
+Large firms accumulate a cohort per delivery month, and the monthly step asks for counts,
+book values and pledged collateral many times; caching them keeps a month linear in the
+number of cohorts instead of quadratic. Whoever changes a cohort calls :meth:`changed`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Cohort:
+    """GPUs of one generation acquired in one month (pledged to ``loan`` if not None)."""
+
+    gen: int
+    count: float
+    acquired: int
+    unit_cost: float
+    loan: int | None = None
+
+    def book_value(self, month: int, life: int) -> float:
+        age = month - self.acquired
+        return self.count * self.unit_cost * max(0.0, 1.0 - age / life)
+
+
+class Fleet:
+    def __init__(self, generations: int) -> None:
+        self.generations = generations
+        self.cohorts: list[Cohort] = []
+        self._cache: dict[object, object] = {}
+
+    def __iter__(self) -> Iterator[Cohort]:
+        return iter(self.cohorts)
+
+    def __len__(self) -> int:
+        return len(self.cohorts)
+
+    def changed(self) -> None:
+        self._cache.clear()
+
+    def add(self, cohort: Cohort) -> None:
+        """Add a cohort, merged into the last one if it is the same month, generation and
+        loan (one cohort per delivery month)."""
+        last = self.cohorts[-1] if self.cohorts else None
+        if last and (last.gen, last.acquired, last.loan) == (cohort.gen, cohort.acquired, cohort.loan):
+            total = last.count + cohort.count
+            last.unit_cost = (last.unit_cost * last.count + cohort.unit_cost * cohort.count) / total
+            last.count = total
+        else:
+            self.cohorts.append(cohort)
+        self.changed()
+
+    def keep(self, predicate: Callable[[Cohort], bool]) -> None:
+        self.cohorts = [c for c in self.cohorts if predicate(c)]
+        self.changed()
+
+    def _cached(self, key: object, compute: Callable[[], object]) -> object:
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def counts(self) -> np.ndarray:
+        """GPUs installed by generation index."""
+        def compute() -> np.ndarray:
+            counts = np.zeros(self.generations)
+            for c in self.cohorts:
+                counts[c.gen] += c.count
+            return counts
+        return self._cached("counts", compute)
+
+    def book_value(self, month: int, life: int) -> float:
+        return self._cached(("book", month, life),
+                            lambda: sum(c.book_value(month, life) for c in self.cohorts))
+
+    def depreciation(self, month: int, life: int) -> float:
+        """Straight-line depreciation this month of cohorts still within their booked life."""
+        return self._cached(("depreciation", month, life), lambda: sum(
+            c.count * c.unit_cost / life for c in self.cohorts if month - c.acquired < life))
+
+    def pledged(self, loan_id: int) -> np.ndarray:
+        """GPUs pledged to a loan, by generation."""
+        def compute() -> dict[int, np.ndarray]:
+            by_loan: dict[int, np.ndarray] = {}
+            for c in self.cohorts:
+                if c.loan is not None:
+                    by_loan.setdefault(c.loan, np.zeros(self.generations))[c.gen] += c.count
+            return by_loan
+        return self._cached("pledged", compute).get(loan_id, np.zeros(self.generations))
