@@ -37,7 +37,7 @@ class DashboardModel(NeocloudMarket):
     """NeocloudMarket built from keyword slider values; stops at the scenario's horizon
     so Play does not run past the generation schedule."""
 
-    def __init__(self, scenario: str = "baseline", seed: int = 42,
+    def __init__(self, scenario_name: str = "baseline", seed: int = 42,
                  competition_neglect: float | None = None,
                  generation_interval_months: int | None = None,
                  price_elasticity: float | None = None, assumed_life_months: int | None = None,
@@ -48,7 +48,7 @@ class DashboardModel(NeocloudMarket):
                   "max_ltv": max_ltv, "leverage_policy": leverage_policy}
         overrides = {OVERRIDES[k]: v for k, v in values.items()
                      if v is not None and OVERRIDES[k] in PARAMETERS}
-        super().__init__(load_scenario(scenario).with_overrides(overrides), rng=int(seed))
+        super().__init__(load_scenario(scenario_name).with_overrides(overrides), rng=int(seed))
 
     def step(self) -> None:
         super().step()
@@ -73,7 +73,8 @@ def model_params() -> dict[str, dict]:
     """SolaraViz inputs: scenario, seed, the belief parameters, and the lenders' LTV and
     leverage policy when the model has lenders."""
     params = {
-        "scenario": {"type": "Select", "value": "baseline", "label": "Scenario",
+        # Not "scenario": Mesa 3.5's SolaraViz passes its own `scenario` keyword on reset.
+        "scenario_name": {"type": "Select", "value": "baseline", "label": "Scenario",
                      "values": sorted(list_scenarios())},
         "seed": {"type": "SliderInt", "value": 42, "label": "Seed", "min": 0, "max": 100, "step": 1},
         "competition_neglect": _slider("competition_neglect", "Competition neglect", 0, 1, 0.05),
