@@ -33,7 +33,8 @@ def format_summary(stats: dict, df: pd.DataFrame, label: str) -> str:
         f"({len(df)} months)",
         f"  spot price peak     ${stats['peak_price']:.2f}/H100e-h in {stats['peak_date']}",
         f"  trough after peak   ${stats['trough_price']:.2f}/H100e-h in {stats['trough_date']} "
-        f"({stats['peak_to_trough']:.0%} below peak, {stats['months_peak_to_trough']} months)",
+        f"({stats['peak_to_trough']:.0%} below peak, {stats['months_peak_to_trough']} months; "
+        f"{stats['decline_24m']:.0%} within 24 months)",
         f"  boom-bust cycles    {stats['cycles']}"
         + ("" if math.isnan(stats["cycle_period_months"])
            else f" (period {stats['cycle_period_months']:.0f} months)"),
