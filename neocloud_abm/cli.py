@@ -103,6 +103,19 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    from neocloud_abm.validation import validate
+
+    table = validate(seeds=args.seeds)
+    print(f"neocloud-abm validate: targets vs simulated (median and range over {args.seeds} seeds)")
+    for row in table.itertuples():
+        print(f"  [{'ok' if row.holds else 'MISS':>4}] {row.fact:5s} {row.description}")
+        print(f"         target {row.target}; simulated {row.median:.3g} {row.unit} "
+              f"({row.low:.3g} to {row.high:.3g})")
+    print(f"  {int(table['holds'].sum())} of {len(table)} facts met")
+    return 0
+
+
 def _short(value: object) -> str:
     if isinstance(value, tuple):
         return "; ".join(f"{d} {v:g}" for d, v in value)
@@ -132,6 +145,11 @@ def build_parser() -> argparse.ArgumentParser:
     params.add_argument("--group", help="only this group, e.g. neoclouds")
     params.add_argument("--format", choices=("text", "csv"), default="text")
     params.set_defaults(func=cmd_params)
+
+    validate = sub.add_parser("validate", help="the facts the model must reproduce: target vs "
+                              "simulated over seeds")
+    validate.add_argument("--seeds", type=_positive_int, default=5, help="seeds (default 5)")
+    validate.set_defaults(func=cmd_validate)
 
     add_sweep_parser(sub)
     add_plot_parser(sub)

@@ -9,9 +9,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from neocloud_abm.markets.rental import HOURS_PER_MONTH
-from neocloud_abm.months import format_month, parse_month
-
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
 
@@ -22,7 +19,7 @@ COLUMNS = (
     "demand_h100e_hours", "sold_h100e_hours", "available_h100e_hours",
     "nvidia_revenue_usd", "nvidia_lead_time_months", "nvidia_markup",
     "neoclouds_active", "neocloud_entries", "neocloud_defaults", "neocloud_defaults_cum",
-    "capex_usd", "equity_raised_usd", "startups_active", "startup_entries",
+    "capex_usd", "equity_raised_usd", "neocloud_revenue_usd", "startups_active", "startup_entries",
     "startup_failures", "funding_rounds", "startup_revenue_usd", "compute_spend_usd",
     "required_revenue_usd", "revenue_gap_usd", "sentiment", "base_rate", "asic_share",
     "hyperscaler_price_h100e",
@@ -64,6 +61,7 @@ def record_month(model: NeocloudMarket) -> None:
     stats["nvidia_lead_time_months"] = nvidia.aggregate_lead_time()
     stats["nvidia_markup"] = nvidia.markup
     stats["neoclouds_active"] = len(clouds)
+    stats["neocloud_revenue_usd"] = float(sum(c.revenue for c in clouds))
     stats["neocloud_defaults_cum"] = model.defaults_so_far + stats["neocloud_defaults"]
     model.defaults_so_far = stats["neocloud_defaults_cum"]
     stats["startups_active"] = len(model.startups.live_rows())
@@ -199,9 +197,3 @@ def autocorrelation(x: np.ndarray) -> float:
     return float(np.corrcoef(x[:-1], x[1:])[0, 1])
 
 
-def dates_for(start: str, months: int) -> list[str]:
-    first = parse_month(start)
-    return [format_month(first + i) for i in range(months)]
-
-
-__all__ = ["COLUMNS", "HOURS_PER_MONTH", "record_month", "reporters", "summarize"]

@@ -39,7 +39,6 @@ class Lender(mesa.Agent):
         self.seized: list[SeizedLot] = []
         self.funding_debt = 0.0
         self.failed = False
-        self.lent_total = 0.0
 
     @property
     def cash(self) -> float:

@@ -75,7 +75,6 @@ class Neocloud(mesa.Agent):
         self.price_estimate = model.price_index
         self.equity_raised = 0.0
         self.active = True
-        self.born = model.month
         model.equity.list_firm(self)
 
     # --- state ------------------------------------------------------------------------------

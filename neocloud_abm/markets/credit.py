@@ -165,7 +165,6 @@ def draw(model: NeocloudMarket, loan: Loan, cost: float) -> float:
     loan.lender.pay_out(amount, "loan_draw", loan.borrower.account)
     loan.undrawn -= amount
     loan.drawn += amount
-    loan.lender.lent_total += amount
     if loan.months_left == 0:
         loan.months_left = model.p.lenders.term_months
     model.month_stats["new_lending_usd"] += amount

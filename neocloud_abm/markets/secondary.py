@@ -28,7 +28,6 @@ class SecondaryMarket:
         self.value = np.zeros(n)
         self.discount = np.zeros(n)
         self.sold = np.zeros(n)
-        self.sold_last_month = np.zeros(n)
 
     def income_value(self, gen_index: int) -> float:
         """Rent net of operating cost over the market's remaining economic life, discounted."""
@@ -65,7 +64,7 @@ class SecondaryMarket:
                                    + m.fire_sale_impact * self.sold[i] / depth,
                                    m.fire_sale_max_discount)
             self.update_one(i)
-        self.sold_last_month, self.sold = self.sold, np.zeros(len(model.gens))
+        self.sold = np.zeros(len(model.gens))
 
     def bid(self, gen_index: int) -> float:
         """Price per GPU a buyer pays now, before the impact of this sale."""
