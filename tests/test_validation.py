@@ -11,7 +11,7 @@ def test_validate_measures_every_fact_and_the_structural_ones_hold(capsys):
     assert list(table["fact"]) == [f.key for f in FACTS] + ["cost"]
     assert table[["median", "low", "high"]].notna().all().all()
     holds = dict(zip(table["fact"], table["holds"], strict=True))
-    for key in ("S8a", "S4", "S9", "S12", "cost"):
+    for key in ("S8a", "S4", "S9", "cost"):  # S12 needs several seeds: see test_credit.py
         assert holds[key], table.set_index("fact").loc[key].to_dict()
 
 
