@@ -52,7 +52,7 @@ def record_month(model: NeocloudMarket) -> None:
     """Event 11: fill the month's statistics from the state after all events."""
     stats, nvidia, env = model.month_stats, model.nvidia, model.env
     clouds = model.neoclouds()
-    installed = model.installed_by_gen()
+    installed = model.installed_snapshot
     stats["spot_price_h100e"] = model.price_index
     stats["contract_price_h100e"] = model.contract_price
     stats["installed_h100e"] = float(sum(installed[g.index] * g.perf for g in model.gens))
@@ -62,8 +62,7 @@ def record_month(model: NeocloudMarket) -> None:
     stats["nvidia_markup"] = nvidia.markup
     stats["neoclouds_active"] = len(clouds)
     stats["neocloud_revenue_usd"] = float(sum(c.revenue for c in clouds))
-    stats["neocloud_defaults_cum"] = model.defaults_so_far + stats["neocloud_defaults"]
-    model.defaults_so_far = stats["neocloud_defaults_cum"]
+    stats["neocloud_defaults_cum"] = cumulative(model, "neocloud_defaults")
     stats["startups_active"] = len(model.startups.live_rows())
     stats["compute_spend_usd"] = float(model.startups.spend[model.startups.live_rows()].sum())
     stats["required_revenue_usd"], stats["revenue_gap_usd"] = revenue_gap(model)
@@ -71,7 +70,7 @@ def record_month(model: NeocloudMarket) -> None:
     stats["base_rate"] = env.base_rate
     stats["asic_share"] = env.asic_share
     stats["hyperscaler_price_h100e"] = env.hyperscaler_price
-    record_credit(model)
+    record_credit(model, installed)
     for g in model.gens:
         stats[f"spot_price_{g.name}"] = model.gen_price.get(g.index, 0.0)
         stats[f"gpu_value_{g.name}"] = float(model.secondary.value[g.index])
@@ -85,7 +84,12 @@ def record_month(model: NeocloudMarket) -> None:
         stats.setdefault(key, 0.0)
 
 
-def record_credit(model: NeocloudMarket) -> None:
+def cumulative(model: NeocloudMarket, key: str) -> float:
+    """This month's value of ``key`` plus all earlier months'."""
+    return float(sum(model.history[key])) + model.month_stats[key]
+
+
+def record_credit(model: NeocloudMarket, installed: np.ndarray) -> None:
     """Debt, collateral at market, new lending, spreads, losses and lender capital."""
     stats = model.month_stats
     loans = [loan for lender in model.lenders() for loan in lender.loans]
@@ -97,17 +101,14 @@ def record_credit(model: NeocloudMarket) -> None:
     for key in ("new_lending_usd", "new_commitments_usd", "lender_losses_usd"):
         stats.setdefault(key, 0.0)
     committed = stats.pop("spread_weighted", 0.0)
-    if stats["new_commitments_usd"] > 0:
-        model.credit_spread = committed / stats["new_commitments_usd"]
-    stats["credit_spread"] = model.credit_spread
-    model.lender_losses_cum += stats["lender_losses_usd"]
-    stats["lender_losses_cum_usd"] = model.lender_losses_cum
+    previous = model.history["credit_spread"][-1] if model.history["credit_spread"] else 0.0
+    new = stats["new_commitments_usd"]
+    stats["credit_spread"] = committed / new if new > 0 else previous  # carries the last quote
+    stats["lender_losses_cum_usd"] = cumulative(model, "lender_losses_usd")
     stats["lender_capital_usd"] = sum(lender.capital() for lender in model.lenders())
     stats["lenders_active"] = sum(not lender.failed for lender in model.lenders())
-    installed = model.installed_by_gen()
-    perf = np.array([g.perf for g in model.gens])
-    weights = installed * perf
-    stats["gpu_value_index"] = (float(weights @ (model.secondary.value / perf) / weights.sum())
+    weights = installed * model.perf
+    stats["gpu_value_index"] = (float(weights @ (model.secondary.value / model.perf) / weights.sum())
                                 if weights.sum() > 0 else 0.0)
 
 

@@ -48,9 +48,6 @@ class NeocloudMarket(mesa.Model):
         self.contract_price = self.price_index * (1.0 - self.p.market.contract_discount)
         self.gen_price: dict[int, float] = {}
         self.gen_utilization: dict[int, float] = {}
-        self.defaults_so_far = 0.0
-        self.lender_losses_cum = 0.0
-        self.credit_spread = 0.0
         self.secondary = SecondaryMarket(self)
         self.installed_snapshot = np.zeros(len(self.gens))
         self.nvidia = Nvidia(self)
@@ -64,7 +61,6 @@ class NeocloudMarket(mesa.Model):
         hedge_fund.create_hedge_funds(self)
         self.demand_h100e = self.installed_h100e * self.p.startups.initial_demand_ratio
         self.datacollector = mesa.DataCollector(model_reporters=metrics.reporters(self))
-        self._applied_shocks: set[int] = set()
 
     # --- set-up ---------------------------------------------------------------------------
     def _beliefs(self) -> Beliefs:

@@ -203,12 +203,14 @@ class Neocloud(mesa.Agent):
                 "infrastructure_suppliers": ("overhead", overhead)}
 
     def retire_old_gpus(self) -> None:
-        life = self.model.p.market.physical_life_months
-        old = [c for c in self.fleet if self.model.month - c.acquired >= life and c.loan is None]
-        if old:
-            for cohort in old:
-                self.model.gpu_account["retired"][cohort.gen] += cohort.count
-            self.fleet.keep(lambda c: all(c is not o for o in old))
+        life, month = self.model.p.market.physical_life_months, self.model.month
+
+        def retiring(cohort: Cohort) -> bool:
+            return month - cohort.acquired >= life and cohort.loan is None
+
+        for cohort in filter(retiring, self.fleet):
+            self.model.gpu_account["retired"][cohort.gen] += cohort.count
+        self.fleet.keep(lambda c: not retiring(c))
 
     def raise_cash(self, shortfall: float) -> None:
         """Distress: sell unpledged GPUs (oldest first), then try to issue equity."""
@@ -244,9 +246,9 @@ class Neocloud(mesa.Agent):
         self.pay_creditors_from_cash()
         for loan in list(self.loans):
             credit.seize(model, loan)
-        self.fleet = [c for c in self.fleet if c.count > 0]
-        fleet, self.fleet = self.fleet, []
-        for cohort in fleet:
+        unpledged = [c for c in self.fleet if c.count > 0]
+        self.fleet.keep(lambda c: False)
+        for cohort in unpledged:
             model.secondary.dispose(cohort.gen, cohort.count, self.account)
         self.exit()
         model.month_stats["neocloud_defaults"] += 1
@@ -327,9 +329,7 @@ class Neocloud(mesa.Agent):
         if free < count * own_unit:
             free += self.issue_equity(count * own_unit - free)
         affordable = min(count, max(free, 0.0) / own_unit) if own_unit > 0 else count
-        if loan is not None and affordable < count:
-            credit.release_commitment(loan, (count - affordable) * unit)
-        if affordable >= 1.0:
-            nvidia.place_order(self, gen, affordable, loan)
-        elif loan is not None:
-            credit.release_commitment(loan, affordable * unit)
+        ordered = affordable if affordable >= 1.0 else 0.0
+        credit.release_commitment(loan, (count - ordered) * unit)
+        if ordered:
+            nvidia.place_order(self, gen, ordered, loan)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -102,10 +103,13 @@ class Nvidia(mesa.Agent):
         self.model.month_stats["orders_h100e"] += count * gen.perf
 
     def cancel_orders(self, buyer: Neocloud) -> None:
-        for order in self.orders:
-            if order.buyer is buyer:
-                order.cancel(self.model.p.market.install_multiplier)
-        self.orders = [o for o in self.orders if o.buyer is not buyer]
+        self._cancel_where(lambda o: o.buyer is buyer)
+
+    def _cancel_where(self, dropped: Callable[[Order], bool]) -> None:
+        """Cancel the matching orders (freeing their loan commitments) and drop them."""
+        for order in filter(dropped, self.orders):
+            order.cancel(self.model.p.market.install_multiplier)
+        self.orders = [o for o in self.orders if not dropped(o)]
 
     def deliver(self) -> None:
         """Event 6: allocate each generation's capacity over eligible orders, pro rata with
@@ -116,10 +120,7 @@ class Nvidia(mesa.Agent):
         for gen in model.gens:
             capacity = self.capacity(gen)
             if capacity <= 0.0:
-                for order in self.orders:
-                    if order.gen == gen.index:
-                        order.cancel(model.p.market.install_multiplier)
-                self.orders = [o for o in self.orders if o.gen != gen.index]
+                self._cancel_where(lambda o, g=gen.index: o.gen == g)
                 continue
             due = [o for o in self.orders
                    if o.gen == gen.index and month - o.placed >= nv.deployment_lag_months]

@@ -18,6 +18,7 @@ import numpy as np
 
 from neocloud_abm.agents.lender import Lender, SeizedLot
 from neocloud_abm.chips import operating_cost_month
+from neocloud_abm.markets.rental import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
     from neocloud_abm.agents.neocloud import Neocloud
@@ -86,9 +87,8 @@ def contracted_share(model: NeocloudMarket, borrower: Neocloud) -> float:
     """Share of the borrower's capacity under take-or-pay contracts (investment-grade
     tenants' contracts back a loan, as in CoreWeave's Microsoft-backed facilities)."""
     book = model.contracts
-    live = book.live()
-    contracted = float(book.gpu_hours[live][book.provider[live] == borrower.account].sum())
-    capacity = sum(borrower.gpus().values()) * 730.0
+    contracted = float(book.gpu_hours[book.of_provider(borrower.account)].sum())
+    capacity = sum(borrower.gpus().values()) * HOURS_PER_MONTH
     return contracted / capacity if capacity > 0 else 0.0
 
 
@@ -105,8 +105,7 @@ def quote_spread(model: NeocloudMarket, lender: Lender, borrower: Neocloud) -> f
 def contracted_revenue(model: NeocloudMarket, borrower: Neocloud) -> float:
     """Monthly rent owed to the borrower under live take-or-pay contracts."""
     book = model.contracts
-    live = book.live()
-    mine = live[book.provider[live] == borrower.account]
+    mine = book.of_provider(borrower.account)
     return float((book.gpu_hours[mine] * book.price[mine]).sum())
 
 
@@ -120,7 +119,7 @@ def projected_dscr(model: NeocloudMarket, borrower: Neocloud, new_payment: float
     utilization = model.month_stats.get("utilization", p.neoclouds.target_utilization)
     contracted = contracted_revenue(model, borrower)
     spot = max(borrower.revenue - contracted, 0.0)
-    new_rent = new_gpus * model.price_index * gen.perf * 730.0 * utilization
+    new_rent = new_gpus * model.price_index * gen.perf * HOURS_PER_MONTH * utilization
     costs = (sum(amount for _, amount in borrower.operating_costs().values())
              + new_gpus * operating_cost_month(gen, utilization, p))
     flow = contracted + (1.0 - haircut) * (spot + new_rent) - costs

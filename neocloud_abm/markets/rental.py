@@ -101,6 +101,11 @@ class ContractBook:
     def live(self) -> np.ndarray:
         return np.flatnonzero(self.active)
 
+    def of_provider(self, account: int) -> np.ndarray:
+        """Indices of the live contracts a provider serves."""
+        live = self.live()
+        return live[self.provider[live] == account]
+
     def break_tenant(self, row: int) -> None:
         self.active &= self.tenant != row
 
