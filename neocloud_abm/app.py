@@ -9,17 +9,28 @@ slider values into a validated :class:`~neocloud_abm.params.Params`.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 
-import solara
-from matplotlib.axes import Axes
-from mesa.visualization import SolaraViz, make_plot_component
+# Known-harmless warnings that would fill the server's log, silenced by message (before the
+# import that raises the first): Solara's hook linter on Mesa's own SolaraViz component, and
+# Solara's note that a plain-http page on a host other than 'localhost' gets a SameSite=Lax
+# session cookie, which is what a local dashboard wants.
+warnings.filterwarnings("ignore", category=UserWarning,
+                        message=r".*mesa[/\\]visualization[/\\]solara_viz\.py:\d+: \w+: "
+                                r"`use_state` found despite early return")
+warnings.filterwarnings("ignore", category=UserWarning,
+                        message=r"Cookies with samesite=none require https")
 
-from neocloud_abm.defaults import PARAMETERS
-from neocloud_abm.model import NeocloudMarket
-from neocloud_abm.months import format_month
-from neocloud_abm.params import list_scenarios, load_scenario
-from neocloud_abm.plots import COUNT, PERCENT, PRICE
+import solara  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from mesa.visualization import SolaraViz, make_plot_component  # noqa: E402
+
+from neocloud_abm.defaults import PARAMETERS  # noqa: E402
+from neocloud_abm.model import NeocloudMarket  # noqa: E402
+from neocloud_abm.months import format_month  # noqa: E402
+from neocloud_abm.params import list_scenarios, load_scenario, plausible_range  # noqa: E402
+from neocloud_abm.plots import COUNT, DOLLARS, PERCENT, PRICE  # noqa: E402
 
 # Slider name -> dotted parameter. Finance-layer parameters are offered only when the
 # installed model has them.
@@ -61,12 +72,15 @@ class DashboardModel(NeocloudMarket):
         return format_month(self.start + max(self.steps - 1, 0))
 
 
-def _slider(name: str, label: str, low: float, high: float, step: float) -> dict:
-    """A slider over the useful part of a parameter's allowed range, at its default."""
-    spec = PARAMETERS[OVERRIDES[name]]
-    kind = "SliderInt" if spec.kind == "int" else "SliderFloat"
-    return {"type": kind, "value": spec.default, "label": label, "min": max(low, spec.low),
-            "max": min(high, spec.high), "step": step}
+def _slider(name: str, label: str, step: float) -> dict:
+    """A slider at the parameter's default over its plausible range from the registry (the
+    range sweeps use too), widened if need be to reach the default."""
+    dotted = OVERRIDES[name]
+    spec = PARAMETERS[dotted]
+    low, high = plausible_range(dotted)
+    kind, number = ("SliderInt", int) if spec.kind == "int" else ("SliderFloat", float)
+    return {"type": kind, "value": spec.default, "label": label,
+            "min": number(min(low, spec.default)), "max": number(max(high, spec.default)), "step": step}
 
 
 def model_params() -> dict[str, dict]:
@@ -77,15 +91,14 @@ def model_params() -> dict[str, dict]:
         "scenario_name": {"type": "Select", "value": "baseline", "label": "Scenario",
                      "values": sorted(list_scenarios())},
         "seed": {"type": "SliderInt", "value": 42, "label": "Seed", "min": 0, "max": 100, "step": 1},
-        "competition_neglect": _slider("competition_neglect", "Competition neglect", 0, 1, 0.05),
+        "competition_neglect": _slider("competition_neglect", "Competition neglect", 0.05),
         "generation_interval_months": _slider("generation_interval_months",
-                                              "Generation cadence (months)", 6, 36, 1),
-        "price_elasticity": _slider("price_elasticity", "Demand price elasticity", 0, 2, 0.05),
-        "assumed_life_months": _slider("assumed_life_months", "Assumed GPU life (months)",
-                                       24, 96, 6),
+                                              "Generation cadence (months)", 1),
+        "price_elasticity": _slider("price_elasticity", "Demand price elasticity", 0.05),
+        "assumed_life_months": _slider("assumed_life_months", "Assumed GPU life (months)", 6),
     }
     if OVERRIDES["max_ltv"] in PARAMETERS:
-        params["max_ltv"] = _slider("max_ltv", "Lenders' max loan-to-value", 0, 0.95, 0.05)
+        params["max_ltv"] = _slider("max_ltv", "Lenders' max loan-to-value", 0.05)
     policy = PARAMETERS.get(OVERRIDES["leverage_policy"])
     if policy is not None:
         params["leverage_policy"] = {"type": "Select", "value": policy.default,
@@ -113,7 +126,7 @@ def plot_components(columns: set[str]) -> list:
          _axes("Capacity and Nvidia backlog", "H100e", COUNT)),
         ({"utilization": "tab:green"}, _axes("Utilization", "hours sold / available", PERCENT)),
         ({"debt_outstanding_usd": "tab:blue", "collateral_value_usd": "tab:green",
-          "lender_losses_cum_usd": "tab:red"}, _axes("Credit", "$", COUNT)),
+          "lender_losses_cum_usd": "tab:red"}, _axes("Credit", "$", DOLLARS)),
         ({"neocloud_defaults_cum": "tab:red", "neoclouds_active": "tab:blue"},
          _axes("Neoclouds: active and defaults", "count", COUNT)),
     ]

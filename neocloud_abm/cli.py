@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import math
+import os
 import sys
+import textwrap
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,8 +20,15 @@ from neocloud_abm.experiments.command import add_sweep_parser
 from neocloud_abm.experiments.store import atomic_write
 from neocloud_abm.metrics import summarize
 from neocloud_abm.model import simulate
-from neocloud_abm.params import NeocloudError, list_scenarios, load_scenario, parse_assignment
+from neocloud_abm.params import (
+    NeocloudError,
+    ParameterError,
+    list_scenarios,
+    load_scenario,
+    parse_assignment,
+)
 from neocloud_abm.plotting_command import add_plot_parser
+from neocloud_abm.provenance import provenance
 from neocloud_abm.viz_command import add_viz_parser
 
 
@@ -57,16 +68,22 @@ def format_summary(stats: dict, df: pd.DataFrame, label: str) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     params = load_scenario(args.scenario)
     overrides = dict(parse_assignment(text) for text in args.set or [])
+    if args.months is not None:
+        if overrides.get("market.months", args.months) != args.months:
+            raise ParameterError(f"--months {args.months} and --set market.months="
+                                 f"{overrides['market.months']} disagree; --months is market.months")
+        overrides["market.months"] = args.months
     params = params.with_overrides(overrides)
-    df = simulate(params, seed=args.seed, months=args.months)
-    stats = summarize(df)
     out = Path(args.out or f"runs/{params.name}-seed{args.seed}")
-    out.mkdir(parents=True, exist_ok=True)
+    writable_folder(out, "--out")
+    df = simulate(params, seed=args.seed)
+    stats = summarize(df)
     atomic_write(out / "series.parquet", lambda handle: df.to_parquet(handle, index=False))
     atomic_write(out / "series.csv", lambda handle: handle.write(df.to_csv(index=False).encode()))
     meta = {"scenario": params.name, "seed": args.seed, "months": len(df),
             "overrides": overrides, "parameters": params.to_dict(),
-            "shocks": [vars(s) | {"set": dict(s.set)} for s in params.shocks], "summary": stats}
+            "shocks": [vars(s) | {"set": dict(s.set)} for s in params.shocks], "summary": stats,
+            "provenance": provenance()}
     atomic_write(out / "run.json",
                  lambda handle: handle.write(json.dumps(meta, indent=2, default=str).encode()))
     from neocloud_abm.plots import run_figure
@@ -78,28 +95,55 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def writable_folder(folder: Path, option: str) -> None:
+    """Create ``folder`` and prove it can be written, before any work is done, so a bad
+    output path costs a one-line error rather than a finished simulation."""
+    if folder.exists() and not folder.is_dir():
+        raise NeocloudError(f"{option} {folder} is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".write-test-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise NeocloudError(f"{option} {folder} cannot be written: {exc.strerror or exc}") from None
+
+
 def cmd_scenarios(args: argparse.Namespace) -> int:
     for name, description in list_scenarios().items():
-        print(f"{name:20s} {description}")
+        print(textwrap.fill(description, width=100, initial_indent=f"{name:20s} ",
+                            subsequent_indent=" " * 21))
     return 0
 
 
 def cmd_params(args: argparse.Namespace) -> int:
     values = load_scenario(args.scenario).to_dict() if args.scenario else None
+    groups = list(dict.fromkeys(name.split(".")[0] for name in PARAMETERS))
+    if args.group and args.group not in groups:
+        close = difflib.get_close_matches(args.group, groups, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise ParameterError(f"--group {args.group!r} is not a parameter group: {hint}groups are "
+                             + ", ".join(groups))
     rows = []
     for name, spec in PARAMETERS.items():
         if args.group and not name.startswith(args.group + "."):
             continue
         value = values[name] if values else spec.default
-        bounds = spec.allowed() if spec.kind not in ("float", "int") else f"[{spec.low:g}, {spec.high:g}]"
-        rows.append((name, _short(value), spec.unit, bounds, spec.source, spec.doc))
+        numeric = spec.kind in ("float", "int")
+        bounds = f"[{spec.low:g}, {spec.high:g}]" if numeric else spec.allowed()
+        plausible = f"[{spec.plausible[0]:g}, {spec.plausible[1]:g}]" if spec.plausible else ""
+        rows.append((name, _short(value), spec.unit, bounds, plausible, spec.source,
+                     spec.plausible_source, spec.doc))
+    columns = ["name", "value", "unit", "bounds", "plausible", "source", "plausible_source",
+               "meaning"]
     if args.format == "csv":
-        pd.DataFrame(rows, columns=["name", "value", "unit", "bounds", "source", "meaning"]).to_csv(
-            sys.stdout, index=False)
+        pd.DataFrame(rows, columns=columns).to_csv(sys.stdout, index=False)
         return 0
-    for name, value, unit, bounds, source, doc in rows:
-        print(f"{name}  =  {value}   [{unit}]   allowed {bounds}")
-        print(f"    {doc}. Source: {source}")
+    for name, value, unit, bounds, plausible, source, plausible_source, doc in rows:
+        print(f"{name}  =  {value}   [{unit}]   allowed {bounds}"
+              + (f"   plausible {plausible}" if plausible else ""))
+        print(f"    {doc}. Source: {source}"
+              + (f". Plausible range: {plausible_source}" if plausible_source else ""))
     return 0
 
 
@@ -112,8 +156,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"  [{'ok' if row.holds else 'MISS':>4}] {row.fact:5s} {row.description}")
         print(f"         target {row.target}; simulated {row.median:.3g} {row.unit} "
               f"({row.low:.3g} to {row.high:.3g})")
-    print(f"  {int(table['holds'].sum())} of {len(table)} facts met")
-    return 0
+    met = int(table["holds"].sum())
+    print(f"  {met} of {len(table)} facts met")
+    return 0 if met == len(table) else 1
 
 
 def _short(value: object) -> str:
@@ -129,9 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run one scenario; print a summary, write series and figure")
     run.add_argument("--scenario", default="baseline", help="built-in name or path to a .toml")
-    run.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    run.add_argument("--months", type=_positive_int, default=None,
-                     help="months to simulate (default: the scenario's market.months)")
+    run.add_argument("--seed", type=_seed, default=42, help="random seed, an integer >= 0 "
+                     "(default 42)")
+    run.add_argument("--months", type=_whole("--months", 1, 600), default=None,
+                     help="months to simulate: sets market.months (default: the scenario's)")
     run.add_argument("--set", action="append", metavar="NAME=VALUE",
                      help="override a parameter, e.g. --set neoclouds.competition_neglect=1")
     run.add_argument("--out", help="output folder (default runs/<scenario>-seed<seed>)")
@@ -148,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="the facts the model must reproduce: target vs "
                               "simulated over seeds")
-    validate.add_argument("--seeds", type=_positive_int, default=5, help="seeds (default 5)")
+    validate.add_argument("--seeds", type=_whole("--seeds", 1, 1000), default=5,
+                          help="seeds (default 5)")
     validate.set_defaults(func=cmd_validate)
 
     add_sweep_parser(sub)
@@ -157,18 +204,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _positive_int(text: str) -> int:
+def _whole(option: str, low: int, high: int):
+    """An argparse type for a whole number in [low, high], named in its error message."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{option} {text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{option} {value} is out of range: allowed {low}..{high}")
+        return value
+    return parse
+
+
+def _seed(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of months") from None
-    if not 1 <= value <= 600:
-        raise argparse.ArgumentTypeError(f"--months {value} is out of range: allowed 1..600")
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"--seed {text!r} is not allowed: expected an integer >= 0")
     return value
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings as one line each, like errors, without the source location."""
+    print(f"neocloud-abm: warning: {message}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    previous = warnings.showwarning
+    warnings.showwarning = _show_warning
     try:
         return args.func(args)
     except NeocloudError as exc:
@@ -177,6 +244,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("neocloud-abm: interrupted; files already written are complete", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`neocloud-abm params | head`): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+    finally:
+        warnings.showwarning = previous
 
 
 if __name__ == "__main__":

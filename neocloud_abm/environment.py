@@ -2,6 +2,12 @@
 
 Sentiment is a model-level state. The ChatGPT shock lifts it; afterwards it reverts toward
 what year-on-year startup revenue growth and recent failures justify, with noise.
+
+The hyperscalers' on-demand price is the customers' outside option: it follows the
+neocloud price index with a markup, stickily, but never rises above the hyperscalers' list
+price, which falls with the perf-adjusted cost of the newest generation (AWS lists an
+H100-hour at the same price however scarce GPUs are, and cuts it when a new generation
+makes compute cheaper). No neocloud posts above it, so prices are bounded by construction.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neocloud_abm.chips import installed_price
 from neocloud_abm.months import parse_month
 
 if TYPE_CHECKING:
@@ -62,10 +69,24 @@ class Environment:
         self.monetisation = p.startups.revenue_per_compute * math.exp(
             p.startups.monetisation_growth * years)
         stick = env.hyperscaler_price_stickiness
-        self.hyperscaler_price = (stick * self.hyperscaler_price
-                                  + (1 - stick) * env.hyperscaler_markup * model.price_index)
+        self.hyperscaler_price = min(stick * self.hyperscaler_price
+                                     + (1 - stick) * env.hyperscaler_markup * model.price_index,
+                                     self.list_price())
         self.hyperscaler_capacity = (env.hyperscaler_capacity_share * model.initial_capacity_h100e
                                      * math.exp(env.hyperscaler_capacity_growth * years))
+
+    def list_price(self) -> float:
+        """Hyperscalers' on-demand list price, $ per H100e-hour: the H100's list price scaled
+        by the perf-adjusted installed cost of the newest generation on sale against the
+        H100's."""
+        model = self.model
+        newest = max(model.nvidia.on_sale(), key=lambda g: g.release, default=None)
+        reference = next((g for g in model.gens if g.name == "h100"), None)
+        list_h100 = model.p.environment.hyperscaler_list_price_h100e
+        if newest is None or reference is None:
+            return list_h100
+        cost = installed_price(newest, 0.0, model.p) / newest.perf
+        return list_h100 * cost / installed_price(reference, 0.0, model.p)
 
     @property
     def nvidia_share(self) -> float:

@@ -1,4 +1,5 @@
-"""The model's invariants (DESIGN section 9), checked on a live model after any month."""
+"""The model's invariants, checked on a live model after any month (the tests check them
+every month of every scenario over many seeds; docs/model.md lists them)."""
 
 from __future__ import annotations
 
@@ -50,6 +51,7 @@ def violations(model: NeocloudMarket) -> list[str]:
                 found.append(f"neocloud {cloud.unique_id} owes a loan no lender holds")
     if not (model.price_index > 0 and math.isfinite(model.price_index)):
         found.append(f"spot price index is {model.price_index}")
+    found += _capacity_violations(model) + _price_violations(model) + _stock_violations(model)
     for key, value in model.month_stats.items():
         if not math.isfinite(value):
             found.append(f"output {key} is {value}")
@@ -58,6 +60,80 @@ def violations(model: NeocloudMarket) -> list[str]:
     return found
 
 
+def _capacity_violations(model: NeocloudMarket) -> list[str]:
+    """Hours sold never exceed hours installed: per neocloud and generation, per generation,
+    and for the market."""
+    found = []
+    stats = model.month_stats
+    if stats.get("sold_h100e_hours", 0.0) > stats.get("available_h100e_hours", 0.0) * (1 + TOL) + TOL:
+        found.append(f"sold {stats['sold_h100e_hours']:.6g} H100e-hours of "
+                     f"{stats['available_h100e_hours']:.6g} available")
+    if stats.get("utilization", 0.0) > 1.0 + TOL:
+        found.append(f"utilization is {stats['utilization']!r} > 1")
+    for gen, utilization in model.gen_utilization.items():
+        if utilization > 1.0 + TOL:
+            found.append(f"utilization of {model.gens[gen].name} is {utilization!r} > 1")
+    for cloud in model.neoclouds():
+        for gen, sold in cloud.sold_gpu_hours.items():
+            available = cloud.available_gpu_hours.get(gen, 0.0)
+            if sold > available * (1 + TOL) + TOL:
+                found.append(f"neocloud {cloud.unique_id} sold {sold:.6g} {model.gens[gen].name} "
+                             f"GPU-hours of {available:.6g} installed when the market cleared")
+    return found
+
+
+def _price_violations(model: NeocloudMarket) -> list[str]:
+    """No posted price above the customers' outside option (the hyperscalers' price for the
+    same compute), unless the power cost of an hour is higher still (the price floor)."""
+    ceiling = model.env.hyperscaler_price
+    found = []
+    for cloud in model.neoclouds():
+        for gen, price in cloud.prices.items():
+            cap = max(ceiling * model.gens[gen].perf,
+                      model.gens[gen].power_kw * model.p.market.power_price_kwh)
+            if price > cap * (1 + TOL):
+                found.append(f"neocloud {cloud.unique_id} posts {price:.6g} for a "
+                             f"{model.gens[gen].name}-hour, above the outside option {cap:.6g}")
+    return found
+
+
+def _stock_violations(model: NeocloudMarket) -> list[str]:
+    """Stocks and values that cannot be negative, and collateral behind every drawn loan."""
+    found = []
+    secondary = model.secondary
+    if np.any(secondary.value < 0) or not np.all(np.isfinite(secondary.value)):
+        found.append(f"used-GPU values {secondary.value}")
+    if np.any(secondary.discount < 0) or np.any(secondary.discount > 1):
+        found.append(f"fire-sale discounts {secondary.discount} outside [0, 1]")
+    for kind, held in model.gpu_account.items():
+        if np.any(held < -1e-6 * np.maximum(model.nvidia.shipped, 1.0)):
+            found.append(f"GPU account {kind} is negative: {held}")
+    rows = model.startups.live_rows()
+    table = model.startups
+    for column in ("need", "budget", "spend", "obtained"):
+        if np.any(getattr(table, column)[rows] < 0):
+            found.append(f"a live startup has negative {column}")
+    ledger = model.ledger
+    if np.any(ledger.balances(table.account[rows]) < -TOL * max(ledger.scale(), 1.0)):
+        found.append("a live startup has negative cash")
+    for cloud in model.neoclouds():
+        if cloud.cash < -TOL * max(ledger.scale(), 1.0):
+            found.append(f"neocloud {cloud.unique_id} has negative cash {cloud.cash:.6g}")
+    for lender in model.lenders():
+        if any(lot.count < -1e-9 for lot in lender.seized):
+            found.append(f"lender {lender.unique_id} holds a negative lot")
+        for loan in lender.loans:
+            if loan.drawn > 1e-6 and not loan.collateral_value(model) > 0:
+                found.append(f"loan {loan.id} is drawn ({loan.drawn:.6g}) with no collateral")
+    ltv = model.month_stats.get("aggregate_ltv", 0.0)
+    if not (math.isfinite(ltv) and ltv >= 0):
+        found.append(f"aggregate LTV is {ltv!r}")
+    return found
+
+
+TOL = 1e-9
+
 # Outputs that may legitimately be negative.
+# Lender capital is equity: a failed lender's can be negative (its funders bear the rest).
 SIGNED_OUTPUTS = frozenset({"revenue_gap_usd", "sentiment", "base_rate", "lender_losses_usd",
-                            "lender_losses_cum_usd"})
+                            "lender_losses_cum_usd", "lender_capital_usd"})

@@ -1,4 +1,5 @@
-"""Per-month output columns (DESIGN section 5) and run summary statistics."""
+"""Per-month output columns and run summary statistics (docs/model.md#712-outputs-and-the-revenue-gap,
+#713-summary-statistics)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from neocloud_abm.params import ParameterError
 
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
@@ -122,7 +125,14 @@ def revenue_gap(model: NeocloudMarket) -> tuple[float, float]:
 
 
 def summarize(df: pd.DataFrame) -> dict[str, float | int | str]:
-    """Run statistics (DESIGN section 5) as plain numbers and strings."""
+    """Run statistics (docs/model.md, observation) as plain numbers and strings."""
+    if not isinstance(df, pd.DataFrame) or len(df) == 0:
+        raise ParameterError("summarize needs a run's results with at least one month "
+                             "(model.results() or simulate(...))")
+    missing = [c for c in SUMMARY_INPUTS if c not in df.columns]
+    if missing:
+        raise ParameterError(f"summarize needs the columns {', '.join(missing)}; is this a "
+                             "model.results() table?")
     price = df["spot_price_h100e"].to_numpy(float)
     dates = df["date"].astype(str).tolist()
     peak = int(np.argmax(price))
@@ -164,6 +174,11 @@ def summarize(df: pd.DataFrame) -> dict[str, float | int | str]:
         peak = np.maximum.accumulate(index)
         stats["equity_max_drawdown"] = float(np.max(1.0 - index / np.where(peak > 0, peak, 1.0)))
     return stats
+
+
+SUMMARY_INPUTS = ("date", "spot_price_h100e", "neocloud_defaults_cum", "neoclouds_active",
+                  "neocloud_entries", "neocloud_defaults", "demand_h100e_hours",
+                  "available_h100e_hours", "revenue_gap_usd", "installed_h100e")
 
 
 def turning_points(price: np.ndarray, threshold: float = 0.3) -> list[int]:

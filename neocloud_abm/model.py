@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import numbers
+import warnings
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 import mesa
 import numpy as np
@@ -23,15 +28,39 @@ from neocloud_abm.markets.equity import EquityMarket
 from neocloud_abm.markets.rental import HOURS_PER_MONTH, ContractBook
 from neocloud_abm.markets.secondary import SecondaryMarket
 from neocloud_abm.months import format_month, parse_month
-from neocloud_abm.params import Params, Shock
+from neocloud_abm.params import (
+    NeocloudError,
+    ParameterError,
+    Params,
+    ScenarioWarning,
+    Shock,
+    horizon_warnings,
+)
+
+
+class ModelDivergence(NeocloudError):
+    """An output became NaN or infinite: the parameters drive the model out of its domain."""
 
 
 class NeocloudMarket(mesa.Model):
-    """The market for rented AI compute. One step is one month (DESIGN section 4)."""
+    """The market for rented AI compute. One step is one month; the order of events is in
+    docs/model.md (process overview and scheduling).
 
-    def __init__(self, params: Params | None = None, rng: int | None = None) -> None:
-        super().__init__(rng=rng)
-        self.p = params if params is not None else Params()
+    ``params`` is a :class:`Params` (or a mapping of dotted names to values); further
+    parameter overrides may be given as keywords, dotted (``**{"lenders.max_ltv": 0.6}``)
+    or with ``__`` for the dot (``lenders__max_ltv=0.6``), so that Mesa's ``batch_run``
+    and SolaraViz can vary them. ``rng`` (or Mesa's older ``seed``) seeds every random draw.
+    """
+
+    def __init__(self, params: Params | Mapping[str, Any] | None = None,
+                 rng: int | np.random.Generator | np.random.SeedSequence | None = None,
+                 **overrides: Any) -> None:
+        super().__init__(rng=checked_seed(overrides.pop("seed", None) if rng is None else rng))
+        self.p = model_params(params, overrides)
+        for message in horizon_warnings(self.p):
+            warnings.warn(message, ScenarioWarning, stacklevel=2)
+        self.horizon = self.p.market.months
+        self._loan_ids = itertools.count()
         self.start = parse_month(self.p.market.start)
         self.month = self.start
         self.gens = build_schedule(self.p, self.start + self.p.market.months)
@@ -159,7 +188,16 @@ class NeocloudMarket(mesa.Model):
         return [s for s in self.p.shocks if s.month == self.month]
 
     # --- the month -------------------------------------------------------------------------
+    def new_loan_id(self) -> int:
+        """Loan ids are per model, so two models in one process number their loans alike."""
+        return next(self._loan_ids)
+
     def step(self) -> None:
+        if self.steps > self.horizon:  # Mesa has counted this step already
+            raise NeocloudError(
+                f"the model was built for {self.horizon} months (market.months) and has run them; "
+                "build it with a longer market.months to simulate further (the chip roadmap and "
+                "every dated input are laid out for that horizon)")
         self.month = self.start + self.steps - 1
         self.month_stats = defaultdict(float)
         self._apply_parameter_shocks()
@@ -178,9 +216,19 @@ class NeocloudMarket(mesa.Model):
         hedge_fund.trade_month(self)                        # 10
         self.demand_h100e = self.month_stats["demand_h100e_hours"] / HOURS_PER_MONTH
         metrics.record_month(self)                          # 11
+        self._check_finite()
         for key, value in self.month_stats.items():
             self.history[key].append(value)
         self.datacollector.collect(self)
+
+    def _check_finite(self) -> None:
+        """Stop at once, with the month and the output, rather than write NaN or inf."""
+        bad = [key for key, value in self.month_stats.items() if not math.isfinite(value)]
+        if bad:
+            raise ModelDivergence(
+                f"the run diverged in {format_month(self.month)}: {', '.join(sorted(bad)[:5])} "
+                f"{'is' if len(bad) == 1 else 'are'} not finite; the parameters drive the model "
+                "outside its domain (see `neocloud-abm params` for plausible ranges)")
 
     def _apply_parameter_shocks(self) -> None:
         for shock in self.shocks_now():
@@ -214,13 +262,21 @@ class NeocloudMarket(mesa.Model):
         return max(1.0 - at_one / slope, 1e-6) if slope > 0 else math.inf
 
     def run(self, months: int | None = None) -> NeocloudMarket:
-        for _ in range(self.p.market.months if months is None else months):
+        """Simulate ``months`` more months (default: the rest of the horizon)."""
+        left = self.horizon - self.steps
+        if months is None:
+            months = left
+        elif not isinstance(months, numbers.Integral) or isinstance(months, bool) or not 1 <= months <= left:
+            raise ParameterError(f"months = {months!r} is not allowed: expected an integer in [1, {left}] "
+                                 f"(the model was built for market.months = {self.horizon} and has run "
+                                 f"{self.steps})")
+        for _ in range(int(months)):
             self.step()
         return self
 
     # --- outputs ---------------------------------------------------------------------------
     def results(self) -> pd.DataFrame:
-        """One row per simulated month, DESIGN section 5 columns."""
+        """One row per simulated month (columns: docs/model.md#712-outputs-and-the-revenue-gap)."""
         df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
         df.insert(0, "date", [format_month(self.start + i) for i in range(len(df))])
         return df
@@ -237,7 +293,37 @@ def _log_trend(series: list[float], window: int) -> float:
     return math.log(series[-1] / series[-1 - window]) / window
 
 
-def simulate(params: Params | None = None, seed: int | None = None,
+def model_params(params: Params | Mapping[str, Any] | None, overrides: Mapping[str, Any]) -> Params:
+    """Validated parameters from a Params or a mapping, plus keyword overrides (``__`` may
+    stand for the dot, since keywords cannot contain one)."""
+    if params is None:
+        params = Params()
+    elif isinstance(params, Mapping):
+        params = Params(params)
+    elif not isinstance(params, Params):
+        raise ParameterError(f"params must be a Params (from load_scenario or Params(...)) or a "
+                             f"mapping of dotted names, not {type(params).__name__}")
+    dotted = {name.replace("__", "."): value for name, value in overrides.items()}
+    return params.with_overrides(dotted) if dotted else params
+
+
+def checked_seed(rng: Any) -> Any:
+    """A seed Mesa and NumPy accept: a non-negative integer (NumPy integers too), a NumPy
+    Generator or SeedSequence, or None; anything else is a one-line ParameterError."""
+    if rng is None or isinstance(rng, np.random.Generator | np.random.SeedSequence):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool | np.bool_) and rng >= 0:
+        return int(rng)
+    raise ParameterError(f"seed = {rng!r} is not allowed: expected a non-negative integer "
+                         "(or a numpy Generator or SeedSequence)")
+
+
+def simulate(params: Params | Mapping[str, Any] | None = None, seed: int | None = None,
              months: int | None = None) -> pd.DataFrame:
-    """Build a model, run it for ``months`` (default: the scenario's horizon), return results."""
-    return NeocloudMarket(params=params, rng=seed).run(months).results()
+    """Build a model, run it, return its results. ``months`` is the run's horizon: the same
+    thing as ``market.months`` (it sets it), so the chip roadmap and dated inputs are laid
+    out for the months actually simulated."""
+    params = model_params(params, {})
+    if months is not None:
+        params = params.with_overrides({"market.months": months})
+    return NeocloudMarket(params=params, rng=seed).run().results()

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import difflib
 import math
+import numbers
+import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+
+import numpy as np
 
 from neocloud_abm.months import format_month, parse_month
 
@@ -27,6 +31,10 @@ class NeocloudError(Exception):
 
 class ParameterError(NeocloudError, ValueError):
     """A parameter name or value that the model cannot accept."""
+
+
+class ScenarioWarning(UserWarning):
+    """A dated input that falls outside the simulated months and so will not act."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,10 @@ class Spec:
     high: float | None = None
     kind: str = "float"  # float | int | bool | str | month | path
     choices: tuple[str, ...] = ()
+    label: str = ""  # short name for figures and tables ("max LTV"); derived from the name if ""
+    plausible: tuple[float, float] | None = None  # range sweeps and sliders use by default
+    plausible_source: str = ""
+    setup_only: bool = False  # read only when the model is built: a dated shock cannot set it
 
     def allowed(self) -> str:
         """Human-readable description of the accepted values."""
@@ -56,6 +68,27 @@ class Spec:
         return f"{noun} in [{self.low}, {self.high}]"
 
 
+def parameter_label(name: str) -> str:
+    """Short human name of a parameter for figures and tables: its registry ``label``, else
+    the leaf of its dotted name in words ('neoclouds.competition_neglect' -> 'competition
+    neglect')."""
+    spec = _registry().get(name)
+    if spec is not None and spec.label:
+        return spec.label
+    return name.rpartition(".")[2].replace("_", " ")
+
+
+def plausible_range(name: str) -> tuple[float, float]:
+    """The range sweeps, calibration priors and the dashboard use by default: the registry's
+    plausible range, else the hard validity bounds."""
+    spec = _check_name(name)
+    if spec.kind not in ("float", "int"):
+        raise ParameterError(f"{name} is a {spec.kind} parameter; it has no numeric range")
+    if spec.plausible is not None:
+        return spec.plausible
+    return (spec.low, spec.high)
+
+
 def _fail(name: str, value: Any, spec: Spec) -> ParameterError:
     return ParameterError(f"{name} = {value!r} is not allowed: expected {spec.allowed()}")
 
@@ -64,16 +97,25 @@ def _in_bounds(value: float, spec: Spec) -> bool:
     return (spec.low is None or value >= spec.low) and (spec.high is None or value <= spec.high)
 
 
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool | np.bool_)
+
+
+def _is_number(value: Any) -> bool:
+    """Python and NumPy numbers alike (``np.int64(3)``, ``np.float32(0.5)``), never booleans."""
+    return isinstance(value, numbers.Real) and not _is_bool(value)
+
+
 def coerce(name: str, spec: Spec, value: Any) -> Any:
     """Return ``value`` converted to the parameter's type, or raise :class:`ParameterError`."""
     kind = spec.kind
     if kind == "bool":
-        if isinstance(value, bool):
-            return value
+        if _is_bool(value):
+            return bool(value)
         raise _fail(name, value, spec)
     if kind == "str":
         if isinstance(value, str) and value in spec.choices:
-            return value
+            return str(value)
         raise _fail(name, value, spec)
     if kind == "month":
         try:
@@ -82,7 +124,7 @@ def coerce(name: str, spec: Spec, value: Any) -> Any:
             raise _fail(name, value, spec) from None
     if kind == "path":
         return _coerce_path(name, spec, value)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if not _is_number(value) or not math.isfinite(float(value)):
         raise _fail(name, value, spec)
     if kind == "int":
         if float(value) != int(value):
@@ -97,9 +139,12 @@ def coerce(name: str, spec: Spec, value: Any) -> Any:
 
 def _coerce_path(name: str, spec: Spec, value: Any) -> tuple[tuple[str, float], ...]:
     try:
-        knots = [(format_month(parse_month(d)), float(v)) for d, v in value]
+        knots = [(format_month(parse_month(d)), float(v)) for d, v in value
+                 if _is_number(v)]
     except (TypeError, ValueError):
         raise _fail(name, value, spec) from None
+    if len(knots) != len(value):
+        raise _fail(name, value, spec)
     months = [parse_month(d) for d, _ in knots]
     ok = knots and months == sorted(set(months))
     if not ok or not all(math.isfinite(v) and _in_bounds(v, spec) for _, v in knots):
@@ -113,13 +158,45 @@ def _registry() -> dict[str, Spec]:
     return PARAMETERS
 
 
+def _constraints() -> tuple[Constraint, ...]:
+    from neocloud_abm.defaults import CONSTRAINTS
+
+    return CONSTRAINTS
+
+
 def _check_name(name: str) -> Spec:
     registry = _registry()
-    if name in registry:
+    if isinstance(name, str) and name in registry:
         return registry[name]
-    close = difflib.get_close_matches(name, registry, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(str(name), registry, n=1, cutoff=0.6)
     hint = f"; did you mean {close[0]!r}?" if close else "; `neocloud-abm params` lists them"
     raise ParameterError(f"unknown parameter {name!r}{hint}")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A rule between parameters that their own bounds cannot express. Declared in the
+    registry and checked wherever parameters are validated: scenario files, overrides,
+    dated shocks and every point of a sweep design, before anything runs."""
+
+    names: tuple[str, ...]
+    rule: str                     # the rule as a reader would write it
+    holds: Callable[..., bool]    # called with the values of ``names``, in order
+
+    def violation(self, values: Mapping[str, Any]) -> str | None:
+        """None if the rule holds for ``values``, else a message naming the values."""
+        if self.holds(*(values[name] for name in self.names)):
+            return None
+        shown = ", ".join(f"{name} = {values[name]!r}" for name in self.names)
+        return f"{shown} breaks the rule {self.rule}"
+
+
+def check_constraints(values: Mapping[str, Any], where: str = "") -> None:
+    """Raise :class:`ParameterError` naming the first registry rule ``values`` break."""
+    for constraint in _constraints():
+        message = constraint.violation(values)
+        if message:
+            raise ParameterError(where + message)
 
 
 SHOCK_FIELDS = {
@@ -128,6 +205,7 @@ SHOCK_FIELDS = {
     "compute_need": "multiplies every startup's compute need that month (factor > 0)",
     "set": "table of dotted parameters that take new values from that month on",
 }
+SHOCK_BOUNDS = {"sentiment": (-5.0, 5.0), "base_rate": (-0.1, 0.2), "compute_need": (0.01, 100.0)}
 
 
 @dataclass(frozen=True)
@@ -157,20 +235,55 @@ def _parse_shock(raw: Any, where: str) -> Shock:
         date = format_month(parse_month(raw["date"]))
     except (ValueError, TypeError):
         raise ParameterError(f"{where}.date = {raw['date']!r} is not a month 'YYYY-MM'") from None
-    numbers = {}
-    for key, low, high in (("sentiment", -5.0, 5.0), ("base_rate", -0.1, 0.2),
-                           ("compute_need", 0.01, 100.0)):
+    numbers_ = {}
+    for key, (low, high) in SHOCK_BOUNDS.items():
         if key in raw:
             value = raw[key]
-            if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            if not _is_number(value) or not low <= value <= high:
                 raise ParameterError(f"{where}.{key} = {value!r} is not allowed: expected a number "
                                      f"in [{low}, {high}] ({SHOCK_FIELDS[key]})")
-            numbers[key] = float(value)
+            numbers_[key] = float(value)
     overrides = raw.get("set", {})
     if not isinstance(overrides, Mapping):
         raise ParameterError(f"{where}.set must be a table of dotted parameter names")
     checked = tuple((name, coerce(name, _check_name(name), v)) for name, v in _flatten(overrides))
-    return Shock(date=date, label=str(raw.get("label", "")), set=checked, **numbers)
+    return Shock(date=date, label=str(raw.get("label", "")), set=checked, **numbers_)
+
+
+def check_shocks(values: Mapping[str, Any], shocks: tuple[Shock, ...]) -> None:
+    """Shocks can only act where the model can feel them: not before the first month, and
+    not on a parameter read only when the model is built; the values they leave behind obey
+    the registry's rules like any others."""
+    registry = _registry()
+    start = parse_month(values["market.start"])
+    current = dict(values)
+    for shock in shocks:
+        where = f"shock of {shock.date}: "
+        if shock.month < start:
+            raise ParameterError(f"{where}dated before market.start = {values['market.start']}, "
+                                 "so it would never act")
+        for name, value in shock.set:
+            spec = _check_name(name)
+            if registry[name].setup_only:
+                raise ParameterError(f"{where}{name} is read only when the model is built, so a "
+                                     "dated shock cannot change it; set it in [parameters]")
+            current[name] = coerce(name, spec, value)
+        check_constraints(current, where)
+
+
+def horizon_warnings(params: Params) -> list[str]:
+    """Dated inputs that fall outside the simulated months (allowed, but they will not act:
+    a scenario run for fewer months than it was written for, say)."""
+    start, months = parse_month(params.market.start), params.market.months
+    end = start + months
+    last = format_month(end - 1)
+    found = [f"shock of {shock.date} ({shock.label or 'unlabelled'}) is after the last simulated "
+             f"month {last}; it will not act" for shock in params.shocks if shock.month >= end]
+    chatgpt = params.environment.chatgpt_date
+    if not start <= parse_month(chatgpt) < end and params.environment.chatgpt_shock:
+        found.append(f"environment.chatgpt_date = {chatgpt} is outside the simulated months "
+                     f"{params.market.start}..{last}; the ChatGPT shock will not act")
+    return found
 
 
 def _flatten(tree: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
@@ -187,17 +300,27 @@ class Params:
     """An immutable, validated set of parameter values plus the scenario's shocks.
 
     Read a value as ``params.neoclouds.competition_neglect`` or
-    ``params["neoclouds.competition_neglect"]``.
+    ``params["neoclouds.competition_neglect"]``. Every value is checked against its bounds
+    and every registry rule between parameters (:class:`Constraint`) on the way in.
     """
 
     def __init__(self, values: Mapping[str, Any] | None = None, shocks: Iterable[Shock] = (),
                  name: str = "default", description: str = "") -> None:
+        if values is not None and not isinstance(values, Mapping):
+            raise ParameterError(f"parameter values must be a mapping of dotted names to values, "
+                                 f"not {type(values).__name__}")
         registry = _registry()
         resolved = {key: spec.default for key, spec in registry.items()}
         for key, value in (values or {}).items():
             resolved[key] = coerce(key, _check_name(key), value)
-        self._values = resolved
+        check_constraints(resolved)
+        shocks = tuple(shocks)
+        if not all(isinstance(shock, Shock) for shock in shocks):
+            raise ParameterError("shocks must be Shock objects (scenario files declare them as "
+                                 "[[shocks]] tables)")
         self.shocks = tuple(sorted(shocks, key=lambda s: s.month))
+        check_shocks(resolved, self.shocks)
+        self._values = resolved
         self.name = name
         self.description = description
         groups: dict[str, dict[str, Any]] = {}
@@ -237,7 +360,10 @@ class Params:
         self.__init__(state["values"], state["shocks"], state["name"], state["description"])
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Params:
-        """A copy with some values replaced; unknown names and bad values raise."""
+        """A copy with some values replaced; unknown names, bad values and broken rules raise."""
+        if not isinstance(overrides, Mapping):
+            raise ParameterError("overrides must be a mapping of dotted names to values, e.g. "
+                                 "{'lenders.max_ltv': 0.6}")
         merged = dict(self._values)
         for key, value in overrides.items():
             merged[key] = coerce(key, _check_name(key), value)
@@ -267,53 +393,113 @@ def _scenario_dir() -> Path:
 
 
 def list_scenarios() -> dict[str, str]:
-    """Built-in scenario names and their one-line descriptions."""
+    """Built-in scenario names and their descriptions (whitespace folded to one line)."""
     found = {}
     for path in sorted(_scenario_dir().glob("*.toml")):
         with path.open("rb") as handle:
-            found[path.stem] = tomllib.load(handle).get("description", "").strip().split("\n")[0]
+            found[path.stem] = " ".join(tomllib.load(handle).get("description", "").split())
     return found
 
 
 def read_toml(path: Path) -> dict[str, Any]:
-    """Read a TOML file, turning I/O and syntax problems into a NeocloudError."""
+    """Read a TOML file, turning I/O, encoding and syntax problems into a NeocloudError."""
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise NeocloudError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise NeocloudError(f"{path} is a folder, not a TOML file") from None
+    except OSError as exc:
+        raise NeocloudError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise NeocloudError(f"{path} is not a text (UTF-8) TOML file") from None
     except tomllib.TOMLDecodeError as exc:
         raise NeocloudError(f"{path}: malformed TOML: {exc}") from None
 
 
-SCENARIO_KEYS = {"name", "description", "extends", "parameters", "shocks"}
+# Names end up in file and folder names (runs/<name>-seed42/, results/<name>/), so they are
+# restricted to characters that cannot climb out of a folder.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
+SCENARIO_KEYS = ("name", "description", "extends", "parameters", "shocks")
+
+
+def check_name_text(value: Any, field_name: str) -> str:
+    """A name that is safe as a file or folder name, or a ParameterError naming the field."""
+    if not isinstance(value, str) or not NAME_PATTERN.fullmatch(value) or ".." in value:
+        raise ParameterError(f"{field_name} = {value!r} is not allowed: expected 1-100 letters, "
+                             "digits, '_', '.' or '-', starting with a letter or digit (it names "
+                             "output folders)")
+    return value
 
 
 def load_scenario(name_or_path: str | Path = "baseline") -> Params:
-    """Load a built-in scenario by name, or a scenario TOML file by path."""
-    text = str(name_or_path)
-    builtin = _scenario_dir() / f"{text}.toml"
-    if builtin.exists():
-        path = builtin
-    elif text.endswith(".toml") or Path(text).exists():
-        path = Path(text)
-    else:
-        known = ", ".join(list_scenarios())
-        raise NeocloudError(f"unknown scenario {text!r}: use a built-in name ({known}) "
-                            "or a path to a .toml file")
+    """Load a built-in scenario by name, or a scenario TOML file by path. ``extends`` inside
+    a file resolves against that file's folder (built-in names first)."""
+    return _load_scenario(name_or_path, Path.cwd(), ())
+
+
+def _locate_scenario(name_or_path: str | Path, base_dir: Path) -> Path:
+    if not isinstance(name_or_path, str | Path):
+        raise NeocloudError(f"scenario must be a name or a path, not {type(name_or_path).__name__}")
+    text = str(name_or_path).strip()
+    if not text:
+        raise NeocloudError("scenario name is empty: use a built-in name ("
+                            + ", ".join(list_scenarios()) + ") or a path to a .toml file")
+    if NAME_PATTERN.fullmatch(text) and (_scenario_dir() / f"{text}.toml").is_file():
+        return _scenario_dir() / f"{text}.toml"
+    path = Path(text).expanduser()
+    path = path if path.is_absolute() else base_dir / path
+    if path.exists() or text.endswith(".toml") or "/" in text or "\\" in text:
+        return path
+    known = list(list_scenarios())
+    close = difflib.get_close_matches(text, known, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    raise NeocloudError(f"unknown scenario {text!r}: {hint}use a built-in name ({', '.join(known)}) "
+                        "or a path to a .toml file")
+
+
+def _load_scenario(name_or_path: str | Path, base_dir: Path, chain: tuple[Path, ...]) -> Params:
+    path = _locate_scenario(name_or_path, base_dir)
+    resolved = path.resolve()
+    if resolved in chain:
+        cycle = " -> ".join(str(p) for p in (*chain, resolved))
+        raise NeocloudError(f"scenarios extend each other in a cycle: {cycle}")
     raw = read_toml(path)
-    unknown = set(raw) - SCENARIO_KEYS
+    try:
+        return _scenario_from_table(raw, path, (*chain, resolved))
+    except NeocloudError as exc:
+        message = str(exc)
+        raise type(exc)(message if message.startswith(str(path)) else f"{path}: {message}") from None
+
+
+def _scenario_from_table(raw: Mapping[str, Any], path: Path, chain: tuple[Path, ...]) -> Params:
+    unknown = sorted(set(raw) - set(SCENARIO_KEYS))
     if unknown:
-        raise ParameterError(f"{path}: unknown top-level key(s) {sorted(unknown)}; "
-                             f"allowed: {sorted(SCENARIO_KEYS)}")
-    base = load_scenario(raw["extends"]) if "extends" in raw else Params()
+        raise ParameterError(f"unknown top-level key(s) {unknown}; allowed: {', '.join(SCENARIO_KEYS)}")
+    if not {"extends", "parameters", "shocks"} & set(raw):
+        raise ParameterError("the scenario sets nothing: give it `extends = \"baseline\"`, a "
+                             "[parameters] table or [[shocks]]")
+    name = check_name_text(raw.get("name", path.stem), "name")
+    description = raw.get("description", "")
+    if not isinstance(description, str):
+        raise ParameterError(f"description = {description!r}: expected a string")
+    base = Params()
+    if "extends" in raw:
+        extends = raw["extends"]
+        if not isinstance(extends, str):
+            raise ParameterError(f"extends = {extends!r}: expected a scenario name or a path")
+        try:
+            base = _load_scenario(extends, path.parent, chain)
+        except NeocloudError as exc:
+            raise type(exc)(f"extends = {extends!r}: {exc}") from None
     parameters = raw.get("parameters", {})
     if not isinstance(parameters, Mapping):
-        raise ParameterError(f"{path}: [parameters] must be a table")
-    try:
-        params = base.with_overrides(dict(_flatten(parameters)))
-        shocks = [_parse_shock(s, f"shocks[{i}]") for i, s in enumerate(raw.get("shocks", []))]
-    except ParameterError as exc:
-        raise ParameterError(f"{path}: {exc}") from None
-    return Params(params.to_dict(), (*base.shocks, *shocks),
-                  name=str(raw.get("name", path.stem)), description=str(raw.get("description", "")))
+        raise ParameterError("[parameters] must be a table of groups, e.g. [parameters.lenders]")
+    raw_shocks = raw.get("shocks", [])
+    if not isinstance(raw_shocks, list):
+        raise ParameterError(f"shocks = {raw_shocks!r}: shocks are an array of tables, each "
+                             "written [[shocks]] with date = 'YYYY-MM'")
+    values = base.with_overrides(dict(_flatten(parameters))).to_dict()
+    shocks = [_parse_shock(s, f"shocks[{i}]") for i, s in enumerate(raw_shocks)]
+    return Params(values, (*base.shocks, *shocks), name=name, description=description)

@@ -23,15 +23,23 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PathCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter, PercentFormatter
+from matplotlib.path import Path as DrawnPath
+from matplotlib.text import Text
+from matplotlib.textpath import TextPath
+from matplotlib.ticker import Formatter, LogLocator, MaxNLocator, NullFormatter
+from matplotlib.transforms import Bbox
 
+from neocloud_abm.defaults import PARAMETERS
 from neocloud_abm.markets.rental import HOURS_PER_MONTH
+from neocloud_abm.params import parameter_label
 
-INDEX_COLUMNS = ("spot_price_h100e",)  # spot_price_* columns that are not generations
+# Aggregates whose columns share a per-generation prefix (spot_price_h100e, gpu_value_index):
+# a column ending in one of these is not a GPU generation.
+AGGREGATE_SUFFIXES = ("h100e", "index")
 
 # Style shared by every figure: sized for a page-wide figure that stays legible when a
 # paper scales it down to ~7 inches.
@@ -112,10 +120,9 @@ def generation_names(df: pd.DataFrame) -> list[str]:
     names: list[str] = []
     for column in df.columns:
         for prefix in ("spot_price_", "gpu_value_"):
-            if column.startswith(prefix) and column not in INDEX_COLUMNS:
-                name = column.removeprefix(prefix)
-                if name not in names:
-                    names.append(name)
+            name = column.removeprefix(prefix)
+            if column.startswith(prefix) and name not in AGGREGATE_SUFFIXES and name not in names:
+                names.append(name)
     return names
 
 
@@ -149,20 +156,96 @@ def masked(values: pd.Series) -> np.ndarray:
     return np.where(array > 0, array, np.nan)
 
 
-def human(value: float, prefix: str = "") -> str:
-    """Compact number for tick labels: 12k, 3.4M, $1.2bn."""
+def _compact(value: float) -> tuple[float, str]:
+    """``value`` as a mantissa and a suffix: 3.4e6 -> (3.4, 'M')."""
     magnitude = abs(value)
     for threshold, suffix in ((1e12, "tn"), (1e9, "bn"), (1e6, "M"), (1e3, "k")):
         if magnitude >= threshold:
-            return f"{'-' if value < 0 else ''}{prefix}{magnitude / threshold:.3g}{suffix}"
-    text = f"{magnitude:.3g}" if magnitude else "0"
-    return f"{'-' if value < 0 else ''}{prefix}{text}"
+            return value / threshold, suffix
+    return value, ""
 
 
-COUNT = FuncFormatter(lambda x, _: human(x))
-DOLLARS = FuncFormatter(lambda x, _: human(x, "$"))
-PRICE = FuncFormatter(lambda x, _: f"${x:g}")
-PERCENT = PercentFormatter(1.0, decimals=0)  # fixed decimals: safe to share between axes
+def _trimmed(number: float, decimals: int) -> str:
+    """``abs(number)`` with at most ``decimals`` decimals and no trailing zeros: 1.50 -> '1.5'."""
+    text = f"{abs(number):.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _signed(value: float, prefix: str, text: str) -> str:
+    """Minus sign, prefix, digits: '-$1.2bn'; no '-0' when ``value`` rounds to zero."""
+    return f"{'-' if value < 0 and text.strip('0.') else ''}{prefix}{text}"
+
+
+def human(value: float, prefix: str = "", decimals: int | None = None) -> str:
+    """Compact number for tick labels: 12k, 3.4M, $1.2bn. Three significant digits unless
+    ``decimals`` fixes the mantissa's precision (tick labels that must differ)."""
+    mantissa, suffix = _compact(value)
+    if decimals is not None:
+        text = _trimmed(mantissa, decimals)
+    else:
+        text = f"{abs(mantissa):.3g}" if mantissa else "0"
+    return _signed(value, prefix, text) + suffix
+
+
+def fewest_decimals(numbers: np.ndarray, most: int = 4) -> int:
+    """The fewest decimals (up to ``most``) that show every number exactly, or, for numbers
+    that are not round, that still tell them apart. Tick values are round numbers, so tick
+    labels at this precision are exact and no two of them repeat."""
+    finite = np.asarray(numbers, float)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return 0
+    tolerance = 1e-6 * max(1.0, float(np.abs(finite).max()))
+    for decimals in range(most + 1):
+        if np.all(np.abs(np.round(finite, decimals) - finite) <= tolerance):
+            return decimals
+    distinct = len(np.unique(finite))
+    return next((d for d in range(most + 1) if len(np.unique(np.round(finite, d))) == distinct), most)
+
+
+class TickFormatter(Formatter):
+    """Tick labels at the precision the ticks need: the decimals follow the spacing of the
+    ticks being labelled, so a narrow range gets '96.5%, 97.0%' instead of '97%, 97%'.
+    The precision is set from the ticks alone (never from an axis), so one instance can
+    serve many axes.
+
+    ``shown(x)`` is the number a label displays (percent points, a mantissa) and
+    ``render(x, decimals)`` the label."""
+
+    def __init__(self, shown: Callable[[float], float], render: Callable[[float, int], str]) -> None:
+        self.shown = shown
+        self.render = render
+        self.decimals = 0
+
+    def set_locs(self, locs: Sequence[float]) -> None:
+        super().set_locs(locs)
+        self.decimals = fewest_decimals(np.array([self.shown(x) for x in locs], float))
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return self.render(x, self.decimals)
+
+    def labels(self, values: Sequence[float], ticks: Sequence[float]) -> list[str]:
+        """``values`` at the precision of ``ticks`` (cell labels read against a colour
+        scale), or fewer decimals where the values are rounder: '35%' rather than '35.00%'."""
+        self.set_locs(ticks)
+        scale = self.decimals
+        self.set_locs(values)
+        self.decimals = min(self.decimals, scale)
+        return [self(v) for v in values]
+
+
+COUNT = TickFormatter(lambda x: _compact(x)[0], lambda x, d: human(x, decimals=d))
+DOLLARS = TickFormatter(lambda x: _compact(x)[0], lambda x, d: human(x, "$", decimals=d))
+PRICE = TickFormatter(lambda x: x, lambda x, d: _signed(x, "$", _trimmed(x, d)))
+PERCENT = TickFormatter(lambda x: 100 * x, lambda x, d: _signed(x, "", f"{abs(100 * x):.{d}f}") + "%")
+
+
+def count_ticks(ax: Axes) -> None:
+    """Whole-number y ticks for a count (no 2.5 neoclouds): never below zero, and over at
+    least one unit, so that a count that stays at zero still gets a scale."""
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    low, high = ax.get_ylim()
+    ax.set_ylim(max(low, 0), max(high, max(low, 0) + 1))
 
 
 def twin(ax: Axes, label: str) -> Axes:
@@ -190,23 +273,61 @@ def legend(ax: Axes, *axes: Axes) -> None:
                                           ncol=min(len(handles), 3))
 
 
-def mark_releases(ax: Axes, releases: dict[str, pd.Timestamp], labelled: bool) -> None:
+def text_width(text: str, size: float) -> float:
+    """Width in points of ``text`` set at ``size`` points in the current font."""
+    return TextPath((0, 0), text, size=size).get_extents().width
+
+
+def label_rows(centres: Sequence[float], widths: Sequence[float], gap: float = 4.0) -> list[int]:
+    """Row of each label in a line of labels at ``centres`` (ascending, same units as
+    ``widths``): the first row where it clears the previous label by ``gap``, so labels
+    that would collide are staggered instead."""
+    ends: list[float] = []  # right edge of the last label in each row
+    rows = []
+    for centre, width in zip(centres, widths, strict=True):
+        row = next((i for i, end in enumerate(ends) if centre - width / 2 >= end + gap), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = centre + width / 2
+        rows.append(row)
+    return rows
+
+
+def mark_releases(ax: Axes, releases: dict[str, pd.Timestamp], labelled: bool,
+                  span: tuple[pd.Timestamp, pd.Timestamp]) -> None:
     """Thin vertical line at each generation release; names on a top axis when
-    ``labelled``, where they cannot collide with the data."""
+    ``labelled``, where they cannot collide with the data, staggered over two or more rows
+    where releases come too close for their names (``span``: the run's first and last
+    month, which sets how far apart they are on the page)."""
     for date in releases.values():
         ax.axvline(date, **RELEASE_LINE)
-    if labelled and releases:
+    if not (labelled and releases):
+        return
+    size = 8.0
+    # Before layout the axes' width is an estimate (less the x margins around the data);
+    # the gap leaves room for the difference.
+    width_pt = (ax.get_position().width * ax.get_figure().get_figwidth() * 72
+                / (1 + 2 * mpl.rcParams["axes.xmargin"]))
+    days = max((span[1] - span[0]).days, 1)
+    centres = [(date - span[0]).days / days * width_pt for date in releases.values()]
+    rows = label_rows(centres, [text_width(generation_label(g), size) for g in releases], gap=6.0)
+    for row in sorted(set(rows)):
+        shown = [g for g, r in zip(releases, rows, strict=True) if r == row]
         top = ax.secondary_xaxis("top")
-        top.set_xticks(mdates.date2num(list(releases.values())),
-                       labels=[generation_label(g) for g in releases])
-        top.tick_params(axis="x", labelsize=8, colors="0.35", length=2, pad=1)
+        top.set_xticks(mdates.date2num([releases[g] for g in shown]),
+                       labels=[generation_label(g) for g in shown])
+        top.tick_params(axis="x", labelsize=size, colors="0.35", length=2 if row == 0 else 0,
+                        pad=1 + row * (size + 2))
         top.spines["top"].set_visible(False)
 
 
 def format_dates(ax: Axes) -> None:
+    """Month ticks that never repeat a label: the year alone on January, month and year
+    elsewhere ('2023, May 2023, Sep 2023'), where a concise 'May' would recur each year."""
     locator = mdates.AutoDateLocator(minticks=4, maxticks=8)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(
+        locator, formats=["%Y", "%b %Y", "%d %b", "%H:%M", "%H:%M", "%S.%f"], show_offset=False))
 
 
 def positive_floor(ax: Axes) -> None:
@@ -276,7 +397,7 @@ def draw_capacity(ax: Axes, run: RunData) -> None:
         run.line(right, "utilization", "Utilization (right)", color=TWIN_COLOR, linestyle="--",
                  linewidth=1.0)
         right.set_ylim(0, 1.05)
-        right.yaxis.set_major_formatter(PercentFormatter(1.0))
+        right.yaxis.set_major_formatter(PERCENT)
         twins.append(right)
     legend(ax, *twins)
 
@@ -313,9 +434,9 @@ def draw_neoclouds(ax: Axes, run: RunData) -> None:
         ax.plot(run.dates, run.df["neocloud_entries"].cumsum().to_numpy(float),
                 label="Entries (cumulative)", color="C2", **steps)
     run.line(ax, "neocloud_defaults_cum", "Defaults (cumulative)", color="C3", **steps)
-    ax.yaxis.set_major_formatter(COUNT)
     ax.set_ylabel("Neoclouds")
     positive_floor(ax)
+    count_ticks(ax)
     legend(ax)
 
 
@@ -343,7 +464,7 @@ def percent_twin(ax: Axes, run: RunData, column: str, label: str, axis_label: st
     right = twin(ax, axis_label)
     run.line(right, column, label, color=TWIN_COLOR, linestyle="--", linewidth=1.0)
     right.set_ylim(bottom=0)
-    right.yaxis.set_major_formatter(PercentFormatter(1.0))
+    right.yaxis.set_major_formatter(PERCENT)
     return [right]
 
 
@@ -421,7 +542,7 @@ def run_figure(df: pd.DataFrame, title: str = "", columns: int = 2) -> Figure:
                      layout="constrained")
         axes = fig.subplots(rows, columns, sharex=True, squeeze=False).ravel()
         for i, (ax, panel) in enumerate(zip(axes, panels, strict=False)):
-            mark_releases(ax, releases, labelled=i < columns)
+            mark_releases(ax, releases, labelled=i < columns, span=(run.dates[0], run.dates[-1]))
             panel.draw(ax, run)
             ax.set_title(f"({chr(ord('a') + i)}) {panel.title}")
             format_dates(ax)
@@ -462,18 +583,21 @@ def save_figure(fig: Figure, stem: str | Path, formats: Sequence[str] = ("png", 
 
 @dataclass(frozen=True)
 class Measure:
-    """How to show one output column or summary statistic: title, axis label, scale."""
+    """How to show one output column or summary statistic: title, axis label, scale, and
+    whether it counts things (whole-number ticks)."""
 
     title: str
     unit: str = ""
     scale: float = 1.0
-    formatter: FuncFormatter | PercentFormatter | None = None
+    formatter: TickFormatter | None = None
+    count: bool = False
 
-    def text(self, value: float) -> str:
-        """``value`` (already scaled) as a cell or annotation label."""
-        if isinstance(self.formatter, PercentFormatter):
-            return f"{value:.0%}"
-        return f"${value:.2f}" if self.formatter is PRICE else f"{value:.3g}"
+    def labels(self, values: Sequence[float], ticks: Sequence[float]) -> list[str]:
+        """``values`` (already scaled) as cell labels, at the precision of the ``ticks`` of
+        the colour scale they are read against."""
+        if self.formatter is None:
+            return [f"{value:.3g}" for value in values]
+        return self.formatter.labels(values, ticks)
 
 
 SERIES: dict[str, Measure] = {
@@ -483,8 +607,8 @@ SERIES: dict[str, Measure] = {
     "installed_h100e": Measure("Installed capacity", "H100e", formatter=COUNT),
     "backlog_h100e": Measure("Nvidia backlog", "H100e", formatter=COUNT),
     "revenue_gap_usd": Measure("Revenue gap", "$bn per year", 1e9),
-    "neocloud_defaults_cum": Measure("Neocloud defaults", "cumulative count"),
-    "neoclouds_active": Measure("Active neoclouds", "count"),
+    "neocloud_defaults_cum": Measure("Neocloud defaults", "cumulative count", count=True),
+    "neoclouds_active": Measure("Active neoclouds", "count", count=True),
     "debt_outstanding_usd": Measure("Debt outstanding", "$bn", 1e9),
     "aggregate_ltv": Measure("Aggregate loan-to-value", "debt / collateral",
                              formatter=PERCENT),
@@ -500,11 +624,11 @@ STATISTICS: dict[str, Measure] = {
     "trough_price": Measure("Trough after the peak", "$ per H100e-hour", formatter=PRICE),
     "peak_to_trough": Measure("Peak-to-trough decline", "share of peak",
                               formatter=PERCENT),
-    "months_peak_to_trough": Measure("Months peak to trough", "months"),
-    "cycles": Measure("Boom-bust cycles", "count"),
+    "months_peak_to_trough": Measure("Months peak to trough", "months", count=True),
+    "cycles": Measure("Boom-bust cycles", "count", count=True),
     "max_glut": Measure("Maximum glut", "capacity / demand"),
     "default_rate": Measure("Default rate", "share of neoclouds", formatter=PERCENT),
-    "defaults": Measure("Neocloud defaults", "count"),
+    "defaults": Measure("Neocloud defaults", "count", count=True),
     "lender_loss_rate": Measure("Lender loss rate", "losses / lending",
                                 formatter=PERCENT),
     "max_aggregate_ltv": Measure("Maximum aggregate LTV", "debt / collateral",
@@ -522,18 +646,34 @@ def measure(name: str, table: Mapping[str, Measure] = SERIES) -> Measure:
     return table.get(name) or Measure(name.replace("_", " ").capitalize())
 
 
-def parameter_label(name: str) -> str:
-    """'neoclouds.competition_neglect' -> 'Competition neglect (neoclouds)'."""
-    group, _, leaf = name.rpartition(".")
-    text = leaf.replace("_", " ").capitalize()
-    return f"{text} ({group})" if group else text
+def parameter_name(name: str) -> str:
+    """A parameter's short label from the registry, capitalised to start an axis label or a
+    table row ('max LTV' -> 'Max LTV'); names outside the registry get one from the name."""
+    label = parameter_label(name)
+    return label[:1].upper() + label[1:]
 
 
-def style_value_axis(ax: Axes, m: Measure, axis: str = "y") -> None:
-    target = ax.yaxis if axis == "y" else ax.xaxis
+def parameter_axis_label(name: str) -> str:
+    """Axis label of a parameter: its label and, where it has one, its unit in brackets
+    ('Max LTV [loan / collateral at origination]'), unless the label already ends in it."""
+    label = parameter_name(name)
+    spec = PARAMETERS.get(name)
+    unit = spec.unit if spec is not None else ""
+    return f"{label} [{unit}]" if unit and not label.endswith(unit) else label
+
+
+def parameter_value(name: str, value: float) -> str:
+    """'max LTV = 0.6': one coordinate of a design point, for legends."""
+    return f"{parameter_label(name)} = {value:g}"
+
+
+def style_value_axis(ax: Axes, m: Measure) -> None:
+    """Y axis of a measure: its formatter and unit, whole-number ticks for counts."""
     if m.formatter is not None:
-        target.set_major_formatter(m.formatter)
-    (ax.set_ylabel if axis == "y" else ax.set_xlabel)(m.unit)
+        ax.yaxis.set_major_formatter(m.formatter)
+    if m.count:
+        count_ticks(ax)
+    ax.set_ylabel(m.unit)
 
 
 # ------------------------------------------------------------- fan charts (replications)
@@ -549,10 +689,11 @@ def replication_bands(frames: Sequence[pd.DataFrame], column: str) -> pd.DataFra
 
 
 def fan_figure(runs: Mapping[str, Sequence[pd.DataFrame]], columns: Sequence[str] | None = None,
-               title: str = "", ncols: int = 2) -> Figure:
+               title: str = "", ncols: int = 2, note: str = "") -> Figure:
     """Fan charts: per output, each scenario's median across replications with the band
     holding the middle 50% and 90% of runs, scenarios overlaid on shared axes so their
-    difference can be read against the spread within each."""
+    difference can be read against the spread within each. ``note`` adds a line to the
+    legend's title, e.g. to say that the scenarios are a selection."""
     runs = {label: list(frames) for label, frames in runs.items() if len(frames)}
     if not runs:
         raise ValueError("fan chart needs at least one scenario with one run")
@@ -591,13 +732,99 @@ def fan_figure(runs: Mapping[str, Sequence[pd.DataFrame]], columns: Sequence[str
         handles += [Patch(color="0.5", alpha=0.55), Patch(color="0.5", alpha=0.2)]
         labels += ["middle 50% of runs", "middle 90% of runs"]
         counts = sorted({len(f) for f in runs.values()})
+        replications = (f"{counts[0]} replication{'s' if counts[0] > 1 else ''}" if len(counts) == 1
+                        else f"{counts[0]}-{counts[-1]} replications")
         wide = max(map(len, labels)) > 28
         fig.legend(handles, labels, loc="outside lower center", ncol=2 if wide else min(len(labels), 4),
-                   title=f"median across {'/'.join(map(str, counts))} replications, with bands",
+                   title="\n".join(filter(None, [f"median across {replications}, with bands", note])),
                    title_fontsize=9)
         if title:
             fig.suptitle(title, fontsize=13, fontweight="bold")
     return fig
+
+
+# ---------------------------------------------------- point labels that keep off the data
+
+# Offsets (points) tried around a labelled point, nearest first; each ring tries the four
+# diagonals before the sides.
+LABEL_OFFSETS = [(radius * dx, radius * dy) for radius in (5, 10, 18, 30, 45)
+                 for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1))]
+LEADER_FROM = 10  # points: a label moved further than this gets a leader line to its point
+
+
+def plotted(ax: Axes) -> tuple[list[DrawnPath], np.ndarray]:
+    """What a label must not cover, in display coordinates: lines and line collections as
+    paths, markers and scatter points as points."""
+    paths, points = [], []
+    for line in ax.get_lines():
+        xy = line.get_transform().transform(line.get_xydata())
+        xy = xy[np.isfinite(xy).all(axis=1)]
+        if line.get_linestyle() not in ("None", "", " ") and len(xy) > 1:
+            paths.append(DrawnPath(xy))
+        if line.get_marker() not in ("None", "", " ", None):
+            points.append(xy)
+    for collection in ax.collections:
+        if isinstance(collection, LineCollection):
+            paths += [DrawnPath(collection.get_transform().transform(segment))
+                      for segment in collection.get_segments()]
+        elif isinstance(collection, PathCollection):
+            points.append(collection.get_offset_transform().transform(collection.get_offsets()))
+    return paths, (np.concatenate(points) if points else np.empty((0, 2)))
+
+
+def _label_box(anchor: np.ndarray, offset: tuple[float, float], size: tuple[float, float],
+               dpi: float) -> tuple[Bbox, str, str]:
+    """Box (display coordinates) of a label of ``size`` pixels ``offset`` points from
+    ``anchor``, aligned away from it, with its alignment."""
+    dx, dy = offset
+    ha = "left" if dx > 0 else "right" if dx < 0 else "center"
+    va = "bottom" if dy > 0 else "top" if dy < 0 else "center"
+    x = anchor[0] + dx * dpi / 72 - {"left": 0.0, "right": 1.0, "center": 0.5}[ha] * size[0]
+    y = anchor[1] + dy * dpi / 72 - {"bottom": 0.0, "top": 1.0, "center": 0.5}[va] * size[1]
+    return Bbox.from_bounds(x, y, *size), ha, va
+
+
+def _label_cost(box: Bbox, frame: Bbox, taken: list[Bbox], paths: list[DrawnPath],
+                points: np.ndarray) -> tuple[int, int, int]:
+    """How badly a label at ``box`` fits: (sticks out of the axes, texts it overlaps, data
+    it covers); (0, 0, 0) is a free spot."""
+    padded = box.padded(2)
+    outside = int(not (frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0
+                       and box.y1 <= frame.y1))
+    texts = sum(padded.overlaps(other.padded(2)) for other in taken)
+    inside = ((points[:, 0] > padded.x0) & (points[:, 0] < padded.x1)
+              & (points[:, 1] > padded.y0) & (points[:, 1] < padded.y1))
+    data = int(inside.sum()) + sum(path.intersects_bbox(padded, filled=False) for path in paths)
+    return outside, texts, data
+
+
+def place_labels(fig: Figure, labels: Mapping[Axes, Sequence[tuple[str, tuple[float, float]]]],
+                 **style) -> None:
+    """Annotate points with labels that cover no plotted data and no other text: each goes
+    to the nearest free spot around its point (a leader line marks one moved further out),
+    or, where none is free, the spot that covers least. Spots are measured on the laid-out
+    figure, so call this once the figure is otherwise complete (titles, colour bars)."""
+    fig.draw_without_rendering()
+    for ax, items in labels.items():
+        paths, points = plotted(ax)
+        frame = ax.get_window_extent()
+        # Text's own extent: an annotation's would include its leader line.
+        taken = [Text.get_window_extent(text) for text in ax.texts]
+        for text, xy in items:
+            note = ax.annotate(text, xy, xytext=(0, 0), textcoords="offset points",
+                               arrowprops={"arrowstyle": "-", "color": "0.5", "linewidth": 0.6,
+                                           "shrinkA": 1, "shrinkB": 3}, **style)
+            extent = Text.get_window_extent(note)
+            anchor = ax.transData.transform(xy)
+            options = [_label_box(anchor, offset, (extent.width, extent.height), fig.dpi)
+                       for offset in LABEL_OFFSETS]
+            k = min(range(len(options)),
+                    key=lambda i: (_label_cost(options[i][0], frame, taken, paths, points), i))
+            box, ha, va = options[k]
+            note.xyann = LABEL_OFFSETS[k]
+            note.set(ha=ha, va=va)
+            note.arrow_patch.set_visible(math.hypot(*LABEL_OFFSETS[k]) > LEADER_FROM)
+            taken.append(box)
 
 
 # ----------------------------------------------------------------------- phase portrait
@@ -619,6 +846,7 @@ def phase_figure(df: pd.DataFrame, title: str = "") -> Figure:
     with mpl.rc_context(STYLE):
         fig = Figure(figsize=(5.4 * len(pairs) + 1.0, 4.6), layout="constrained")
         axes = fig.subplots(1, len(pairs), squeeze=False).ravel()
+        labels: dict[Axes, list[tuple[str, tuple[float, float]]]] = {}
         for i, (ax, (xcol, ycol, xs, ys)) in enumerate(zip(axes, pairs, strict=True)):
             x = df[xcol].to_numpy(float) / xs
             y = df[ycol].to_numpy(float) / ys
@@ -629,17 +857,15 @@ def phase_figure(df: pd.DataFrame, title: str = "") -> Figure:
             ax.add_collection(lines)
             ax.scatter(x, y, c=t, cmap="viridis", s=9, zorder=3)
             ax.plot(x[0], y[0], "o", mfc="white", mec="black", ms=7, zorder=4)
-            ax.annotate(f"start {df['date'].iloc[0]}", (x[0], y[0]), xytext=(6, 6),
-                        textcoords="offset points", fontsize=8)
+            labels[ax] = [(f"start {df['date'].iloc[0]}", (x[0], y[0]))]
             for gen, date in releases.items():
                 k = int(np.searchsorted(dates, date))
                 ax.plot(x[k], y[k], "D", color="black", ms=4, zorder=4)
                 if i == 0:  # the credit panel's early releases crowd the origin
-                    ax.annotate(generation_label(gen), (x[k], y[k]), xytext=(5, -10),
-                                textcoords="offset points", fontsize=8, color="0.2")
+                    labels[ax].append((generation_label(gen), (x[k], y[k])))
             ax.autoscale_view()
             if i == 0:
-                ax.xaxis.set_major_formatter(PercentFormatter(1.0))
+                ax.xaxis.set_major_formatter(PERCENT)
                 ax.yaxis.set_major_formatter(PRICE)
                 ax.set_xlabel("Utilization (hours sold / available)")
                 ax.set_ylabel("Spot price, $ per H100e-hour")
@@ -649,8 +875,7 @@ def phase_figure(df: pd.DataFrame, title: str = "") -> Figure:
                 ax.set_ylabel("Debt outstanding, $bn")
                 top = max(np.nanmax(x), np.nanmax(y)) * 1.05
                 ax.plot([0, top], [0, top], color="0.5", linestyle="--", linewidth=0.8)
-                ax.annotate("debt = collateral", (top, top), xytext=(-4, 4), ha="right",
-                            textcoords="offset points", fontsize=8, color="0.4")
+                labels[ax].append(("debt = collateral", (top, top)))
                 ax.set_title("(b) Debt vs collateral")
         bar = fig.colorbar(lines, ax=list(axes), shrink=0.9, pad=0.02)
         locator = mdates.YearLocator()
@@ -659,6 +884,7 @@ def phase_figure(df: pd.DataFrame, title: str = "") -> Figure:
         bar.set_label("Month (diamonds: generation releases)")
         if title:
             fig.suptitle(title, fontsize=13, fontweight="bold")
+        place_labels(fig, labels, fontsize=8, color="0.2")
     return fig
 
 
@@ -709,20 +935,27 @@ def heatmap_figure(summary: pd.DataFrame, statistics: Sequence[str], x: str, y: 
             ax.set_xticks(range(grid.shape[1]), labels=[f"{v:g}" for v in grid.columns])
             ax.set_yticks(range(grid.shape[0]), labels=[f"{v:g}" for v in grid.index])
             ax.grid(False)
-            ax.set_xlabel(parameter_label(x))
-            ax.set_ylabel(parameter_label(y))
+            ax.set_xlabel(parameter_axis_label(x))
+            ax.set_ylabel(parameter_axis_label(y))
             ax.set_title(f"({chr(ord('a') + i)}) {m.title}")
-            low, high = np.nanmin(grid.to_numpy(float)), np.nanmax(grid.to_numpy(float))
-            for (r, c), value in np.ndenumerate(grid.to_numpy(float)):
-                if np.isfinite(value):
-                    dark = high > low and (value - low) / (high - low) < 0.55
-                    ax.text(c, r, m.text(value), ha="center", va="center", fontsize=8.5,
-                            color="white" if dark else "black")
             bar = fig.colorbar(image, ax=ax, shrink=0.9)
             bar.set_label(f"median, {m.unit}" if m.unit else "median")
             if m.formatter is not None:
-                bar.ax.yaxis.set_major_formatter(m.formatter)
+                bar.formatter = m.formatter
+            if m.count:
+                bar.locator = MaxNLocator(integer=True)
+            label_cells(ax, grid.to_numpy(float), m.labels(grid.to_numpy(float).ravel(), bar.get_ticks()))
     return fig
+
+
+def label_cells(ax: Axes, values: np.ndarray, labels: Sequence[str]) -> None:
+    """Write each finite cell's label on a heatmap, white on its dark cells."""
+    low, high = np.nanmin(values), np.nanmax(values)
+    for ((r, c), value), label in zip(np.ndenumerate(values), labels, strict=True):
+        if np.isfinite(value):
+            dark = high > low and (value - low) / (high - low) < 0.55
+            ax.text(c, r, label, ha="center", va="center", fontsize=8.5,
+                    color="white" if dark else "black")
 
 
 def response_figure(summary: pd.DataFrame, statistics: Sequence[str], parameter: str,
@@ -748,14 +981,22 @@ def response_figure(summary: pd.DataFrame, statistics: Sequence[str], parameter:
             ax.fill_between(xs, q[0.05], q[0.95], color="C0", alpha=0.15, linewidth=0)
             ax.fill_between(xs, q[0.25], q[0.75], color="C0", alpha=0.3, linewidth=0)
             ax.plot(xs, q[0.5], color="C0", marker="o", ms=4)
-            ax.set_xlabel(parameter_label(parameter))
+            ax.set_xlabel(parameter_axis_label(parameter))
+            if parameter in PARAMETERS and PARAMETERS[parameter].kind == "int":
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.set_title(f"({chr(ord('a') + i)}) {m.title}")
             style_value_axis(ax, m)
-        axes[0].figure.legend(
-            [Line2D([], [], color="C0", marker="o", ms=4), Patch(color="C0", alpha=0.45),
-             Patch(color="C0", alpha=0.15)],
-            ["median", "middle 50% of runs", "middle 90% of runs"],
-            loc="outside lower center", ncol=3)
+        handles = [Line2D([], [], color="C0", marker="o", ms=4), Patch(color="C0", alpha=0.45),
+                   Patch(color="C0", alpha=0.15)]
+        labels = ["median", "middle 50% of runs", "middle 90% of runs"]
+        if sampled:
+            handles.append(Line2D([], [], linestyle="", marker="o", ms=3, color="0.55"))
+            labels.append("one run")
+            groups = f"in each of {key.nunique()} equal-count bins of {parameter_label(parameter)}"
+        else:
+            groups = f"at each value of {parameter_label(parameter)}"
+        fig.legend(handles, labels, loc="outside lower center", ncol=len(handles),
+                   title=f"across the runs {groups}", title_fontsize=9)
     return fig
 
 
@@ -768,7 +1009,7 @@ def indices_figure(indices: pd.DataFrame, statistic: str = "", title: str = "") 
     if not sobol and "mu_star" not in indices.columns:
         raise ValueError("indices need columns S1 and ST (Sobol') or mu_star (Morris)")
     order = indices.sort_values("ST" if sobol else "mu_star").index
-    names = [parameter_label(str(n)) for n in order]
+    names = [parameter_name(str(n)) for n in order]
     y = np.arange(len(order))
     subject = measure(statistic, STATISTICS).title if statistic else "the statistic"
     with mpl.rc_context(STYLE):
@@ -777,6 +1018,7 @@ def indices_figure(indices: pd.DataFrame, statistic: str = "", title: str = "") 
                      layout="constrained")
         axes = fig.subplots(1, panels, squeeze=False).ravel()
         ax = axes[0]
+        labels = {}
         if sobol:
             h = 0.38
             for offset, col, color, label in ((h / 2, "S1", "C0", "First order (S1)"),
@@ -787,7 +1029,7 @@ def indices_figure(indices: pd.DataFrame, statistic: str = "", title: str = "") 
             ax.set_xlabel("Share of output variance")
             ax.set_title(f"Sobol' indices of {subject.lower()}")
             ax.axvline(0, color="0.3", linewidth=0.8)
-            ax.legend(loc="lower right")
+            ax.legend(loc="best")
         else:
             conf = indices.loc[order, "mu_star_conf"] if "mu_star_conf" in indices else None
             ax.barh(y, indices.loc[order, "mu_star"], color="C0", xerr=conf,
@@ -796,9 +1038,8 @@ def indices_figure(indices: pd.DataFrame, statistic: str = "", title: str = "") 
             ax.set_title(f"(a) Morris screening of {subject.lower()}")
             right = axes[1]
             right.scatter(indices["mu_star"], indices["sigma"], color="C3")
-            for name, row in indices.iterrows():
-                right.annotate(parameter_label(str(name)), (row["mu_star"], row["sigma"]),
-                               xytext=(4, 3), textcoords="offset points", fontsize=8)
+            labels[right] = [(parameter_name(str(name)), (row["mu_star"], row["sigma"]))
+                             for name, row in indices.iterrows()]
             right.set_xlabel("mu* (importance)")
             right.set_ylabel("sigma (non-linearity, interactions)")
             right.set_title("(b) Importance vs interaction")
@@ -808,6 +1049,8 @@ def indices_figure(indices: pd.DataFrame, statistic: str = "", title: str = "") 
         ax.grid(axis="y", visible=False)
         if title:
             fig.suptitle(title, fontsize=13, fontweight="bold")
+        if labels:
+            place_labels(fig, labels, fontsize=8)
     return fig
 
 

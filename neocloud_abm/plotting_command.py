@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
 
 from neocloud_abm import plots
-from neocloud_abm.params import NeocloudError
+from neocloud_abm.params import NeocloudError, parameter_label
 
 FIGURES = "figures"
 MAX_FAN_POINTS = 4  # scenarios on one fan chart stay distinguishable up to about four
@@ -44,20 +45,37 @@ def plot_command(args: argparse.Namespace) -> int:
 
 
 def plot_folder(folder: Path) -> list[Path]:
-    """Figures for ``folder`` as PNG and SVG under ``folder/figures``; the paths written."""
+    """Figures for ``folder`` as PNG and SVG under ``folder/figures``; the paths written.
+    The folder's kind and the output folder are checked before anything is drawn."""
     if (folder / "series.parquet").is_file():
-        figures = run_figures(folder)
+        draw = run_figures
     elif (folder / "summary.parquet").is_file():
-        figures = sweep_figures(folder)
+        draw = sweep_figures
+    elif not folder.exists():
+        raise NeocloudError(f"{folder} does not exist")
     else:
-        what = "does not exist" if not folder.exists() else "is neither"
         raise NeocloudError(
-            f"{folder} {what} a run folder (series.parquet, from 'neocloud-abm run') nor a "
+            f"{folder} is neither a run folder (series.parquet, from 'neocloud-abm run') nor a "
             "sweep folder (summary.parquet, from 'neocloud-abm sweep')")
+    output = writable_folder(folder / FIGURES)
     paths = []
-    for name, fig in figures.items():
-        paths += plots.save_figure(fig, folder / FIGURES / name)
+    for name, fig in draw(folder).items():
+        paths += plots.save_figure(fig, output / name)
     return paths
+
+
+def writable_folder(path: Path) -> Path:
+    """``path``, created if needed, once a file could be written in it: a failure is a
+    one-line error before minutes of drawing, not a traceback after them."""
+    if path.exists() and not path.is_dir():
+        raise NeocloudError(f"cannot write figures to {path}: it exists and is not a folder")
+    try:
+        path.mkdir(exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path):
+            pass
+    except OSError as error:
+        raise NeocloudError(f"cannot write figures to {path}: {error.strerror}") from error
+    return path
 
 
 def run_figures(folder: Path) -> dict[str, Figure]:
@@ -88,12 +106,14 @@ def sweep_figures(folder: Path) -> dict[str, Figure]:
         for parameter in parameters[:MAX_RESPONSE_PARAMETERS]:
             leaf = parameter.rpartition(".")[2]
             figures[f"response_{leaf}"] = plots.response_figure(
-                summary, statistics, parameter, f"{name}: statistics against {leaf}")
+                summary, statistics, parameter, f"{name}: statistics against {parameter_label(parameter)}")
     if kind in ("sobol", "morris"):
         figures |= indices_figures(folder, summary, statistics, kind, name)
-    fans = point_runs(folder, summary, parameters)
+    fans, total = design_point_runs(folder, summary, parameters)
     if fans:
-        figures["fan"] = plots.fan_figure(fans, title=f"{name}: runs by design point")
+        note = (f"{len(fans)} of {total} design points, evenly spread over the design"
+                if len(fans) < total else "")
+        figures["fan"] = plots.fan_figure(fans, title=f"{name}: runs by design point", note=note)
     return figures
 
 
@@ -114,12 +134,18 @@ def point_runs(folder: Path, summary: pd.DataFrame,
                parameters: list[str]) -> dict[str, list[pd.DataFrame]]:
     """The runs' monthly series grouped by design point, for at most ``MAX_FAN_POINTS``
     points spread evenly over the design (all of them when there are that few)."""
+    return design_point_runs(folder, summary, parameters)[0]
+
+
+def design_point_runs(folder: Path, summary: pd.DataFrame,
+                      parameters: list[str]) -> tuple[dict[str, list[pd.DataFrame]], int]:
+    """:func:`point_runs` and the number of design points it chose from, which a figure
+    showing only some of them must state."""
     files = sorted((folder / "runs").glob("*.parquet"))
     if not files:
-        return {}
-    frames = [pd.read_parquet(path) for path in files]
+        return {}, 0
     by_point: dict[int, list[pd.DataFrame]] = {}
-    for frame in frames:
+    for frame in (pd.read_parquet(path) for path in files):
         by_point.setdefault(int(frame["point"].iloc[0]), []).append(frame)
     points = sorted(by_point)
     if len(points) > MAX_FAN_POINTS:
@@ -130,6 +156,6 @@ def point_runs(folder: Path, summary: pd.DataFrame,
     def label(point: int) -> str:
         if values is None:
             return "all runs"
-        return ", ".join(f"{p.rpartition('.')[2]}={values.loc[point, p]:g}" for p in parameters)
+        return ", ".join(plots.parameter_value(p, values.loc[point, p]) for p in parameters)
 
-    return {label(p): by_point[p] for p in points}
+    return {label(p): by_point[p] for p in points}, len(by_point)

@@ -27,9 +27,11 @@ def add_viz_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentP
 
 def server_command(port: int, host: str) -> list[str]:
     """The Solara server command line: production mode (no auto-reload, no file watching),
-    no browser opened on the server's machine."""
+    no browser opened on the server's machine, and no check for a newer Solara on PyPI,
+    whose 'please upgrade' notice would contradict the version the project pins (Solara
+    reads that setting from this flag only, not from the environment)."""
     return [sys.executable, "-m", "solara", "run", "neocloud_abm.app", "--port", str(port),
-            "--host", host, "--production", "--no-open"]
+            "--host", host, "--production", "--no-open", "--no-check-version"]
 
 
 def server_env() -> dict[str, str]:

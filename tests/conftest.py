@@ -1,24 +1,113 @@
-"""Shared runs: simulations are cached per session so several tests can read one run."""
+"""Shared runs for the test suite.
+
+Each distinct simulation (scenario, seed, months, overrides) runs once per test session,
+with every invariant of the model checked after every month, and is then shared by all the
+tests that read it. Under pytest-xdist the workers share them through a session folder, so
+ten-seed comparisons cost each run once whichever worker asks first.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import shutil
+import tempfile
 from functools import cache
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
-from neocloud_abm import load_scenario, simulate
+from neocloud_abm import NeocloudMarket, load_scenario
+from neocloud_abm.invariants import violations
 
-SEEDS = (1, 2, 3, 4)
+# Economics tests compare outcomes over these seeds (paired: both arms use the same seeds).
+SEEDS = tuple(range(1, 11))
+
+
+def _shared_folder() -> Path | None:
+    """The session's folder of finished runs, shared by xdist workers; None without xdist."""
+    session = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    return Path(tempfile.gettempdir()) / f"neocloud-abm-test-runs-{session}" if session else None
+
+
+def checked_run(scenario: str, seed: int, months: int, overrides: dict) -> pd.DataFrame:
+    """Simulate with the invariants checked after every month; a violation fails the test
+    that asked for the run, naming the month."""
+    params = load_scenario(scenario).with_overrides({**overrides, "market.months": months})
+    model = NeocloudMarket(params, rng=seed)
+    for _ in range(params.market.months):
+        model.step()
+        found = violations(model)
+        assert not found, f"{scenario} seed {seed} {overrides}, month {model.month}: {found[:3]}"
+    return model.results()
+
+
+def run(scenario: str = "baseline", seed: int = 1, months: int | None = None,
+        **overrides: object) -> pd.DataFrame:
+    """One simulation, memoised on its arguments (dotted names passed with '__' for '.');
+    ``months`` defaults to the scenario's horizon."""
+    dotted = tuple(sorted((k.replace("__", "."), v) for k, v in overrides.items()))
+    if months is None:
+        months = load_scenario(scenario).market.months
+    return _memoised_run(scenario, seed, months, dotted)
 
 
 @cache
-def run(scenario: str = "baseline", seed: int = 1, months: int | None = None,
-        **overrides: object) -> pd.DataFrame:
-    """One simulation, memoised on its arguments (dotted names passed with '__' for '.')."""
-    params = load_scenario(scenario).with_overrides(
-        {k.replace("__", "."): v for k, v in overrides.items()})
-    return simulate(params, seed=seed, months=months)
+def _memoised_run(scenario: str, seed: int, months: int, overrides: tuple) -> pd.DataFrame:
+    folder = _shared_folder()
+    if folder is None:
+        return checked_run(scenario, seed, months, dict(overrides))
+    key = json.dumps([scenario, seed, months, overrides], default=str)
+    path = folder / f"{hashlib.sha256(key.encode()).hexdigest()[:24]}.parquet"
+    if path.exists():
+        return pd.read_parquet(path)
+    df = checked_run(scenario, seed, months, dict(overrides))
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    df.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+    return df
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--record-reference", action="store_true",
+                     help="write this environment's reference series (tests/test_reference.py)")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller (not a worker) removes the shared runs when the session ends."""
+    folder = _shared_folder()
+    if folder is not None and not hasattr(session.config, "workerinput"):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+Arm = tuple[str, dict]  # (scenario, overrides with dotted names)
+
+
+def paired(statistic, first: Arm, second: Arm, months: int | None = None,
+           seeds: tuple[int, ...] = SEEDS) -> np.ndarray:
+    """``statistic(second arm's run) - statistic(first arm's run)`` seed by seed: a paired
+    design on common seeds, so each difference holds the seed's own shocks fixed."""
+    def values(arm: Arm) -> np.ndarray:
+        scenario, overrides = arm
+        keyed = {k.replace(".", "__"): v for k, v in overrides.items()}
+        return np.array([statistic(run(scenario, seed, months, **keyed)) for seed in seeds], float)
+    return values(second) - values(first)
+
+
+def assert_increase(differences: np.ndarray, margin: float, what: str) -> None:
+    """The paired differences are positive beyond ``margin`` in the median, and a one-sided
+    Wilcoxon signed-rank test rejects 'no increase' at 5%: a statement about the
+    distribution over seeds that holds on any machine, not about one seed."""
+    median = float(np.median(differences))
+    p_value = float(stats.wilcoxon(differences, alternative="greater", zero_method="zsplit").pvalue)
+    assert median > margin and p_value < 0.05, (
+        f"{what}: median paired difference {median:.4g} (margin {margin:.4g}), Wilcoxon p = "
+        f"{p_value:.3g}; differences {np.round(differences, 4).tolist()}")
 
 
 @pytest.fixture(scope="session")

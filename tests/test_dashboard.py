@@ -1,4 +1,5 @@
-"""The SolaraViz dashboard in a real headless Chromium: load, step, plot update, slider, reset.
+"""The SolaraViz dashboard in a real headless Chromium: load, step, plot update, slider, reset,
+and a server log free of upgrade notices and known-harmless warnings.
 
 Needs the ``viz`` extra (solara, playwright) and Debian's ``chromium`` at /usr/bin/chromium;
 skipped with the reason when either is missing. Nothing is fetched from a CDN: Solara serves
@@ -13,6 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlparse
 from urllib.request import urlopen
 
@@ -36,12 +38,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Server(NamedTuple):
+    url: str
+    log: Path
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     port = free_port()
     log = open(tmp_path_factory.mktemp("dashboard") / "solara.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(server_command(port, "127.0.0.1"), env=server_env(), stdout=log,
-                            stderr=subprocess.STDOUT)
+    # Unbuffered, so the log holds everything printed so far when the test reads it.
+    proc = subprocess.Popen(server_command(port, "127.0.0.1"), env=server_env() | {"PYTHONUNBUFFERED": "1"},
+                            stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 60
     try:
@@ -53,7 +61,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"solara server did not start (exit {proc.poll()}); see {log.name}")
                 time.sleep(0.3)
-        yield url
+        yield Server(url, Path(log.name))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -78,14 +86,14 @@ def price_plot(page) -> str:
     return page.locator("img").first.get_attribute("src") or ""
 
 
-def test_dashboard_steps_plots_and_resets(server: str) -> None:
+def test_dashboard_steps_plots_and_resets(server: Server) -> None:
     outside: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.on("request", lambda r: None if local(r.url) else outside.append(r.url))
-            page.goto(server, timeout=60_000)
+            page.goto(server.url, timeout=60_000)
             page.get_by_text("Month:").first.wait_for(timeout=60_000)
             page.locator("img").first.wait_for(timeout=30_000)
             start, before = step_count(page), price_plot(page)
@@ -106,3 +114,7 @@ def test_dashboard_steps_plots_and_resets(server: str) -> None:
         finally:
             browser.close()
     assert not outside, f"page fetched from outside the server: {outside[:3]}"
+    # Read after a page was served: some warnings come only with the first request.
+    log = server.log.read_text()
+    for noise in ("New version of Solara", "use_state", "samesite"):
+        assert noise not in log, f"server log has {noise!r}:\n{log}"

@@ -1,13 +1,18 @@
-"""Sweeps on the real model (short runs): executors agree, resume, failures, results folder, CLI."""
+"""Sweeps on the real model (short runs): executors agree, resume, failures, results folder, CLI,
+signals and processes left behind."""
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import multiprocessing
+import os
 import shutil
 import signal
+import subprocess
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
 from pathlib import Path
@@ -16,6 +21,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+import neocloud_abm
 from neocloud_abm import NeocloudError
 from neocloud_abm.experiments import (
     Sweep,
@@ -49,6 +55,7 @@ kind = "grid"
 "startups.initial_count" = [50]
 """
 RUNS = 6
+PACKAGE_ROOT = Path(neocloud_abm.__file__).resolve().parents[1]
 
 
 def write_spec(folder: Path, text: str = SPEC) -> Path:
@@ -56,6 +63,37 @@ def write_spec(folder: Path, text: str = SPEC) -> Path:
     path = folder / "tiny.toml"
     path.write_text(text)
     return path
+
+
+def start_cli_sweep(spec: Path, out: Path, *options: str) -> subprocess.Popen:
+    """``neocloud-abm sweep`` in another process and session, importing this checkout; its
+    output goes to a new file beside ``out`` (not a pipe, which orphaned workers would hold
+    open), read by :func:`output`."""
+    path = [str(PACKAGE_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    log = out.parent / f"sweep-{len(list(out.parent.glob('sweep-*.log')))}.log"
+    with log.open("w") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "neocloud_abm.cli", "sweep", str(spec), "--out", str(out),
+             *options], env={**os.environ, "PYTHONPATH": os.pathsep.join(path)},
+            stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    process.log = log  # type: ignore[attr-defined]
+    return process
+
+
+def output(process: subprocess.Popen, timeout: float = 60) -> str:
+    """What a sweep started by :func:`start_cli_sweep` printed, once it has exited."""
+    process.wait(timeout=timeout)
+    return process.log.read_text()  # type: ignore[attr-defined]
+
+
+def wait_for_runs(folder: Path, count: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    """Block until ``count`` runs are stored in ``folder`` by the sweep in ``process``."""
+    deadline = time.monotonic() + timeout
+    while len(list((folder / "runs").glob("*.parquet"))) < count:
+        assert process.poll() is None, output(process)
+        assert time.monotonic() < deadline, f"not {count} runs in {folder} after {timeout} s"
+        time.sleep(0.02)
 
 
 def snapshot(folder: Path) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
@@ -67,21 +105,23 @@ def snapshot(folder: Path) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
 def assert_same_results(folder: Path, reference: Path) -> None:
     summary, files = snapshot(folder)
     expected_summary, expected_files = snapshot(reference)
-    assert len(summary) == RUNS
-    assert not summary.duplicated(["point", "replication"]).any()
+    assert len(summary) > 0 and not summary.duplicated(["point", "replication"]).any()
     pd.testing.assert_frame_equal(summary, expected_summary)
     assert files.keys() == expected_files.keys()
     for name, frame in files.items():
         pd.testing.assert_frame_equal(frame, expected_files[name])
 
 
+def serial_sweep(root: Path, text: str = SPEC) -> Path:
+    """An uninterrupted serial sweep, the yardstick for every other way of running it."""
+    report = run_sweep(load_spec(write_spec(root, text)), root / "results")
+    assert report.ok == report.total and report.failed == 0
+    return report.folder
+
+
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An uninterrupted serial sweep, the yardstick for every other way of running it."""
-    root = tmp_path_factory.mktemp("reference")
-    report = run_sweep(load_spec(write_spec(root)), root / "results")
-    assert (report.total, report.ok, report.failed) == (RUNS, RUNS, 0)
-    return report.folder
+    return serial_sweep(tmp_path_factory.mktemp("reference"))
 
 
 def test_process_pool_gives_identical_results(tmp_path: Path, reference: Path) -> None:
@@ -96,9 +136,15 @@ def test_results_folder_layout(reference: Path) -> None:
     summary = load_summary(reference)
     params = ["neoclouds.competition_neglect", "startups.initial_count"]
     assert list(summary.columns[:5]) == ["point", "replication", "seed", *params]
-    assert list(summary.columns[-2:]) == ["status", "error"]
+    assert list(summary.columns[-3:]) == ["attempts", "status", "error"]
     assert {"peak_price", "default_rate", "peak_to_trough"} <= set(summary.columns)
     assert (summary["status"] == "ok").all() and (summary["error"] == "").all()
+    assert (summary["attempts"] == 1).all()
+    # Every run file is listed with its SHA-256, in the format `sha256sum -c` checks.
+    listed = dict(line.split("  ")[::-1] for line in (reference / "checksums.sha256")
+                  .read_text().splitlines())
+    assert listed == {f"runs/{p.name}": hashlib.sha256(p.read_bytes()).hexdigest()
+                      for p in (reference / "runs").glob("*.parquet")}
     design = pd.read_parquet(reference / "design.parquet")
     pd.testing.assert_frame_equal(summary[design.columns], design)
     assert json.loads((reference / "spec.json").read_text())["scenario_parameters"]
@@ -215,7 +261,7 @@ def test_half_written_files_are_never_read(tmp_path: Path, reference: Path) -> N
 def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, monkeypatch) -> None:
     simulate = runner_module.simulate
 
-    def flaky(params, seed, months):
+    def flaky(params, seed, months=None):
         if params["neoclouds.competition_neglect"] == 0.8 and seed % 2:
             raise ValueError("boom")
         return simulate(params, seed=seed, months=months)
@@ -229,14 +275,15 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, monkeypat
     for point, replication in zip(failed["point"], failed["replication"], strict=True):
         assert not (report.folder / "runs" / f"p{point:06d}_r{replication:04d}.parquet").exists()
     assert aggregate(report.summary)["failed"].tolist() == [0, len(failed)]
-    again = run_sweep(load_spec(write_spec(tmp_path)), tmp_path / "results")
-    assert (again.skipped, again.ok, again.failed) == (RUNS, 0, 0)
+    kept = run_sweep(load_spec(write_spec(tmp_path)), tmp_path / "results", retry=False)
+    assert (kept.skipped, kept.ok, kept.failed) == (RUNS, 0, 0)
 
 
 def test_changed_spec_is_refused_unless_restart(tmp_path: Path, reference: Path) -> None:
     shutil.copytree(reference, tmp_path / "results" / "tiny")
     changed = load_spec(write_spec(tmp_path, SPEC.replace("months = 12", "months = 6")))
-    with pytest.raises(NeocloudError, match=r"different spec \(changed: months\).*--restart"):
+    with pytest.raises(NeocloudError,
+                       match=r"different spec \(changed: (market\.months, )?months\).*--restart"):
         Sweep(changed, tmp_path / "results")
     report = run_sweep(changed, tmp_path / "results", restart=True)
     assert (report.skipped, report.ok) == (0, RUNS)
@@ -308,5 +355,88 @@ def test_sweep_command_ctrl_c(tmp_path: Path, capsys, monkeypatch) -> None:
         signal.raise_signal(signal.SIGINT)
 
     monkeypatch.setattr(Sweep, "run", press_ctrl_c)
-    assert sweep_cli(str(write_spec(tmp_path)), "--out", str(tmp_path), "--workers", "2") == 130
-    assert "interrupted: 0 of 6 runs are saved" in capsys.readouterr().err
+    spec = write_spec(tmp_path)
+    assert sweep_cli(str(spec), "--out", str(tmp_path), "--workers", "2", "--restart") == 130
+    assert (f"interrupted: 0 of 6 runs are saved in {tmp_path / 'tiny'}; resume with: "
+            f"neocloud-abm sweep {spec} --out {tmp_path} --workers 2\n") in capsys.readouterr().err
+
+
+def test_unusable_out_is_one_line_error_before_any_run(tmp_path: Path, capsys) -> None:
+    spec = write_spec(tmp_path)
+    (tmp_path / "taken").write_text("a file, not a folder")
+    assert sweep_cli(str(spec), "--out", str(tmp_path / "taken")) == 2
+    err = capsys.readouterr().err
+    assert err == (f"neocloud-abm: error: cannot create the results folder {tmp_path}/taken/tiny: "
+                   f"{tmp_path}/taken is a file, not a folder\n")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root writes anywhere")
+def test_read_only_out_is_one_line_error(tmp_path: Path, capsys) -> None:
+    spec, out = write_spec(tmp_path), tmp_path / "read-only"
+    out.mkdir(mode=0o500)
+    assert sweep_cli(str(spec), "--out", str(out)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("neocloud-abm: error: cannot create the results folder") and err.count("\n") == 1
+
+
+def test_max_runs_refuses_a_larger_design(tmp_path: Path, capsys) -> None:
+    spec = write_spec(tmp_path)
+    assert sweep_cli(str(spec), "--out", str(tmp_path / "out"), "--max-runs", "5") == 2
+    assert "more than the limit of 5" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+    assert sweep_cli(str(spec), "--out", str(tmp_path / "out"), "--max-runs", "6",
+                     "--workers", "1") == 0
+
+
+def session_processes(session: int) -> list[str]:
+    """Live processes (zombies excluded: they are already dead) of a session."""
+    ps = subprocess.run(["ps", "-eo", "sid=,stat=,pid=,args="], capture_output=True, text=True,
+                        check=True).stdout
+    return [line for line in ps.splitlines()
+            if line.split()[0] == str(session) and not line.split()[1].startswith("Z")]
+
+
+def assert_no_process_left(session: int, timeout: float = 30) -> None:
+    """Every process of the session exits within ``timeout`` (those left are killed)."""
+    deadline = time.monotonic() + timeout
+    while (left := session_processes(session)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if left:
+        os.killpg(session, signal.SIGKILL)
+    assert not left, f"still running after {timeout} s:\n" + "\n".join(left)
+
+
+LONG_SPEC = SPEC.replace("replications = 3", "replications = 20")  # 40 runs
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process table")
+def test_sigkill_of_the_parent_alone_leaves_no_process(tmp_path: Path) -> None:
+    """As the OOM killer does: only the sweep's own process is killed. Its pool workers, the
+    forkserver and the resource tracker must go too, and the folder be free for a re-run."""
+    spec = write_spec(tmp_path, LONG_SPEC)
+    sweep = start_cli_sweep(spec, tmp_path / "out", "--workers", "2")
+    wait_for_runs(tmp_path / "out" / "tiny", 2, sweep)
+    assert len(session_processes(sweep.pid)) >= 4  # sweep, forkserver, 2 workers (+ tracker)
+    sweep.kill()
+    sweep.wait()
+    assert_no_process_left(sweep.pid)
+    with Sweep(load_spec(spec), tmp_path / "out") as resumed:  # the folder is free again
+        assert len(resumed.finished) >= 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the process table")
+def test_sigterm_stops_like_ctrl_c_and_writes_the_summary(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, LONG_SPEC)
+    sweep = start_cli_sweep(spec, tmp_path / "out", "--workers", "2")
+    wait_for_runs(tmp_path / "out" / "tiny", 2, sweep)
+    sweep.terminate()
+    err = output(sweep)
+    assert sweep.returncode == 143, err
+    saved = load_summary(tmp_path / "out" / "tiny")
+    assert 2 <= len(saved) < 40
+    assert len(saved) == len(list((tmp_path / "out" / "tiny" / "runs").glob("*.parquet")))
+    assert (f"terminated: {len(saved)} of 40 runs are saved in {tmp_path}/out/tiny; resume "
+            f"with: neocloud-abm sweep {spec} --out {tmp_path}/out --workers 2") in err
+    assert_no_process_left(sweep.pid)
+    with Sweep(load_spec(spec), tmp_path / "out") as resumed:
+        assert len(resumed.finished) == len(saved)

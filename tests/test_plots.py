@@ -46,6 +46,7 @@ def synthetic() -> pd.DataFrame:
         "date": pd.period_range("2022-01", periods=months, freq="M").strftime("%Y-%m"),
         "spot_price_h100e": 3.0 + np.sin(t / 6), "contract_price_h100e": 2.8 + np.sin(t / 6),
         "spot_price_a100": a100, "spot_price_h100": h100, "spot_price_b200": 0.0 * t,
+        "gpu_value_index": np.full(months, 3e4),  # an aggregate, not a generation
         "gpu_value_a100": a100 * 5000, "gpu_value_h100": h100 * 4000, "gpu_value_b200": 0.0 * t,
         "installed_h100e": 1e5 + 5e3 * t, "demand_h100e_hours": 730 * (9e4 + 6e3 * t),
         "sold_h100e_hours": 730 * (8e4 + 5e3 * t), "utilization": np.full(months, 0.8),
@@ -94,11 +95,15 @@ def test_one_column_of_a_group_is_enough_for_its_panel(synthetic: pd.DataFrame) 
 
 def test_zero_generations_are_masked_and_skipped(synthetic: pd.DataFrame) -> None:
     assert generations(synthetic, "spot_price") == ["a100", "h100"]
+    assert generations(synthetic, "gpu_value") == ["a100", "h100"]
     releases = generation_releases(synthetic)
     assert list(releases) == ["h100"] and releases["h100"] == pd.Timestamp("2023-01-01")
     fig = run_figure(synthetic)
     labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
     assert labels == ["A100", "H100"]
+    values = next(ax for ax in fig.axes if "Secondary-market" in ax.get_title(loc="left"))
+    drawn = [line for line in values.get_lines() if line.get_linestyle() != ":"]  # not releases
+    assert len(drawn) == 2  # A100 and H100; not the aggregate index
     price_lines = fig.axes[0].get_lines()
     a100 = next(line for line in price_lines if np.isnan(line.get_ydata()).any())
     assert np.isnan(a100.get_ydata()[30:]).all() and not np.isnan(a100.get_ydata()[:30]).any()

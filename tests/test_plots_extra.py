@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -11,8 +12,9 @@ import pandas as pd
 import pytest
 
 from neocloud_abm import plots
-from neocloud_abm.params import NeocloudError
-from neocloud_abm.plotting_command import add_plot_parser, plot_folder
+from neocloud_abm.defaults import PARAMETERS
+from neocloud_abm.params import NeocloudError, parameter_label
+from neocloud_abm.plotting_command import FIGURES, add_plot_parser, plot_folder
 
 
 def run_table(seed: int, months: int = 36, growth: float = 0.15) -> pd.DataFrame:
@@ -28,9 +30,10 @@ def run_table(seed: int, months: int = 36, growth: float = 0.15) -> pd.DataFrame
     })
 
 
-def summary_table() -> pd.DataFrame:
+def summary_table(neglect: tuple[float, ...] = (0.0, 1.0),
+                  interval: tuple[int, ...] = (12, 24)) -> pd.DataFrame:
     rows = []
-    for point, (a, b) in enumerate((a, b) for a in (0.0, 1.0) for b in (12, 24)):
+    for point, (a, b) in enumerate((a, b) for a in neglect for b in interval):
         for rep in range(3):
             rows.append({"point": point, "replication": rep, "seed": rep,
                          "neoclouds.competition_neglect": a, "nvidia.generation_interval_months": b,
@@ -81,7 +84,7 @@ def test_sweep_views() -> None:
     plots.response_figure(summary, stats, "neoclouds.competition_neglect")
     sobol = pd.DataFrame({"S1": [0.6, 0.1], "S1_conf": [0.05, 0.05], "ST": [0.7, 0.2],
                           "ST_conf": [0.05, 0.05]}, index=["a.x", "b.y"])
-    assert plots.indices_figure(sobol, "max_glut").axes[0].get_yticklabels()[-1].get_text() == "X (a)"
+    assert plots.indices_figure(sobol, "max_glut").axes[0].get_yticklabels()[-1].get_text() == "X"
     morris = pd.DataFrame({"mu": [1, 2], "mu_star": [1, 2], "sigma": [0.5, 1], "mu_star_conf": [0.1, 0.1]},
                           index=["a.x", "b.y"])
     assert len(plots.indices_figure(morris).axes) == 2
@@ -89,21 +92,95 @@ def test_sweep_views() -> None:
         plots.indices_figure(pd.DataFrame({"z": [1]}))
 
 
-def test_plot_command_on_run_and_sweep_folders(tmp_path: Path) -> None:
-    run = tmp_path / "run"
+def test_parameter_labels_come_from_the_registry() -> None:
+    name = "lenders.max_ltv"
+    label = parameter_label(name)
+    assert plots.parameter_axis_label(name) == f"{label[:1].upper()}{label[1:]} [{PARAMETERS[name].unit}]"
+    assert plots.parameter_axis_label("synthetic.some_knob") == "Some knob"  # not in the registry
+    heat = plots.heatmap_figure(summary_table(), ["max_glut"], "neoclouds.competition_neglect",
+                                "nvidia.generation_interval_months")
+    assert heat.axes[0].get_xlabel() == plots.parameter_axis_label("neoclouds.competition_neglect")
+
+
+def visible_ticks(ax) -> np.ndarray:
+    ax.figure.draw_without_rendering()
+    low, high = ax.get_ylim()
+    ticks = ax.get_yticks()
+    return ticks[(ticks >= low) & (ticks <= high)]
+
+
+def test_counts_get_whole_number_ticks() -> None:
+    summary = summary_table().assign(defaults=lambda d: d["replication"] % 2, cycles=1)
+    fig = plots.response_figure(summary, ["defaults", "max_glut"], "neoclouds.competition_neglect")
+    assert np.array_equal(visible_ticks(fig.axes[0]), [0, 1])
+    assert not np.allclose(visible_ticks(fig.axes[1]) % 1, 0)  # a ratio keeps its fractions
+    fan = plots.fan_figure({"one": [run_table(0)]}, columns=["neocloud_defaults_cum"])
+    assert np.array_equal(visible_ticks(fan.axes[0]), [0, 1, 2])
+
+
+def sweep_folder(root: Path, summary: pd.DataFrame) -> Path:
+    sweep = root / "sweep"
+    (sweep / "runs").mkdir(parents=True)
+    summary.to_parquet(sweep / "summary.parquet")
+    for point in summary["point"].unique():
+        run_table(point).assign(point=point, replication=0).to_parquet(sweep / "runs" / f"p{point}.parquet")
+    return sweep
+
+
+def run_folder(root: Path) -> Path:
+    run = root / "run"
     run.mkdir()
     run_table(2).to_parquet(run / "series.parquet")
     (run / "run.json").write_text(json.dumps({"scenario": "baseline", "seed": 2}))
+    return run
+
+
+def test_plot_command_on_run_and_sweep_folders(tmp_path: Path) -> None:
+    run = run_folder(tmp_path)
     assert {p.name for p in plot_folder(run)} == {"anatomy.png", "anatomy.svg", "phase.png", "phase.svg"}
-    sweep = tmp_path / "sweep"
-    (sweep / "runs").mkdir(parents=True)
-    summary_table().to_parquet(sweep / "summary.parquet")
-    for point in range(4):
-        run_table(point).assign(point=point, replication=0).to_parquet(sweep / "runs" / f"p{point}.parquet")
-    names = {p.stem for p in plot_folder(sweep)}
+    names = {p.stem for p in plot_folder(sweep_folder(tmp_path, summary_table()))}
     assert {"heatmap", "fan", "response_competition_neglect"} <= names
+
+
+def test_fan_of_a_large_design_says_it_shows_a_selection(tmp_path: Path) -> None:
+    from neocloud_abm.plotting_command import sweep_figures
+
+    fan = sweep_figures(sweep_folder(tmp_path, summary_table((0.0, 0.5, 1.0), (12, 18, 24))))["fan"]
+    title = fan.legends[0].get_title().get_text()
+    assert "4 of 9 design points, evenly spread over the design" in title
+    assert len(fan.legends[0].get_texts()) == 4 + 2  # the points shown, and the two bands
+
+
+def plot_cli(folder: Path) -> int:
     parser = argparse.ArgumentParser()
     add_plot_parser(parser.add_subparsers())
-    args = parser.parse_args(["plot", str(tmp_path)])
-    with pytest.raises(NeocloudError, match="neither a run folder"):
-        args.func(args)
+    args = parser.parse_args(["plot", str(folder)])
+    return args.func(args)
+
+
+def test_plot_command_says_what_is_wrong_with_the_folder(tmp_path: Path) -> None:
+    with pytest.raises(NeocloudError, match=r"nowhere does not exist$"):
+        plot_cli(tmp_path / "nowhere")
+    with pytest.raises(NeocloudError, match=r"is neither a run folder \(series.parquet.*nor a sweep folder"):
+        plot_cli(tmp_path)
+
+
+def test_unwritable_figures_folder_fails_before_drawing(tmp_path: Path, monkeypatch) -> None:
+    run = run_folder(tmp_path)
+    (run / FIGURES).write_text("not a folder")
+    monkeypatch.setattr(plots, "run_figure", lambda *a, **k: pytest.fail("drew before checking"))
+    with pytest.raises(NeocloudError, match=r"cannot write figures to .*figures: it exists and is not a"):
+        plot_folder(run)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="permissions do not stop root from writing")
+def test_read_only_folder_fails_before_drawing(tmp_path: Path, monkeypatch) -> None:
+    run = run_folder(tmp_path)
+    run.chmod(0o555)
+    monkeypatch.setattr(plots, "run_figure", lambda *a, **k: pytest.fail("drew before checking"))
+    try:
+        with pytest.raises(NeocloudError, match=r"cannot write figures to .*figures: Permission denied"):
+            plot_folder(run)
+    finally:
+        run.chmod(0o755)

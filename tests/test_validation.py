@@ -1,4 +1,5 @@
-"""`neocloud-abm validate`: every fact is measured; the structural ones hold."""
+"""`neocloud-abm validate`: every fact is measured against its own band; the structural
+ones hold; a miss is reported and fails the command."""
 
 from __future__ import annotations
 
@@ -16,6 +17,18 @@ def test_validate_measures_every_fact_and_the_structural_ones_hold(capsys):
 
 
 def test_validate_command_prints_targets_and_verdicts(capsys):
-    assert main(["validate", "--seeds", "1"]) == 0
+    code = main(["validate", "--seeds", "1"])
     printed = capsys.readouterr().out
-    assert "target ~$8 per GPU-hour" in printed and "facts met" in printed
+    assert "target $5-11 per GPU-hour" in printed
+    met, total = (int(x) for x in printed.split("facts met")[0].split()[-3::2])
+    misses = printed.count("[MISS]")
+    assert met + misses == total
+    assert code == (0 if misses == 0 else 1), "a miss makes the command fail"
+
+
+def test_pass_bands_are_the_targets_own_ranges():
+    bands = {fact.key: fact.holds for fact in FACTS}
+    assert bands["lead"](8.0) and bands["lead"](12.0) and not bands["lead"](12.5)
+    assert not bands["lead"](7.9)
+    assert bands["S6"](5.0) and not bands["S6"](1.02)
+    assert not bands["S8c"](3.1) and not bands["S8c"](1.1)

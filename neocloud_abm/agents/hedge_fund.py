@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from neocloud_abm.params import ParameterError
-
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
 
@@ -161,12 +159,6 @@ class HedgeFund(mesa.Agent):
 def create_hedge_funds(model: NeocloudMarket) -> None:
     """``hedge_funds.count`` funds, the first ``short_share`` of them short sellers."""
     hf = model.p.hedge_funds
-    if hf.target_leverage > hf.max_leverage:
-        raise ParameterError(f"hedge_funds.target_leverage = {hf.target_leverage} exceeds "
-                             f"hedge_funds.max_leverage = {hf.max_leverage}")
-    if hf.count and hf.min_capital >= hf.initial_capital:
-        raise ParameterError(f"hedge_funds.min_capital = {hf.min_capital} must be below "
-                             f"hedge_funds.initial_capital = {hf.initial_capital}")
     shorts = round(hf.count * hf.short_share)
     for i in range(hf.count):
         HedgeFund(model, "short" if i < shorts else "momentum", hf.initial_capital)

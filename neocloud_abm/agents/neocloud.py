@@ -68,6 +68,7 @@ class Neocloud(mesa.Agent):
         self.pressure: dict[int, float] = {}
         self.sold_gpu_hours: dict[int, float] = defaultdict(float)
         self.used_gpu_hours: dict[int, float] = defaultdict(float)
+        self.available_gpu_hours: dict[int, float] = {}   # installed when the market cleared
         self.revenue = 0.0
         self.loans: list[credit.Loan] = []
         self.cash_flow_history: list[float] = []
@@ -119,18 +120,21 @@ class Neocloud(mesa.Agent):
 
     # --- event 3: post prices -----------------------------------------------------------
     def post_prices(self) -> None:
-        """Sticky prices: move each generation's price with last month's demand pressure."""
+        """Sticky prices: move each generation's price with last month's demand pressure,
+        never below the power cost of an hour nor above the hyperscalers' price for the
+        same compute (the customers' outside option)."""
         n, model = self.model.p.neoclouds, self.model
         for gen_index in self.gpus():
             gen = model.gens[gen_index]
             floor = gen.power_kw * model.p.market.power_price_kwh
+            ceiling = max(model.env.hyperscaler_price * gen.perf, floor)
             if gen_index not in self.prices:
-                start = model.price_index * gen.perf * (1.0 + n.new_generation_premium)
-                self.prices[gen_index] = max(start, floor)
-                continue
-            gap = self.pressure.get(gen_index, n.target_utilization) - n.target_utilization
-            step = float(np.clip(n.price_adjustment * gap, -n.max_price_step, n.max_price_step))
-            self.prices[gen_index] = max(self.prices[gen_index] * math.exp(step), floor)
+                price = model.price_index * gen.perf * (1.0 + n.new_generation_premium)
+            else:
+                gap = self.pressure.get(gen_index, n.target_utilization) - n.target_utilization
+                step = float(np.clip(n.price_adjustment * gap, -n.max_price_step, n.max_price_step))
+                price = self.prices[gen_index] * math.exp(step)
+            self.prices[gen_index] = min(max(price, floor), ceiling)
         for gen_index in set(self.prices) - set(self.gpus()):
             del self.prices[gen_index]
 

@@ -49,6 +49,24 @@ class StartupTable:
     def live_rows(self) -> np.ndarray:
         return np.flatnonzero(self.alive[: self.size])
 
+    def compact(self) -> np.ndarray | None:
+        """Drop dead rows once they outnumber the living, so memory follows the live
+        population rather than everyone who ever entered. Returns the old-to-new row map
+        (-1 for dropped rows) for whoever holds row numbers, or None if nothing moved."""
+        live = self.live_rows()
+        if self.size - len(live) <= max(len(live), 256):
+            return None
+        mapping = np.full(len(self.alive), -1)
+        mapping[live] = np.arange(len(live))
+        for name in _COLUMNS:
+            setattr(self, name, getattr(self, name)[live].copy())
+        self.alive = np.ones(len(live), dtype=bool)
+        self.agents = [self.agents[row] for row in live]
+        for row, agent in enumerate(self.agents):
+            agent.row = row
+        self.size = len(live)
+        return mapping
+
 
 class Startup(mesa.Agent):
     """An AI startup: a compute need, cash from venture rounds, revenue from end customers."""
@@ -119,6 +137,9 @@ def enter(model: NeocloudMarket, needs: np.ndarray, price_h100e: float) -> None:
 def plan_month(model: NeocloudMarket) -> None:
     """Entry, need growth, funding rounds and this month's compute budget (event 2)."""
     s, table, env = model.p.startups, model.startups, model.env
+    mapping = table.compact()
+    if mapping is not None:
+        model.contracts.renumber_tenants(mapping)
     rows = table.live_rows()
     sentiment = env.sentiment
     growth = s.need_growth + s.need_growth_sentiment * max(sentiment, 0.0)
@@ -142,7 +163,8 @@ def plan_month(model: NeocloudMarket) -> None:
     cash = model.ledger.balances(table.account[rows])
     table.budget[rows] = np.maximum(cash, 0.0) / s.spend_horizon_months
 
-    entrants = model.rng.poisson(len(rows) * s.entry_rate * np.exp(s.entry_sentiment * sentiment))
+    rate = len(rows) * s.entry_rate * np.exp(s.entry_sentiment * sentiment)
+    entrants = min(int(model.rng.poisson(rate)), max(s.max_count - len(rows), 0))
     if entrants:
         typical = float(np.median(table.need[rows])) if len(rows) else 1.0
         enter(model, draw_needs(model, entrants, typical), model.price_index)
@@ -165,4 +187,4 @@ def settle_month(model: NeocloudMarket) -> None:
     for row in rows[broke]:
         table.agents[row].fail()
     model.month_stats["startup_revenue_usd"] = float(revenue.sum())
-    model.month_stats["startup_failures"] = int(broke.sum())
+    model.month_stats["startup_failures"] += int(broke.sum())  # after rental-market failures

@@ -1,4 +1,5 @@
-"""Experiments: replications, parameter sweeps and sensitivity analysis (DESIGN section 6).
+"""Experiments: replications, parameter sweeps and sensitivity analysis
+(docs/model.md#64-experiments-and-seeds).
 
 Load a spec, run it on any :class:`concurrent.futures.Executor` into ``results/<name>/``,
 then analyse the results folder with pandas (or DuckDB)::
@@ -30,9 +31,11 @@ from neocloud_abm.experiments.runner import (
 )
 from neocloud_abm.experiments.seeds import run_seed
 from neocloud_abm.experiments.spec import ExperimentSpec, Range, load_spec, parse_spec
+from neocloud_abm.experiments.store import FolderInUse
 
 __all__ = [
     "ExperimentSpec",
+    "FolderInUse",
     "Range",
     "SerialExecutor",
     "Sweep",

@@ -75,7 +75,7 @@ def aggregate(frame: pd.DataFrame, by: Sequence[str] | None = None,
     by = list(by)
     ok = frame["status"].eq("ok") if "status" in frame else pd.Series(True, index=frame.index)
     values = [c for c in frame.select_dtypes("number").columns
-              if c not in by and c not in ("replication", "seed")]
+              if c not in by and c not in ("replication", "seed", "attempts")]
     keys = [frame[c] for c in by]
     groups = frame[values].where(ok, axis=0).groupby(keys, sort=True)
     parts = [ok.groupby(keys).sum().rename("runs")]

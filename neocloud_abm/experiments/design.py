@@ -12,8 +12,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from neocloud_abm.defaults import PARAMETERS
 from neocloud_abm.experiments.seeds import design_seed, run_seed
 from neocloud_abm.experiments.spec import ExperimentSpec, Range, Values
+from neocloud_abm.params import ParameterError, check_constraints, check_shocks, coerce
 
 # Sobol' designs estimate first and total order indices (N x (D + 2) points); second-order
 # indices would double the cost and are rarely read for 4-8 parameters.
@@ -57,10 +59,29 @@ def sample_points(kind: str, parameters: Mapping[str, Values | Range], samples: 
     return frame
 
 
+def check_points(spec: ExperimentSpec, points: pd.DataFrame) -> None:
+    """Refuse a design any of whose points breaks a rule between parameters (the registry's
+    constraints, shocks that could not act), naming the point and the rule, before any run:
+    the samplers draw each parameter in its own range and know nothing of the rules."""
+    base = spec.base.to_dict()
+    for number, row in enumerate(points.to_dict("records")):
+        values = {**base, **{name: coerce(name, PARAMETERS[name], v) for name, v in row.items()}}
+        try:
+            check_constraints(values)
+            check_shocks(values, spec.base.shocks)
+        except ParameterError as exc:
+            shown = ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v!r}"
+                              for k, v in row.items())
+            raise ParameterError(f"design point {number} ({shown}): {exc}; narrow the ranges so "
+                                 "that every point obeys the rule") from None
+
+
 def run_table(spec: ExperimentSpec) -> pd.DataFrame:
     """The design table: one row per run with ``point``, ``replication``, ``seed`` and the
-    point's parameter values (dotted names as columns)."""
+    point's parameter values (dotted names as columns). Every point is checked against the
+    rules between parameters first."""
     points = sample_points(spec.kind, spec.parameters, spec.samples, design_seed(spec.seed))
+    check_points(spec, points)
     point = np.repeat(np.arange(len(points)), spec.replications)
     replication = np.tile(np.arange(spec.replications), len(points))
     keys = pd.DataFrame({

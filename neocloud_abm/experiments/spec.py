@@ -1,4 +1,4 @@
-"""Experiment specs (DESIGN section 6): loading and validation before any run starts.
+"""Experiment specs (docs/model.md#64-experiments-and-seeds): loading and validation before any run starts.
 
 A spec is checked as strictly as a scenario: an unknown key, an unknown parameter, a value
 outside a parameter's bounds or an impossible range is a :class:`ParameterError` that names
@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import re
+import math
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from neocloud_abm.defaults import PARAMETERS
 from neocloud_abm.metrics import COLUMNS, PER_GENERATION
 from neocloud_abm.params import (
     NeocloudError,
     ParameterError,
     Params,
+    ScenarioWarning,
+    check_name_text,
     coerce,
+    horizon_warnings,
     load_scenario,
+    plausible_range,
     read_toml,
 )
 from neocloud_abm.params import _check_name as check_name
@@ -29,7 +35,7 @@ from neocloud_abm.params import _check_name as check_name
 KINDS = ("grid", "lhs", "sobol", "morris")
 TOP_KEYS = ("name", "scenario", "months", "replications", "seed", "outputs", "design")
 DESIGN_KEYS = ("kind", "samples", "parameters")
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
+DEFAULT_MAX_RUNS = 1_000_000  # a sweep bigger than this is refused unless the limit is raised
 SCALAR_KINDS = ("float", "int", "bool", "str", "month")
 
 
@@ -82,20 +88,48 @@ class ExperimentSpec:
                 "scenario_shocks": shocks}
 
 
-def load_spec(path: str | Path) -> ExperimentSpec:
-    """Read and validate an experiment spec TOML; errors are prefixed with the file name."""
+def load_spec(path: str | Path, *, max_runs: int | None = None) -> ExperimentSpec:
+    """Read and validate an experiment spec TOML; errors are prefixed with the file name.
+    A design with more than ``max_runs`` runs (default :data:`DEFAULT_MAX_RUNS`) is refused
+    before anything is sampled or allocated."""
     path = Path(path)
-    return parse_spec(read_toml(path), where=str(path), base_dir=path.parent)
+    return parse_spec(read_toml(path), where=str(path), base_dir=path.parent, max_runs=max_runs)
 
 
-def parse_spec(raw: Mapping[str, Any], where: str = "spec",
-               base_dir: Path | None = None) -> ExperimentSpec:
+def parse_spec(raw: Mapping[str, Any], where: str = "spec", base_dir: Path | None = None, *,
+               max_runs: int | None = None) -> ExperimentSpec:
     """Validate a spec table (as read from TOML); relative scenario paths resolve against
     ``base_dir`` (the spec's folder) first, then the working directory."""
     try:
-        return _parse(raw, base_dir or Path.cwd())
+        spec = _parse(raw, base_dir or Path.cwd())
+        _check_size(spec, DEFAULT_MAX_RUNS if max_runs is None else max_runs)
     except NeocloudError as exc:
         raise type(exc)(f"{where}: {exc}") from None
+    for message in horizon_warnings(spec.base):
+        warnings.warn(f"{where}: {message}", ScenarioWarning, stacklevel=2)
+    return spec
+
+
+def design_size(spec: ExperimentSpec) -> int:
+    """Runs the spec's design makes, computed without sampling anything."""
+    dimensions = len(spec.parameters)
+    if spec.kind == "grid":
+        points = math.prod(len(values) for values in spec.parameters.values())
+    elif spec.kind == "sobol":
+        points = spec.samples * (dimensions + 2)
+    elif spec.kind == "morris":
+        points = spec.samples * (dimensions + 1)
+    else:
+        points = spec.samples
+    return points * spec.replications
+
+
+def _check_size(spec: ExperimentSpec, max_runs: int) -> None:
+    size = design_size(spec)
+    if size > max_runs:
+        raise ParameterError(f"the design has {size:,} runs, more than the limit of {max_runs:,}; "
+                             "reduce samples, grid values or replications, or raise the limit "
+                             "(neocloud-abm sweep --max-runs N)")
 
 
 def _parse(raw: Mapping[str, Any], base_dir: Path) -> ExperimentSpec:
@@ -103,10 +137,7 @@ def _parse(raw: Mapping[str, Any], base_dir: Path) -> ExperimentSpec:
     for key in ("name", "scenario", "seed"):
         if key not in raw:
             raise ParameterError(f"{key} is required")
-    name = raw["name"]
-    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise ParameterError(f"name = {name!r} is not allowed: expected letters, digits, '_', "
-                             "'.' or '-' (it names the results folder)")
+    name = check_name_text(raw["name"], "name")
     scenario = raw["scenario"]
     if not isinstance(scenario, str):
         raise ParameterError(f"scenario = {scenario!r}: expected a built-in name or a path")
@@ -116,10 +147,14 @@ def _parse(raw: Mapping[str, Any], base_dir: Path) -> ExperimentSpec:
         raise type(exc)(f"scenario: {exc}") from None
     horizon = check_name("market.months")
     months = _integer(raw, "months", base["market.months"], horizon.low, horizon.high)
+    base = base.with_overrides({"market.months": months})  # one source of truth for the horizon
     design = raw.get("design", {})
     if not isinstance(design, Mapping):
         raise ParameterError("[design] must be a table with kind, samples and parameters")
     kind, samples, parameters = _parse_design(design)
+    if "market.months" in parameters and "months" in raw:
+        raise ParameterError("months and design.parameters.'market.months' both set the horizon; "
+                             "give one")
     return ExperimentSpec(
         name=name, scenario=scenario, base=base, months=months,
         seed=_integer(raw, "seed", None, 0, None),
@@ -197,7 +232,7 @@ def _flatten(tree: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, A
     ``high`` is a range, not a group."""
     for key, value in tree.items():
         name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and not {"low", "high"} & set(value):
+        if isinstance(value, Mapping) and name not in PARAMETERS and not {"low", "high"} & set(value):
             yield from _flatten(value, name + ".")
         else:
             yield name, value
@@ -219,8 +254,14 @@ def _parse_axis(kind: str, name: str, value: Any) -> Values | Range:
     if spec.kind not in ("float", "int"):
         raise ParameterError(f"{where}: {name} is a {spec.kind} parameter; {kind} samples "
                              "numeric ranges, so sweep it with kind = 'grid'")
+    if value == "plausible":
+        low, high = plausible_range(name)
+        return Range(low, high, integer=spec.kind == "int")
     if not isinstance(value, Mapping) or set(value) != {"low", "high"}:
-        raise ParameterError(f"{where} = {value!r}: a {kind} axis is {{ low = ..., high = ... }}")
+        extra = (f" (only uniform ranges are supported, so {sorted(set(value) - {'low', 'high'})} "
+                 "cannot be used)" if isinstance(value, Mapping) else "")
+        raise ParameterError(f"{where} = {value!r}: a {kind} axis is {{ low = ..., high = ... }} "
+                             f"or \"plausible\" (the registry's plausible range){extra}")
     low, high = coerce(name, spec, value["low"]), coerce(name, spec, value["high"])
     if not low < high:
         raise ParameterError(f"{where}: low = {low!r} must be below high = {high!r}")

@@ -1,5 +1,5 @@
 """GPU-backed loans: underwriting, delayed draws, debt service, covenants, default and
-liquidation of seized collateral (DESIGN section 3, lenders; facts S3, S6, S12).
+liquidation of seized collateral (docs/model.md#78-credit; facts S3, S6, S12).
 
 Each loan is a delayed-draw, amortising term loan committed when a neocloud orders GPUs and
 drawn as Nvidia delivers them; the delivered cohorts are pledged to it. Collateral is marked
@@ -9,9 +9,8 @@ the loan-to-value, of every other loan on that generation.
 
 from __future__ import annotations
 
-import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -23,9 +22,6 @@ from neocloud_abm.markets.rental import HOURS_PER_MONTH
 if TYPE_CHECKING:
     from neocloud_abm.agents.neocloud import Neocloud
     from neocloud_abm.model import NeocloudMarket
-
-_ids = itertools.count()
-
 
 @dataclass(eq=False)
 class Loan:
@@ -39,7 +35,7 @@ class Loan:
     originated: int
     drawn: float = 0.0
     months_left: int = 0
-    id: int = field(default_factory=lambda: next(_ids))
+    id: int = -1        # set by the model (per-model numbering)
 
     @property
     def rate(self) -> float:
@@ -148,6 +144,7 @@ def apply_for_loan(model: NeocloudMarket, borrower: Neocloud, gen_index: int, co
         if projected_dscr(model, borrower, trial.payment_due(), count, gen_index) < minimum:
             continue
         trial.drawn = 0.0
+        trial.id = model.new_loan_id()
         lender.loans.append(trial)
         borrower.loans.append(trial)
         model.month_stats["new_commitments_usd"] += amount
@@ -171,7 +168,10 @@ def draw(model: NeocloudMarket, loan: Loan, cost: float) -> float:
 
 
 def pay_debt_service(model: NeocloudMarket, loan: Loan) -> None:
-    """The borrower has the cash (checked by the caller): interest, then principal."""
+    """The borrower has the cash (checked by the caller): interest, then principal. The
+    amortisation clock starts at the first draw, not at commitment."""
+    if loan.drawn <= 0.0:
+        return
     payment = loan.payment_due()
     interest = loan.drawn * loan.rate / 12.0
     principal = min(max(payment - interest, 0.0), loan.drawn)

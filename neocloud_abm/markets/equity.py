@@ -1,7 +1,7 @@
 """The market for neocloud shares (event 10): prices, short interest, issuance, the index.
 
 Every neocloud is listed when it is created. Its share price reverts toward a fundamental
-value and moves with the hedge funds' net order flow plus noise (DESIGN 3 "Hedge funds").
+value and moves with the hedge funds' net order flow plus noise (docs/model.md#710-equity-market).
 
 Fundamental value (the modelling choice): equity is worth its book value plus capitalised
 trailing earnings, ``V = B + m * 12 * E``. ``B`` is the firm's book equity (cash + fleet at

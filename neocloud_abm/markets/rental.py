@@ -52,7 +52,7 @@ def clear_spot(price: np.ndarray, capacity: np.ndarray, perceived: np.ndarray,
         for k in np.flatnonzero(loyal):
             fill[k] = min(capacity[k], loyalty * share[k] * demand(price[k]))
     sold = float(fill.sum())
-    wanted = 0.0
+    unmet = 0.0
     marginal = float(np.max(perceived[fill > 0])) if sold > 0 else None
     order = np.argsort(perceived, kind="stable")
     for k in order:
@@ -62,8 +62,7 @@ def clear_spot(price: np.ndarray, capacity: np.ndarray, perceived: np.ndarray,
             fill[k] += extra
             sold += extra
             marginal = perceived[k] if marginal is None else max(marginal, perceived[k])
-    last = order[-1] if len(order) else None
-    unmet = max(wanted - (capacity[last] - fill[last] if last is not None else 0.0), 0.0)
+        unmet = max(wanted - max(extra, 0.0), 0.0)  # still wanted at this price: rationed
     bought = np.zeros(len(need))
     if sold <= 0.0 or marginal is None:
         return SpotResult(fill, unmet, bought, bought.copy(), float(np.min(price)))
@@ -112,6 +111,13 @@ class ContractBook:
     def break_provider(self, account: int) -> None:
         self.active &= self.provider != account
 
+    def renumber_tenants(self, mapping: np.ndarray) -> None:
+        """Follow the startup table's compaction: tenants get their new rows; contracts of
+        tenants that were dropped (all ended when the tenant failed) go."""
+        self.active &= mapping[self.tenant] >= 0
+        self.compact()
+        self.tenant = mapping[self.tenant]
+
     def compact(self) -> None:
         """Drop ended contracts so the arrays stay as small as the live book."""
         keep = self.active
@@ -149,9 +155,11 @@ def _sum_by_offer(model, rows: np.ndarray, weights: np.ndarray) -> dict[int, flo
     return dict(zip(unique.tolist(), np.bincount(inverse, weights=weights).tolist(), strict=True))
 
 
-def build_offers(model, contract_rows: np.ndarray) -> Offers:
-    contracted_by_key = _sum_by_offer(model, contract_rows,
-                                      model.contracts.gpu_hours[contract_rows])
+def build_offers(model, contract_rows: np.ndarray, contract_hours: np.ndarray) -> Offers:
+    """One offer per (neocloud, generation) with GPUs installed; ``contracted`` holds the
+    hours its live contracts take this month (``contract_hours``, already capped by what
+    the provider has installed, so it never exceeds ``total``)."""
+    contracted_by_key = _sum_by_offer(model, contract_rows, contract_hours)
     sellers, gen, total, contracted, price = [], [], [], [], []
     for cloud in model.neoclouds():
         for g, count in sorted(cloud.gpus().items()):
@@ -163,6 +171,23 @@ def build_offers(model, contract_rows: np.ndarray) -> Offers:
     gen_arr = np.array(gen, dtype=int)
     perf = np.array([model.gens[g].perf for g in gen_arr])
     return Offers(sellers, gen_arr, perf, np.array(price), np.array(total), np.array(contracted))
+
+
+def deliverable_hours(model, live: np.ndarray) -> np.ndarray:
+    """GPU-hours each live contract can be served this month: in full, unless its provider
+    has fewer GPUs of that generation installed than its contracts promise (after distress
+    sales, seizures or retirement), in which case all of them are served pro rata. A tenant
+    pays only for hours delivered, so hours sold never exceed hours installed."""
+    promised = model.contracts.gpu_hours[live]
+    if not len(live):
+        return promised
+    installed = {_offer_key(model, cloud.account, g): count * HOURS_PER_MONTH
+                 for cloud in model.neoclouds() for g, count in cloud.gpus().items()}
+    promised_by_key = _sum_by_offer(model, live, promised)
+    keys = _offer_key(model, model.contracts.provider[live], model.contracts.gen[live])
+    share = np.array([min(1.0, installed.get(key, 0.0) / promised_by_key[key]) if promised_by_key[key] > 0
+                      else 0.0 for key in keys.tolist()])
+    return promised * share
 
 
 def run_month(model) -> None:
@@ -178,8 +203,9 @@ def run_month(model) -> None:
     need = table.need[rows] * model.env.nvidia_share
     elasticity, reference = p.startups.price_elasticity, p.market.reference_price_h100e
 
-    # Take-or-pay: tenants owe the full contract whatever they use; short payers fail.
-    owed = book.gpu_hours[live] * book.price[live]
+    # Take-or-pay: tenants owe every hour delivered whatever they use; short payers fail.
+    hours = deliverable_hours(model, live)
+    owed = hours * book.price[live]
     tenant_owes = np.bincount(book.tenant[live], weights=owed, minlength=table.size)
     cash = ledger.balances(table.account[: table.size])
     paid_share = np.where(tenant_owes > 0, np.minimum(1.0, np.maximum(cash, 0.0)
@@ -188,11 +214,11 @@ def run_month(model) -> None:
     ledger.transfer_many(table.account[book.tenant[live]], book.provider[live], contract_paid,
                          "contract_rent")
     defaulting_tenants = np.flatnonzero(paid_share < 1.0 - 1e-12)
-    contract_h100e = np.bincount(book.tenant[live], weights=book.gpu_hours[live]
-                                 * perf_of[book.gen[live]], minlength=table.size)
+    contract_h100e = np.bincount(book.tenant[live], weights=hours * perf_of[book.gen[live]],
+                                 minlength=table.size)
     contract_cost = tenant_owes * paid_share
 
-    offers = build_offers(model, live)
+    offers = build_offers(model, live, hours)
     index_price = model.price_index
     desired = need * (index_price / reference) ** -elasticity
     use_share = np.minimum(1.0, desired / np.maximum(contract_h100e[rows], 1e-12))
@@ -220,7 +246,7 @@ def run_month(model) -> None:
 
     capacity = max(float((offers.total * offers.perf).sum()), 1e-9)
     market_use = float(((offers.contracted * offers.perf).sum() + neo_fill.sum()) / capacity)
-    _record_sellers(model, offers, live, full_use, neo_fill, market_use,
+    _record_sellers(model, offers, live, hours, full_use, neo_fill, market_use,
                     result.unmet / capacity)
     _record_revenue(model, offers, live, contract_paid, neo_fill)
     model.nvidia.backstop(offers, offers.contracted + neo_fill / offers.perf)
@@ -236,7 +262,7 @@ def run_month(model) -> None:
             model.month_stats["startup_failures"] += 1
 
 
-def _record_sellers(model, offers: Offers, live: np.ndarray, use: np.ndarray,
+def _record_sellers(model, offers: Offers, live: np.ndarray, hours: np.ndarray, use: np.ndarray,
                     spot_fill: np.ndarray, market_use: float, rationed: float) -> None:
     """Write each neocloud's hours sold, hours used and demand pressure by generation:
     pressure blends its own utilization with the market's, plus rationed demand per unit
@@ -246,13 +272,15 @@ def _record_sellers(model, offers: Offers, live: np.ndarray, use: np.ndarray,
     for cloud in model.neoclouds():
         cloud.sold_gpu_hours.clear()
         cloud.used_gpu_hours.clear()
+        cloud.available_gpu_hours.clear()
         cloud.pressure.clear()
-    used_by_key = _sum_by_offer(model, live, book.gpu_hours[live] * use[book.tenant[live]])
+    used_by_key = _sum_by_offer(model, live, hours * use[book.tenant[live]])
     for k, cloud in enumerate(offers.sellers):
         g = int(offers.gen[k])
         used = used_by_key.get(_offer_key(model, cloud.account, g), 0.0)
         spot = spot_fill[k] / offers.perf[k]
         cloud.sold_gpu_hours[g] = offers.contracted[k] + spot
+        cloud.available_gpu_hours[g] = offers.total[k]
         cloud.used_gpu_hours[g] = used + spot
         own = cloud.sold_gpu_hours[g] / max(offers.total[k], 1e-9)
         cloud.pressure[g] = min((1 - watch) * own + watch * market_use + rationed, 2.0)

@@ -1,0 +1,60 @@
+"""What produced a result: package version, git commit, Python and dependency versions.
+
+Written into every run's ``run.json`` and every sweep's results folder, so a number in a
+paper can be traced to the code and the library versions that computed it (numerical
+results can move with a numpy or pandas release even when the model code does not).
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+# The libraries whose versions can change a result or how it is stored.
+DEPENDENCIES = ("mesa", "numpy", "pandas", "pyarrow", "scipy", "SALib", "matplotlib",
+                "networkx")
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("neocloud_abm")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def git_commit() -> str:
+    """The commit of the checkout the package runs from, with ``+dirty`` when it has
+    uncommitted changes; "" when it is not a git checkout (an installed wheel)."""
+    root = Path(__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        return ""
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                                text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain",
+                                "--untracked-files=no"], capture_output=True, text=True,
+                               timeout=5, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return commit + ("+dirty" if dirty else "")
+
+
+def dependency_versions() -> dict[str, str]:
+    versions = {}
+    for name in DEPENDENCIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def provenance() -> dict[str, Any]:
+    """Everything needed to reproduce a result besides its parameters and seed."""
+    return {"neocloud_abm": package_version(), "git_commit": git_commit(),
+            "python": sys.version.split()[0], "platform": platform.platform(),
+            "dependencies": dependency_versions()}

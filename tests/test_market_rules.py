@@ -1,0 +1,128 @@
+"""Rules of the markets that keep the model's accounting honest: hours sold never exceed
+hours installed, prices never exceed the customers' outside option, populations are bounded,
+and the counts the outputs report add up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SEEDS, run
+
+from neocloud_abm import NeocloudMarket, load_scenario
+from neocloud_abm.invariants import violations
+from neocloud_abm.markets.rental import HOURS_PER_MONTH, clear_spot, deliverable_hours
+
+
+def _clear(capacity: float, need: float):
+    one = np.array([1.0])
+    return clear_spot(one, np.array([capacity]), one, np.array([need]), np.array([0.0]),
+                      np.array([1e12]), elasticity=0.0, reference=1.0)
+
+
+def test_rationed_demand_is_what_the_last_offer_could_not_serve():
+    assert _clear(capacity=60.0, need=100.0).unmet == pytest.approx(40.0)
+    assert _clear(capacity=150.0, need=100.0).unmet == 0.0
+    assert _clear(capacity=100.0, need=100.0).unmet == 0.0
+
+
+def _model_with_contracts(seed: int = 2, months: int = 30) -> NeocloudMarket:
+    model = NeocloudMarket(load_scenario("baseline"), rng=seed)
+    model.run(months)
+    assert len(model.contracts.live()), "the baseline signs contracts by then"
+    return model
+
+
+def test_contracts_are_served_only_from_installed_gpus():
+    model = _model_with_contracts()
+    book, live = model.contracts, model.contracts.live()
+    full = deliverable_hours(model, live)
+    np.testing.assert_allclose(full, book.gpu_hours[live])  # healthy providers serve in full
+    provider = book.provider[live[0]]
+    cloud = next(c for c in model.neoclouds() if c.account == provider)
+    gen = int(book.gen[live[0]])
+    mine = live[(book.provider[live] == provider) & (book.gen[live] == gen)]
+    promised = book.gpu_hours[mine].sum()
+    # The provider loses GPUs until it has a quarter of what its contracts promise.
+    keep = 0.25 * promised / HOURS_PER_MONTH
+    for cohort in cloud.fleet:
+        if cohort.gen == gen:
+            cohort.count = min(cohort.count, keep)
+            keep -= cohort.count
+    cloud.fleet.changed()
+    served = deliverable_hours(model, live)
+    ours = np.isin(live, mine)
+    assert served[ours].sum() == pytest.approx(0.25 * promised)
+    np.testing.assert_allclose(served[ours] / book.gpu_hours[mine], 0.25)
+    np.testing.assert_allclose(served[~ours], full[~ours])
+
+
+def test_no_posted_price_exceeds_the_outside_option_and_list_prices_fall_with_new_chips():
+    df = run("baseline", 1)
+    assert (df["spot_price_h100e"] <= df["hyperscaler_price_h100e"] * (1 + 1e-9)).all()
+    model = NeocloudMarket(load_scenario("baseline"), rng=1)
+    list_prices = {}
+    for _ in range(40):
+        model.step()
+        list_prices[model.month] = model.env.list_price()
+    b200 = next(g for g in model.gens if g.name == "b200")
+    before, after = list_prices[b200.release - 1], list_prices[b200.release]
+    # the B200's perf-adjusted installed cost is ~53% of the H100's
+    assert after == pytest.approx(0.533 * before, rel=0.01)
+
+
+def test_utilization_never_exceeds_one_across_scenarios():
+    for scenario in ("baseline", "blackwell_shock", "ai_winter", "credit_crunch"):
+        for seed in SEEDS[:3]:
+            df = run(scenario, seed)
+            assert df["utilization"].max() <= 1.0 + 1e-9, (scenario, seed)
+            assert (df["sold_h100e_hours"] <= df["available_h100e_hours"] * (1 + 1e-9)).all()
+
+
+def test_the_startup_population_is_capped():
+    model = NeocloudMarket(load_scenario("baseline").with_overrides(
+        {"startups.initial_count": 300, "startups.max_count": 320, "startups.entry_rate": 0.2}), rng=3)
+    for _ in range(36):
+        model.step()
+        assert len(model.startups.live_rows()) <= 320
+    assert model.results()["startup_entries"].sum() > 20, "entry happens, up to the cap"
+
+
+def test_dead_startups_are_dropped_and_contracts_follow_their_tenants():
+    model = _model_with_contracts(seed=4, months=24)
+    table = model.startups
+    rows = table.live_rows()
+    tenants = set(model.contracts.tenant[model.contracts.live()].tolist())
+    doomed = [r for r in rows if r not in tenants][: int(0.8 * len(rows))]
+    for row in doomed:
+        table.agents[row].fail()
+    survivors = {table.agents[r].unique_id for r in table.live_rows()}
+    model.step()
+    assert table.size == len(table.live_rows()) + model.month_stats["startup_failures"]
+    assert all(table.agents[agent.row] is agent for agent in table.agents)
+    assert survivors <= {a.unique_id for a in table.agents}
+    assert violations(model) == []
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "ai_winter"])
+def test_startup_counts_add_up(scenario):
+    """Active this month = active last month + entries - failures (every failure counted,
+    including tenants that fail on their take-or-pay rent)."""
+    for seed in SEEDS[:3]:
+        df = run(scenario, seed)
+        active = df["startups_active"].to_numpy()
+        flow = df["startup_entries"].to_numpy()[1:] - df["startup_failures"].to_numpy()[1:]
+        np.testing.assert_array_equal(np.diff(active), flow)
+
+
+def test_a_loan_amortises_from_its_first_draw():
+    model = NeocloudMarket(load_scenario("baseline"), rng=1)
+    term = model.p.lenders.term_months
+    seen = 0
+    for _ in range(30):
+        model.step()
+        for lender in model.lenders():
+            for loan in lender.loans:
+                if loan.drawn == 0 and loan.undrawn > 0:
+                    assert loan.months_left == term
+                    seen += 1
+    assert seen > 0, "some commitments wait for deliveries"

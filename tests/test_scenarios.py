@@ -1,0 +1,39 @@
+"""What each built-in stress scenario does against the baseline, paired over ten seeds
+(the README's reading of its scenario table rests on these)."""
+
+from __future__ import annotations
+
+from conftest import assert_increase, paired
+
+from neocloud_abm import summarize
+
+BASELINE = ("baseline", {})
+
+
+def defaults(df):
+    return df["neocloud_defaults_cum"].iloc[-1]
+
+
+def loss_rate(df):
+    return summarize(df)["lender_loss_rate"]
+
+
+def test_a_faster_bigger_leap_cadence_deepens_the_bust_and_breaks_more_firms():
+    shock = ("blackwell_shock", {})
+    assert_increase(paired(lambda df: summarize(df)["decline_24m"], BASELINE, shock), 0.05,
+                    "fall within 24 months of the peak")
+    assert_increase(paired(defaults, BASELINE, shock), 1, "defaults")
+
+
+def test_an_ai_winter_on_top_of_the_glut_makes_defaults_widespread_and_costs_lenders():
+    winter = ("ai_winter", {})
+    assert_increase(paired(defaults, BASELINE, winter), 3, "defaults")
+    assert_increase(paired(loss_rate, BASELINE, winter), 0.05, "lender loss rate")
+
+
+def test_in_house_chips_shrink_the_demand_for_rented_gpus_and_the_boom():
+    asics = ("hyperscaler_asics", {})
+    assert_increase(paired(lambda df: summarize(df)["peak_price"], asics, BASELINE), 0.1,
+                    "peak spot price, $/H100e-hour")
+    assert_increase(paired(lambda df: df["demand_h100e_hours"].iloc[-24:].mean(), asics, BASELINE),
+                    0.0, "demand for rented compute in the last two years")
