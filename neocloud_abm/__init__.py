@@ -1,8 +1,10 @@
 """neocloud_abm: an agent-based model of the debt-financed market for rented AI compute."""
 
-from neocloud_abm.metrics import summarize
+from neocloud_abm.core.errors import NeocloudError, ParameterError
 from neocloud_abm.model import NeocloudMarket, simulate
-from neocloud_abm.params import NeocloudError, ParameterError, Params, load_scenario
+from neocloud_abm.outputs.summary import summarize
+from neocloud_abm.parameters.params import Params
+from neocloud_abm.parameters.scenarios import load_scenario
 
 __all__ = ["NeocloudError", "NeocloudMarket", "ParameterError", "Params", "load_scenario",
            "simulate", "summarize"]

@@ -4,7 +4,7 @@ plots of price, capacity, credit and defaults as the model steps.
 Start it with ``neocloud-abm viz`` (or ``solara run neocloud_abm.app``). It needs the ``viz``
 extra; Solara serves its front-end from the ``solara-assets`` package, so the page works
 offline. SolaraViz builds models from keyword arguments, so :class:`DashboardModel` turns
-slider values into a validated :class:`~neocloud_abm.params.Params`.
+slider values into a validated :class:`~neocloud_abm.parameters.params.Params`.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ import solara  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from mesa.visualization import SolaraViz, make_plot_component  # noqa: E402
 
-from neocloud_abm.defaults import PARAMETERS  # noqa: E402
+from neocloud_abm.core.months import format_month  # noqa: E402
+from neocloud_abm.interface.plots import COUNT, DOLLARS, PERCENT, PRICE  # noqa: E402
 from neocloud_abm.model import NeocloudMarket  # noqa: E402
-from neocloud_abm.months import format_month  # noqa: E402
-from neocloud_abm.params import list_scenarios, load_scenario, plausible_range  # noqa: E402
-from neocloud_abm.plots import COUNT, DOLLARS, PERCENT, PRICE  # noqa: E402
+from neocloud_abm.parameters.registry import PARAMETERS, plausible_range  # noqa: E402
+from neocloud_abm.parameters.scenarios import list_scenarios, load_scenario  # noqa: E402
 
 # Slider name -> dotted parameter. Finance-layer parameters are offered only when the
 # installed model has them.

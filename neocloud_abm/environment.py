@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from neocloud_abm.chips import installed_price
-from neocloud_abm.months import parse_month
+from neocloud_abm.core.chips import installed_price
+from neocloud_abm.core.months import parse_month
 
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket

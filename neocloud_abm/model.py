@@ -14,32 +14,23 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from neocloud_abm import metrics
 from neocloud_abm.agents import hedge_fund, startup
 from neocloud_abm.agents.lender import KINDS, Lender
 from neocloud_abm.agents.neocloud import Beliefs, Neocloud, npv_margin
 from neocloud_abm.agents.nvidia import Nvidia
-from neocloud_abm.chips import build_schedule, installed_price
+from neocloud_abm.core.chips import build_schedule, installed_price
+from neocloud_abm.core.errors import ModelDivergence, NeocloudError, ParameterError, ScenarioWarning
+from neocloud_abm.core.fleet import Cohort
+from neocloud_abm.core.ledger import Ledger
+from neocloud_abm.core.months import format_month, parse_month
+from neocloud_abm.core.units import HOURS_PER_MONTH
 from neocloud_abm.environment import Environment
-from neocloud_abm.fleet import Cohort
-from neocloud_abm.ledger import Ledger
 from neocloud_abm.markets import credit, rental
 from neocloud_abm.markets.equity import EquityMarket
-from neocloud_abm.markets.rental import HOURS_PER_MONTH, ContractBook
+from neocloud_abm.markets.rental import ContractBook
 from neocloud_abm.markets.secondary import SecondaryMarket
-from neocloud_abm.months import format_month, parse_month
-from neocloud_abm.params import (
-    NeocloudError,
-    ParameterError,
-    Params,
-    ScenarioWarning,
-    Shock,
-    horizon_warnings,
-)
-
-
-class ModelDivergence(NeocloudError):
-    """An output became NaN or infinite: the parameters drive the model out of its domain."""
+from neocloud_abm.outputs import reporters
+from neocloud_abm.parameters.params import Params, Shock, horizon_warnings
 
 
 class NeocloudMarket(mesa.Model):
@@ -89,7 +80,7 @@ class NeocloudMarket(mesa.Model):
         self._create_initial_startups()
         hedge_fund.create_hedge_funds(self)
         self.demand_h100e = self.installed_h100e * self.p.startups.initial_demand_ratio
-        self.datacollector = mesa.DataCollector(model_reporters=metrics.reporters(self))
+        self.datacollector = mesa.DataCollector(model_reporters=reporters.reporters(self))
 
     # --- set-up ---------------------------------------------------------------------------
     def _beliefs(self) -> Beliefs:
@@ -215,7 +206,7 @@ class NeocloudMarket(mesa.Model):
         self.secondary.update()                             # 9
         hedge_fund.trade_month(self)                        # 10
         self.demand_h100e = self.month_stats["demand_h100e_hours"] / HOURS_PER_MONTH
-        metrics.record_month(self)                          # 11
+        reporters.record_month(self)                          # 11
         self._check_finite()
         for key, value in self.month_stats.items():
             self.history[key].append(value)

@@ -11,7 +11,7 @@ import argparse
 import numpy as np
 
 from neocloud_abm import load_scenario, simulate, summarize
-from neocloud_abm.params import list_scenarios
+from neocloud_abm.parameters.scenarios import list_scenarios
 
 STATISTICS = (("defaults", "defaults", "{:.0f}"), ("default_rate", "default rate", "{:.0%}"),
               ("lender_loss_rate", "lender loss rate", "{:.1%}"),

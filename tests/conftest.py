@@ -22,7 +22,7 @@ import pytest
 from scipy import stats
 
 from neocloud_abm import NeocloudMarket, load_scenario
-from neocloud_abm.invariants import violations
+from neocloud_abm.outputs.invariants import violations
 
 # Economics tests compare outcomes over these seeds (paired: both arms use the same seeds).
 SEEDS = tuple(range(1, 11))

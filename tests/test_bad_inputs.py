@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 from neocloud_abm import NeocloudError, NeocloudMarket, Params, load_scenario, simulate, summarize
-from neocloud_abm.cli import main
+from neocloud_abm.core.errors import ScenarioWarning
 from neocloud_abm.experiments import load_spec, run_table
-from neocloud_abm.params import ScenarioWarning
+from neocloud_abm.interface.cli import main
 
 # --- command line -------------------------------------------------------------------------
 

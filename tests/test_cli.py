@@ -8,8 +8,8 @@ import sys
 import pandas as pd
 import pytest
 
-from neocloud_abm.cli import main
-from neocloud_abm.defaults import PARAMETERS
+from neocloud_abm.interface.cli import main
+from neocloud_abm.parameters.registry import PARAMETERS
 
 
 def test_run_prints_a_summary_and_writes_series_and_figure(tmp_path, capsys):
@@ -72,6 +72,6 @@ def test_scenarios_lists_the_builtins(capsys):
 
 
 def test_console_script_is_installed():
-    done = subprocess.run([sys.executable, "-m", "neocloud_abm.cli", "run", "--set", "x.y=1"],
+    done = subprocess.run([sys.executable, "-m", "neocloud_abm", "run", "--set", "x.y=1"],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 2 and "unknown parameter 'x.y'" in done.stderr

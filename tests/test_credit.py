@@ -7,8 +7,8 @@ import pytest
 from conftest import SEEDS, assert_increase, paired, run
 
 from neocloud_abm import NeocloudMarket, ParameterError, Params, load_scenario, summarize
-from neocloud_abm.invariants import violations
 from neocloud_abm.markets import credit
+from neocloud_abm.outputs.invariants import violations
 
 
 def _model_with_loans(seed: int = 1, months: int = 24) -> NeocloudMarket:

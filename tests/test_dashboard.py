@@ -23,7 +23,7 @@ import pytest
 pytest.importorskip("solara", reason="dashboard needs the 'viz' extra (pip install -e '.[viz]')")
 sync_api = pytest.importorskip("playwright.sync_api", reason="dashboard test needs playwright")
 
-from neocloud_abm.viz_command import server_command, server_env  # noqa: E402
+from neocloud_abm.interface.viz_command import server_command, server_env  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

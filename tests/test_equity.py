@@ -12,8 +12,8 @@ import pytest
 from neocloud_abm import NeocloudMarket, ParameterError, Params, load_scenario
 from neocloud_abm.agents.hedge_fund import create_hedge_funds, funds, trade_month
 from neocloud_abm.agents.neocloud import Beliefs, Neocloud
-from neocloud_abm.invariants import violations
 from neocloud_abm.markets.equity import EquityMarket
+from neocloud_abm.outputs.invariants import violations
 
 OUTPUTS = ("neocloud_equity_index", "short_interest", "hedge_fund_capital_usd",
            "hedge_fund_failures", "hedge_fund_capital_short_usd",

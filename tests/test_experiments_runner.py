@@ -74,7 +74,7 @@ def start_cli_sweep(spec: Path, out: Path, *options: str) -> subprocess.Popen:
     log = out.parent / f"sweep-{len(list(out.parent.glob('sweep-*.log')))}.log"
     with log.open("w") as handle:
         process = subprocess.Popen(
-            [sys.executable, "-m", "neocloud_abm.cli", "sweep", str(spec), "--out", str(out),
+            [sys.executable, "-m", "neocloud_abm", "sweep", str(spec), "--out", str(out),
              *options], env={**os.environ, "PYTHONPATH": os.pathsep.join(path)},
             stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
     process.log = log  # type: ignore[attr-defined]

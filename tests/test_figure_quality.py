@@ -31,8 +31,9 @@ from matplotlib.figure import Figure
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 
-from neocloud_abm import load_scenario, plots, simulate, summarize
-from neocloud_abm.plotting_command import MAX_FAN_POINTS, run_figures, sweep_figures
+from neocloud_abm import load_scenario, simulate, summarize
+from neocloud_abm.interface import plots
+from neocloud_abm.interface.plot_command import MAX_FAN_POINTS, run_figures, sweep_figures
 
 TOLERANCE_PX = 1.0
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pandas as pd
 
 from neocloud_abm import load_scenario, simulate
-from neocloud_abm.cli import main
 from neocloud_abm.experiments import load_spec, run_sweep
+from neocloud_abm.interface.cli import main
 
 LATER_GENERATIONS = {"spot_price_b200", "spot_price_rubin", "gpu_value_b200", "gpu_value_rubin"}
 

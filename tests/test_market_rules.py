@@ -9,8 +9,9 @@ import pytest
 from conftest import SEEDS, run
 
 from neocloud_abm import NeocloudMarket, load_scenario
-from neocloud_abm.invariants import violations
-from neocloud_abm.markets.rental import HOURS_PER_MONTH, clear_spot, deliverable_hours
+from neocloud_abm.core.units import HOURS_PER_MONTH
+from neocloud_abm.markets.rental import clear_spot, deliverable_hours
+from neocloud_abm.outputs.invariants import violations
 
 
 def _clear(capacity: float, need: float):

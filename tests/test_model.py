@@ -8,7 +8,7 @@ import pytest
 from conftest import SEEDS, assert_increase, paired, run
 
 from neocloud_abm import NeocloudMarket, load_scenario, simulate, summarize
-from neocloud_abm.metrics import COLUMNS
+from neocloud_abm.outputs.reporters import COLUMNS
 
 OWNED_COLUMNS = (
     "date", "spot_price_h100e", "contract_price_h100e", "utilization", "installed_h100e",

@@ -13,10 +13,10 @@ import pytest
 from conftest import checked_run
 from scipy.stats import qmc
 
-from neocloud_abm.chips import build_schedule, installed_price
-from neocloud_abm.defaults import CONSTRAINTS, PARAMETERS
-from neocloud_abm.months import parse_month
-from neocloud_abm.params import Params, plausible_range
+from neocloud_abm.core.chips import build_schedule, installed_price
+from neocloud_abm.core.months import parse_month
+from neocloud_abm.parameters.params import Params
+from neocloud_abm.parameters.registry import CONSTRAINTS, PARAMETERS, plausible_range
 
 SWEPT = [name for name, spec in PARAMETERS.items()
          if spec.kind in ("float", "int") and name != "market.months"]

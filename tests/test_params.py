@@ -7,8 +7,10 @@ import pickle
 import pytest
 
 from neocloud_abm import NeocloudError, ParameterError, Params, load_scenario
-from neocloud_abm.defaults import PARAMETERS
-from neocloud_abm.params import coerce, list_scenarios, parse_assignment
+from neocloud_abm.parameters.params import parse_assignment
+from neocloud_abm.parameters.registry import PARAMETERS
+from neocloud_abm.parameters.scenarios import list_scenarios
+from neocloud_abm.parameters.spec import coerce
 
 CONTRACT_NAMES = (
     "neoclouds.competition_neglect", "neoclouds.assumed_life_months", "neoclouds.extrapolation",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from neocloud_abm import load_scenario, simulate
-from neocloud_abm.plots import generation_releases, generations, panels_for, plot_run, run_figure
+from neocloud_abm.interface.plots import generation_releases, generations, panels_for, plot_run, run_figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CREDIT_EQUITY = ("debt_outstanding_usd", "aggregate_ltv", "lender_losses_cum_usd",

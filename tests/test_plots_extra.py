@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neocloud_abm import plots
-from neocloud_abm.defaults import PARAMETERS
-from neocloud_abm.params import NeocloudError, parameter_label
-from neocloud_abm.plotting_command import FIGURES, add_plot_parser, plot_folder
+from neocloud_abm.core.errors import NeocloudError
+from neocloud_abm.interface import plots
+from neocloud_abm.interface.plot_command import FIGURES, add_plot_parser, plot_folder
+from neocloud_abm.parameters.registry import PARAMETERS, parameter_label
 
 
 def run_table(seed: int, months: int = 36, growth: float = 0.15) -> pd.DataFrame:
@@ -143,7 +143,7 @@ def test_plot_command_on_run_and_sweep_folders(tmp_path: Path) -> None:
 
 
 def test_fan_of_a_large_design_says_it_shows_a_selection(tmp_path: Path) -> None:
-    from neocloud_abm.plotting_command import sweep_figures
+    from neocloud_abm.interface.plot_command import sweep_figures
 
     fan = sweep_figures(sweep_folder(tmp_path, summary_table((0.0, 0.5, 1.0), (12, 18, 24))))["fan"]
     title = fan.legends[0].get_title().get_text()

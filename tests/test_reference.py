@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 from conftest import run
 
-from neocloud_abm.params import list_scenarios
+from neocloud_abm.parameters.scenarios import list_scenarios
 
 SEEDS = (1, 2, 3, 4, 5)
 FOLDER = Path(__file__).parent / "data"

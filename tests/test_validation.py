@@ -3,8 +3,8 @@ ones hold; a miss is reported and fails the command."""
 
 from __future__ import annotations
 
-from neocloud_abm.cli import main
-from neocloud_abm.validation import FACTS, validate
+from neocloud_abm.interface.cli import main
+from neocloud_abm.outputs.validation import FACTS, validate
 
 
 def test_validate_measures_every_fact_and_the_structural_ones_hold(capsys):

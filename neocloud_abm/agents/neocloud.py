@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from neocloud_abm.chips import Generation, installed_price, operating_cost_month
-from neocloud_abm.fleet import Cohort, Fleet
+from neocloud_abm.core.chips import Generation, installed_price, operating_cost_month
+from neocloud_abm.core.fleet import Cohort, Fleet
+from neocloud_abm.core.units import HOURS_PER_MONTH
 from neocloud_abm.markets import credit
-from neocloud_abm.markets.rental import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from neocloud_abm.chips import Generation
+from neocloud_abm.core.chips import Generation
 from neocloud_abm.markets.credit import Loan, release_commitment
 
 if TYPE_CHECKING:

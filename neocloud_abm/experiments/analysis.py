@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from neocloud_abm.core.errors import NeocloudError
 from neocloud_abm.experiments.design import MORRIS_LEVELS, SOBOL_SECOND_ORDER, problem
 from neocloud_abm.experiments.store import DESIGN_FILE, RUNS, SPEC_FILE, SUMMARY_FILE
-from neocloud_abm.params import NeocloudError
 
 Bounds = dict[str, tuple[float, float]]
 

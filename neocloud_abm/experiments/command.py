@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from neocloud_abm.core.errors import NeocloudError
 from neocloud_abm.experiments.analysis import aggregate
 from neocloud_abm.experiments.runner import (
     ExecutorLost,
@@ -31,7 +32,6 @@ from neocloud_abm.experiments.runner import (
 )
 from neocloud_abm.experiments.spec import ExperimentSpec, load_spec
 from neocloud_abm.experiments.store import FolderInUse
-from neocloud_abm.params import NeocloudError
 
 MAIN_STATS = ("peak_price", "peak_to_trough", "default_rate", "max_glut")
 EXIT_OK, EXIT_FAILED_RUNS, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143

@@ -12,10 +12,12 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from neocloud_abm.defaults import PARAMETERS
+from neocloud_abm.core.errors import ParameterError
 from neocloud_abm.experiments.seeds import design_seed, run_seed
 from neocloud_abm.experiments.spec import ExperimentSpec, Range, Values
-from neocloud_abm.params import ParameterError, check_constraints, check_shocks, coerce
+from neocloud_abm.parameters.params import check_shocks
+from neocloud_abm.parameters.registry import PARAMETERS, check_constraints
+from neocloud_abm.parameters.spec import coerce
 
 # Sobol' designs estimate first and total order indices (N x (D + 2) points); second-order
 # indices would double the cost and are rarely read for 4-8 parameters.

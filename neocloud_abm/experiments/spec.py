@@ -16,21 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neocloud_abm.defaults import PARAMETERS
-from neocloud_abm.metrics import COLUMNS, PER_GENERATION
-from neocloud_abm.params import (
-    NeocloudError,
-    ParameterError,
-    Params,
-    ScenarioWarning,
-    check_name_text,
-    coerce,
-    horizon_warnings,
-    load_scenario,
-    plausible_range,
-    read_toml,
-)
-from neocloud_abm.params import _check_name as check_name
+from neocloud_abm.core.errors import NeocloudError, ParameterError, ScenarioWarning
+from neocloud_abm.outputs.reporters import COLUMNS, PER_GENERATION
+from neocloud_abm.parameters.params import Params, horizon_warnings
+from neocloud_abm.parameters.registry import PARAMETERS, check_name, plausible_range
+from neocloud_abm.parameters.scenarios import check_name_text, load_scenario, read_toml
+from neocloud_abm.parameters.spec import coerce
 
 KINDS = ("grid", "lhs", "sobol", "morris")
 TOP_KEYS = ("name", "scenario", "months", "replications", "seed", "outputs", "design")

@@ -43,8 +43,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from neocloud_abm.core.errors import NeocloudError
 from neocloud_abm.experiments.design import KEYS
-from neocloud_abm.params import NeocloudError
 
 SPEC_FILE, DESIGN_FILE, SUMMARY_FILE = "spec.json", "design.parquet", "summary.parquet"
 CHECKSUM_FILE, PROVENANCE_FILE, LOCK_FILE = "checksums.sha256", "provenance.json", ".sweep.lock"

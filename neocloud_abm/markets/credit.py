@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neocloud_abm.agents.lender import Lender, SeizedLot
-from neocloud_abm.chips import operating_cost_month
-from neocloud_abm.markets.rental import HOURS_PER_MONTH
+from neocloud_abm.core.chips import operating_cost_month
+from neocloud_abm.core.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
     from neocloud_abm.agents.neocloud import Neocloud

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from neocloud_abm.chips import installed_price, operating_cost_month
-from neocloud_abm.fleet import Cohort
-from neocloud_abm.markets.rental import HOURS_PER_MONTH
+from neocloud_abm.core.chips import installed_price, operating_cost_month
+from neocloud_abm.core.fleet import Cohort
+from neocloud_abm.core.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket

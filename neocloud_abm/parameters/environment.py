@@ -1,118 +1,123 @@
 """The environment: sentiment and the ChatGPT shock, the base-rate path, in-house ASICs and the
 hyperscalers' outside option.
 
-Each entry: default, unit, hard bounds, meaning, source, and the plausible range that sweeps,
-calibration priors and the dashboard use by default (with its own source).
+Each field is one parameter: default, unit, hard bounds, meaning, source, and the
+plausible range that sweeps, calibration priors and the dashboard use by default (with its
+own source). ``setup_only`` marks what is read only when the model is built.
 """
 
 from __future__ import annotations
 
-from neocloud_abm.params import Spec
+from dataclasses import dataclass
 
-ENVIRONMENT: dict[str, Spec] = {
-    "environment.initial_sentiment": Spec(
-        default=0.0, unit="index", low=-3.0, high=3.0,
+from neocloud_abm.parameters.spec import RatePath, param
+
+
+@dataclass(frozen=True)
+class EnvironmentParams:
+    """The ``environment`` group of parameters."""
+
+    initial_sentiment: float = param(
+        0.0, "index", low=-3.0, high=3.0, setup_only=True,
         doc="sentiment at the start",
         source="modelling assumption (2022: crypto winter, rate hikes)",
         plausible=(-1.0, 1.0),
-        plausible_source="modelling assumption",
-        setup_only=True),
-    "environment.chatgpt_date": Spec(
-        default="2022-11", unit="YYYY-MM", kind="month",
+        plausible_source="modelling assumption")
+    chatgpt_date: str = param(
+        "2022-11", "YYYY-MM", kind="month",
         doc="month of the ChatGPT shock",
-        source="ChatGPT launch 30 Nov 2022"),
-    "environment.chatgpt_shock": Spec(
-        default=2.0, unit="index points", low=0.0, high=5.0,
+        source="ChatGPT launch 30 Nov 2022")
+    chatgpt_shock: float = param(
+        2.0, "index points", low=0.0, high=5.0,
         doc="jump in sentiment at ChatGPT",
         source="modelling assumption (calibrated to the 2023 shortage)",
         plausible=(1.0, 3.0),
-        plausible_source="modelling assumption: half to 1.5x the calibrated jump"),
-    "environment.sentiment_reversion": Spec(
-        default=0.05, unit="per month", low=0.0, high=1.0,
+        plausible_source="modelling assumption: half to 1.5x the calibrated jump")
+    sentiment_reversion: float = param(
+        0.05, "per month", low=0.0, high=1.0,
         doc="speed at which sentiment returns to what revenue growth and failures justify",
         source="modelling assumption",
         plausible=(0.02, 0.1),
-        plausible_source="modelling assumption"),
-    "environment.sentiment_noise": Spec(
-        default=0.05, unit="index s.d. per month", low=0.0, high=1.0,
+        plausible_source="modelling assumption")
+    sentiment_noise: float = param(
+        0.05, "index s.d. per month", low=0.0, high=1.0,
         doc="monthly sentiment noise",
         source="modelling assumption",
         plausible=(0.02, 0.1),
-        plausible_source="modelling assumption"),
-    "environment.sentiment_revenue_weight": Spec(
-        default=0.8, unit="index per unit log growth", low=0.0, high=5.0,
+        plausible_source="modelling assumption")
+    sentiment_revenue_weight: float = param(
+        0.8, "index per unit log growth", low=0.0, high=5.0,
         doc="how much year-on-year startup revenue growth supports sentiment",
         source="modelling assumption",
         plausible=(0.4, 1.6),
-        plausible_source="modelling assumption: half to twice the default"),
-    "environment.sentiment_gap_weight": Spec(
-        default=0.6, unit="index per unit gap share", low=0.0, high=5.0,
+        plausible_source="modelling assumption: half to twice the default")
+    sentiment_gap_weight: float = param(
+        0.6, "index per unit gap share", low=0.0, high=5.0,
         doc="how much the revenue gap, as a share of required revenue, depresses sentiment",
         source="Sequoia 'AI's $600B question' (2024) as a drag on sentiment; assumption",
         plausible=(0.3, 1.2),
-        plausible_source="modelling assumption: half to twice the default"),
-    "environment.sentiment_failure_weight": Spec(
-        default=8.0, unit="index per failure rate", low=0.0, high=100.0,
+        plausible_source="modelling assumption: half to twice the default")
+    sentiment_failure_weight: float = param(
+        8.0, "index per failure rate", low=0.0, high=100.0,
         doc="how much monthly failures (startups, neoclouds) depress sentiment",
         source="modelling assumption",
         plausible=(4.0, 16.0),
-        plausible_source="modelling assumption: half to twice the default"),
-    "environment.base_rate_path": Spec(
-        default=(("2022-01", 0.0005), ("2022-03", 0.003), ("2023-07", 0.053), ("2024-08", 0.053),
-                 ("2024-12", 0.043), ("2025-12", 0.039), ("2026-06", 0.037)),
-        unit="fraction per year", low=-0.05, high=0.25, kind="path",
+        plausible_source="modelling assumption: half to twice the default")
+    base_rate_path: RatePath = param(
+        (("2022-01", 0.0005), ("2022-03", 0.003), ("2023-07", 0.053), ("2024-08", 0.053),
+         ("2024-12", 0.043), ("2025-12", 0.039), ("2026-06", 0.037)),
+        "fraction per year", low=-0.05, high=0.25,
         doc="base-rate path, linear between knots, flat after the last",
-        source="NY Fed SOFR (monthly averages), forward curve for 2026"),
-    "environment.asic_share_start": Spec(
-        default=0.26, unit="fraction of AI compute", low=0.0, high=0.95,
+        source="NY Fed SOFR (monthly averages), forward curve for 2026")
+    asic_share_start: float = param(
+        0.26, "fraction of AI compute", low=0.0, high=0.95,
         doc="share of AI compute on in-house ASICs at the start",
         source="modelling assumption (TPU, Trainium, Maia: roughly a quarter of AI accelerator compute)",
         plausible=(0.15, 0.35),
-        plausible_source="modelling assumption"),
-    "environment.asic_share_growth": Spec(
-        default=0.02, unit="fraction per year", low=0.0, high=0.5,
+        plausible_source="modelling assumption")
+    asic_share_growth: float = param(
+        0.02, "fraction per year", low=0.0, high=0.5,
         doc="yearly rise of the ASIC share",
         source="modelling assumption (TPU, Trainium, Maia ramps)",
         plausible=(0.0, 0.06),
-        plausible_source="modelling assumption"),
-    "environment.asic_share_max": Spec(
-        default=0.6, unit="fraction", low=0.0, high=0.99,
+        plausible_source="modelling assumption")
+    asic_share_max: float = param(
+        0.6, "fraction", low=0.0, high=0.99,
         doc="ceiling of the ASIC share",
         source="modelling assumption",
         plausible=(0.4, 0.8),
-        plausible_source="modelling assumption"),
-    "environment.hyperscaler_markup": Spec(
-        default=2.0, unit="x neocloud price", low=1.0, high=10.0,
+        plausible_source="modelling assumption")
+    hyperscaler_markup: float = param(
+        2.0, "x neocloud price", low=1.0, high=10.0,
         doc="hyperscalers' price over the neocloud price index",
         source="modelling assumption (hyperscaler on-demand prices ~2x neocloud prices after commitments)",
         plausible=(1.5, 3.0),
         plausible_source="modelling assumption (hyperscaler on-demand list prices 2-5x neocloud on-demand "
-                         "in 2023-24, less after commitments)"),
-    "environment.hyperscaler_price_stickiness": Spec(
-        default=0.9, unit="fraction kept per month", low=0.0, high=1.0,
+                         "in 2023-24, less after commitments)")
+    hyperscaler_price_stickiness: float = param(
+        0.9, "fraction kept per month", low=0.0, high=1.0,
         doc="how slowly the hyperscaler price follows",
         source="modelling assumption",
         plausible=(0.8, 0.97),
-        plausible_source="modelling assumption"),
-    "environment.hyperscaler_capacity_share": Spec(
-        default=0.3, unit="x initial neocloud capacity", low=0.0, high=100.0,
+        plausible_source="modelling assumption")
+    hyperscaler_capacity_share: float = param(
+        0.3, "x initial neocloud capacity", low=0.0, high=100.0,
         doc="capacity hyperscalers rent to startups, relative to neoclouds at the start",
         source="modelling assumption",
         plausible=(0.15, 0.6),
-        plausible_source="modelling assumption: half to twice the default"),
-    "environment.hyperscaler_capacity_growth": Spec(
-        default=0.4, unit="log growth per year", low=0.0, high=3.0,
+        plausible_source="modelling assumption: half to twice the default")
+    hyperscaler_capacity_growth: float = param(
+        0.4, "log growth per year", low=0.0, high=3.0,
         doc="growth of that capacity",
         source="modelling assumption (hyperscaler AI capex ~doubling 2023-25)",
         plausible=(0.2, 0.7),
         plausible_source="hyperscaler capex growth ~40-60% a year in 2023-25 (company 10-Ks); modelling "
-                         "assumption"),
-    "environment.hyperscaler_list_price_h100e": Spec(
-        default=12.29, unit="$ per H100e-hour", low=1.0, high=100.0,
+                         "assumption")
+    hyperscaler_list_price_h100e: float = param(
+        12.29, "$ per H100e-hour", low=1.0, high=100.0,
         doc="hyperscalers' on-demand list price of an H100-hour; for newer generations it falls with their "
             "perf-adjusted installed cost; no neocloud posts a price above the hyperscalers'",
         source="AWS p5.48xlarge on-demand $98.32/h for 8 H100s (The Next Platform, 27 July 2023)",
         plausible=(8.0, 16.0),
         plausible_source="modelling assumption: +-35% around AWS's 2023 list price; AWS cut P5 prices by up"
-                         " to 45% in June 2025"),
-}
+                         " to 45% in June 2025")

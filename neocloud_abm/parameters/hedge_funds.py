@@ -1,98 +1,100 @@
 """Hedge funds trading neocloud shares: strategies, leverage, investor flows and wind-up.
 
-Each entry: default, unit, hard bounds, meaning, source, and the plausible range that sweeps,
-calibration priors and the dashboard use by default (with its own source).
+Each field is one parameter: default, unit, hard bounds, meaning, source, and the
+plausible range that sweeps, calibration priors and the dashboard use by default (with its
+own source). ``setup_only`` marks what is read only when the model is built.
 """
 
 from __future__ import annotations
 
-from neocloud_abm.params import Spec
+from dataclasses import dataclass
 
-HEDGE_FUNDS: dict[str, Spec] = {
-    "hedge_funds.count": Spec(
-        default=6, unit="funds", low=0, high=100, kind="int",
+from neocloud_abm.parameters.spec import param
+
+
+@dataclass(frozen=True)
+class HedgeFundParams:
+    """The ``hedge_funds`` group of parameters."""
+
+    count: int = param(
+        6, "funds", low=0, high=100, setup_only=True,
         doc="hedge funds at the start",
         source="modelling assumption (a handful of funds active in neocloud names)",
         plausible=(4, 10),
-        plausible_source="modelling assumption",
-        setup_only=True),
-    "hedge_funds.short_share": Spec(
-        default=0.5, unit="fraction of funds", low=0.0, high=1.0,
+        plausible_source="modelling assumption")
+    short_share: float = param(
+        0.5, "fraction of funds", low=0.0, high=1.0, setup_only=True,
         doc="share of funds that are fundamental short sellers (the rest chase momentum)",
         source="modelling assumption",
         plausible=(0.3, 0.7),
-        plausible_source="modelling assumption",
-        setup_only=True),
-    "hedge_funds.initial_capital": Spec(
-        default=2e8, unit="$ per fund", low=0.0, high=1e12,
+        plausible_source="modelling assumption")
+    initial_capital: float = param(
+        2e8, "$ per fund", low=0.0, high=1e12, setup_only=True,
         doc="starting capital of each fund",
         source="specialist TMT long/short funds manage $0.1-1B; modelling assumption",
         plausible=(1e8, 1e9),
-        plausible_source="specialist TMT long/short funds manage $0.1-1B",
-        setup_only=True),
-    "hedge_funds.target_leverage": Spec(
-        default=1.5, unit="gross exposure / capital", low=0.0, high=20.0,
+        plausible_source="specialist TMT long/short funds manage $0.1-1B")
+    target_leverage: float = param(
+        1.5, "gross exposure / capital", low=0.0, high=20.0,
         doc="gross exposure a fund runs when fully invested",
         source="equity long/short gross leverage ~1.5-2.5x (Ang, Gorovyy & van Inwegen 2011)",
         plausible=(1.0, 2.5),
         plausible_source="equity long/short gross leverage ~1.5-2.5x (Ang, Gorovyy & van Inwegen 2011)",
-        label="target fund leverage"),
-    "hedge_funds.max_leverage": Spec(
-        default=3.0, unit="gross exposure / capital", low=1.0, high=20.0,
+        label="target fund leverage")
+    max_leverage: float = param(
+        3.0, "gross exposure / capital", low=1.0, high=20.0,
         doc="leverage above which the prime broker forces sales (margin call)",
         source="prime-broker limits for equity L/S ~3-6x (Ang et al. 2011); lambda_max of Thurner, Farmer &"
                " Geanakoplos 2012",
         plausible=(3.0, 6.0),
         plausible_source="prime-broker limits for equity long/short ~3-6x (Ang et al. 2011)",
-        label="max fund leverage"),
-    "hedge_funds.dispersion": Spec(
-        default=0.3, unit="log s.d.", low=0.0, high=2.0,
+        label="max fund leverage")
+    dispersion: float = param(
+        0.3, "log s.d.", low=0.0, high=2.0, setup_only=True,
         doc="spread of each fund's signal threshold, lookback and target leverage around the values here",
         source="modelling assumption",
         plausible=(0.1, 0.5),
-        plausible_source="modelling assumption",
-        setup_only=True),
-    "hedge_funds.min_capital": Spec(
-        default=2e7, unit="$", low=0.0, high=1e12,
+        plausible_source="modelling assumption")
+    min_capital: float = param(
+        2e7, "$", low=0.0, high=1e12,
         doc="a fund below this capital is wound up",
         source="modelling assumption (10% of starting capital)",
         plausible=(1e7, 5e7),
-        plausible_source="modelling assumption"),
-    "hedge_funds.flow_sensitivity": Spec(
-        default=0.5, unit="flow share per unit excess return", low=0.0, high=10.0,
+        plausible_source="modelling assumption")
+    flow_sensitivity: float = param(
+        0.5, "flow share per unit excess return", low=0.0, high=10.0,
         doc="investor flows per month per unit of smoothed monthly excess return",
         source="Thurner, Farmer & Geanakoplos 2012 (b); annual flows ~ half the annual excess return "
                "(Chevalier & Ellison 1997); modelling assumption",
         plausible=(0.2, 1.0),
-        plausible_source="modelling assumption around Chevalier & Ellison (1997)"),
-    "hedge_funds.flow_memory": Spec(
-        default=0.1, unit="weight per month", low=0.0, high=1.0,
+        plausible_source="modelling assumption around Chevalier & Ellison (1997)")
+    flow_memory: float = param(
+        0.1, "weight per month", low=0.0, high=1.0,
         doc="weight of the latest return in the performance investors react to",
         source="Thurner, Farmer & Geanakoplos 2012 (a = 0.1)",
         plausible=(0.05, 0.2),
-        plausible_source="modelling assumption around Thurner, Farmer & Geanakoplos (2012)"),
-    "hedge_funds.short_margin": Spec(
-        default=0.2, unit="log(price / fundamental)", low=0.0, high=5.0,
+        plausible_source="modelling assumption around Thurner, Farmer & Geanakoplos (2012)")
+    short_margin: float = param(
+        0.2, "log(price / fundamental)", low=0.0, high=5.0,
         doc="overvaluation at which short sellers start to short",
         source="modelling assumption (the article's Koppikar: short what is priced beyond its earnings)",
         plausible=(0.1, 0.4),
-        plausible_source="modelling assumption"),
-    "hedge_funds.momentum_lookback": Spec(
-        default=6, unit="months", low=1, high=60, kind="int",
+        plausible_source="modelling assumption")
+    momentum_lookback: int = param(
+        6, "months", low=1, high=60,
         doc="window of the past return momentum funds chase",
         source="Jegadeesh & Titman 1993 (3-12 month formation)",
         plausible=(3, 12),
-        plausible_source="Jegadeesh & Titman (1993): 3-12-month formation periods"),
-    "hedge_funds.signal_scale": Spec(
-        default=0.3, unit="log points", low=0.01, high=10.0,
+        plausible_source="Jegadeesh & Titman (1993): 3-12-month formation periods")
+    signal_scale: float = param(
+        0.3, "log points", low=0.01, high=10.0,
         doc="summed signal at which a fund is fully invested",
         source="modelling assumption",
         plausible=(0.15, 0.6),
-        plausible_source="modelling assumption"),
-    "hedge_funds.trade_speed": Spec(
-        default=0.5, unit="fraction of gap per month", low=0.0, high=1.0,
+        plausible_source="modelling assumption")
+    trade_speed: float = param(
+        0.5, "fraction of gap per month", low=0.0, high=1.0,
         doc="share of the gap to its target portfolio a fund trades each month",
         source="modelling assumption",
         plausible=(0.25, 0.75),
-        plausible_source="modelling assumption"),
-}
+        plausible_source="modelling assumption")

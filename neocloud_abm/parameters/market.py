@@ -1,127 +1,130 @@
 """The calendar and the market-wide conventions: time, power and colocation prices, installed cost,
 GPU lives, the used-GPU market and the rental market's clearing.
 
-Each entry: default, unit, hard bounds, meaning, source, and the plausible range that sweeps,
-calibration priors and the dashboard use by default (with its own source).
+Each field is one parameter: default, unit, hard bounds, meaning, source, and the
+plausible range that sweeps, calibration priors and the dashboard use by default (with its
+own source). ``setup_only`` marks what is read only when the model is built.
 """
 
 from __future__ import annotations
 
-from neocloud_abm.params import Spec
+from dataclasses import dataclass
 
-MARKET: dict[str, Spec] = {
-    "market.start": Spec(
-        default="2022-01", unit="YYYY-MM", kind="month",
+from neocloud_abm.parameters.spec import param
+
+
+@dataclass(frozen=True)
+class MarketParams:
+    """The ``market`` group of parameters."""
+
+    start: str = param(
+        "2022-01", "YYYY-MM", kind="month", setup_only=True,
         doc="first simulated month",
         source="the article's episode: ChatGPT (2022-11) and the 2023 H100 shortage fall early in the run; "
-               "modelling assumption",
-        setup_only=True),
-    "market.months": Spec(
-        default=120, unit="months", low=1, high=600, kind="int",
+               "modelling assumption")
+    months: int = param(
+        120, "months", low=1, high=600, setup_only=True,
         doc="default horizon",
         source="2022-2031: the build-out, the bust and two later chip generations; modelling assumption",
         plausible=(60, 240),
         plausible_source="modelling assumption: a decade is the main horizon; two decades for long-run "
                          "cycles",
-        label="horizon",
-        setup_only=True),
-    "market.power_price_kwh": Spec(
-        default=0.08, unit="$/kWh", low=0.0, high=1.0,
+        label="horizon")
+    power_price_kwh: float = param(
+        0.08, "$/kWh", low=0.0, high=1.0,
         doc="facility electricity price",
         source="US industrial tariff, EIA 2024",
         plausible=(0.05, 0.15),
-        plausible_source="EIA Electric Power Monthly 2024: US industrial prices by state ~$0.05-0.15/kWh"),
-    "market.colocation_kw_month": Spec(
-        default=137.0, unit="$/kW-month", low=0.0, high=1000.0,
+        plausible_source="EIA Electric Power Monthly 2024: US industrial prices by state ~$0.05-0.15/kWh")
+    colocation_kw_month: float = param(
+        137.0, "$/kW-month", low=0.0, high=1000.0,
         doc="colocation rent per kW installed",
         source="CBRE North America data centre trends H2 2024",
         plausible=(100.0, 250.0),
         plausible_source="CBRE North America Data Center Trends H2 2024 (wholesale ~$100-200/kW-month, "
-                         "rising); modelling assumption"),
-    "market.install_multiplier": Spec(
-        default=1.6, unit="x chip price", low=1.0, high=3.0,
+                         "rising); modelling assumption")
+    install_multiplier: float = param(
+        1.6, "x chip price", low=1.0, high=3.0,
         doc="installed cost per GPU over the chip price",
         source="SemiAnalysis H100 server TCO (servers, network, build-out ~60% on top of GPUs)",
         plausible=(1.3, 2.0),
-        plausible_source="SemiAnalysis AI cluster TCO (GPUs ~50-75% of cluster capex)"),
-    "market.physical_life_months": Spec(
-        default=84, unit="months", low=24, high=180, kind="int",
+        plausible_source="SemiAnalysis AI cluster TCO (GPUs ~50-75% of cluster capex)")
+    physical_life_months: int = param(
+        84, "months", low=24, high=180,
         doc="age at which a GPU is retired",
         source="hyperscaler server lives 5-6 years plus resale tail; assumption",
         plausible=(60, 96),
-        plausible_source="server lives 5-6 years in hyperscaler and CoreWeave 10-Ks; longer use in practice"),
-    "market.secondary_life_months": Spec(
-        default=72, unit="months", low=12, high=120, kind="int",
+        plausible_source="server lives 5-6 years in hyperscaler and CoreWeave 10-Ks; longer use in practice")
+    secondary_life_months: int = param(
+        72, "months", low=12, high=120,
         doc="economic life the secondary market prices in",
         source="used-GPU marks ~70/50/35% of new at 12/24/36 months (resale quotes); calibrated",
         plausible=(48, 96),
-        plausible_source="modelling assumption around the 6-year booked life"),
-    "market.expected_price_decline": Spec(
-        default=0.2, unit="fraction per year", low=0.0, high=0.9,
+        plausible_source="modelling assumption around the 6-year booked life")
+    expected_price_decline: float = param(
+        0.2, "fraction per year", low=0.0, high=0.9,
         doc="decline of a GPU's rent that buyers and lenders price in",
         source="price-performance ~1.45x better per generation (Nvidia list prices, MLPerf); modelling "
                "assumption",
         plausible=(0.1, 0.35),
         plausible_source="GPU price-performance ~1.4x per year to ~1.45x per generation (Epoch AI; Nvidia "
                          "list prices); modelling assumption",
-        label="expected rent decline"),
-    "market.depth_share": Spec(
-        default=0.05, unit="fraction of fleet per month", low=0.001, high=1.0,
+        label="expected rent decline")
+    depth_share: float = param(
+        0.05, "fraction of fleet per month", low=0.001, high=1.0,
         doc="used GPUs of a generation the secondary market absorbs per month without a discount",
         source="modelling assumption",
         plausible=(0.02, 0.1),
-        plausible_source="modelling assumption: half to twice the default"),
-    "market.fire_sale_impact": Spec(
-        default=0.1, unit="discount per unit of depth sold", low=0.0, high=5.0,
+        plausible_source="modelling assumption: half to twice the default")
+    fire_sale_impact: float = param(
+        0.1, "discount per unit of depth sold", low=0.0, high=5.0,
         doc="secondary-price discount per month of depth dumped",
         source="modelling assumption (Shleifer & Vishny 1992 fire-sale logic)",
         plausible=(0.05, 0.3),
         plausible_source="modelling assumption (Shleifer & Vishny 1992; Pulvino 1998 finds ~14% discounts "
-                         "on distressed aircraft sales)"),
-    "market.fire_sale_max_discount": Spec(
-        default=0.4, unit="fraction", low=0.0, high=0.95,
+                         "on distressed aircraft sales)")
+    fire_sale_max_discount: float = param(
+        0.4, "fraction", low=0.0, high=0.95,
         doc="largest fire-sale discount",
         source="modelling assumption",
         plausible=(0.2, 0.6),
-        plausible_source="modelling assumption"),
-    "market.fire_sale_decay": Spec(
-        default=0.7, unit="fraction kept per month", low=0.0, high=1.0,
+        plausible_source="modelling assumption")
+    fire_sale_decay: float = param(
+        0.7, "fraction kept per month", low=0.0, high=1.0,
         doc="how much of the discount persists into next month",
         source="modelling assumption",
         plausible=(0.5, 0.9),
-        plausible_source="modelling assumption"),
-    "market.allocation_noise": Spec(
-        default=0.08, unit="log-price s.d.", low=0.0, high=1.0,
-        doc="noise/loyalty in which offers spot buyers take first",
+        plausible_source="modelling assumption")
+    allocation_noise: float = param(
+        0.08, "log-price s.d.", low=0.0, high=1.0,
+        doc="noise in the order in which spot buyers take offers",
         source="modelling assumption",
         plausible=(0.02, 0.2),
-        plausible_source="modelling assumption"),
-    "market.customer_loyalty": Spec(
-        default=0.3, unit="share of spot demand", low=0.0, high=1.0,
+        plausible_source="modelling assumption")
+    customer_loyalty: float = param(
+        0.3, "share of spot demand", low=0.0, high=1.0,
         doc="spot demand that stays with each provider in proportion to its capacity before the rest goes "
             "to the cheapest offers",
         source="modelling assumption (switching costs: data gravity, integration)",
         plausible=(0.1, 0.5),
-        plausible_source="modelling assumption"),
-    "market.contract_discount": Spec(
-        default=0.1, unit="fraction of spot", low=0.0, high=0.9,
+        plausible_source="modelling assumption")
+    contract_discount: float = param(
+        0.1, "fraction of spot", low=0.0, high=0.9,
         doc="discount of a term contract to the posted spot price",
         source="SemiAnalysis GPU rental index (term contracts below on-demand)",
         plausible=(0.05, 0.3),
         plausible_source="term contracts 10-30% below on-demand (SemiAnalysis GPU rental index; provider "
-                         "price lists); modelling assumption"),
-    "market.initial_price_h100e": Spec(
-        default=3.4, unit="$/H100e-hour", low=0.1, high=50.0,
+                         "price lists); modelling assumption")
+    initial_price_h100e: float = param(
+        3.4, "$/H100e-hour", low=0.1, high=50.0, setup_only=True,
         doc="spot price at the start",
         source="2022 A100 on-demand $1.10-1.29/h at Lambda and CoreWeave, / 0.35 H100e",
         plausible=(2.5, 4.5),
-        plausible_source="2022 A100 on-demand $0.9-1.5/h (Lambda, CoreWeave price lists) / 0.35 H100e",
-        setup_only=True),
-    "market.reference_price_h100e": Spec(
-        default=2.0, unit="$/H100e-hour", low=0.1, high=50.0,
+        plausible_source="2022 A100 on-demand $0.9-1.5/h (Lambda, CoreWeave price lists) / 0.35 H100e")
+    reference_price_h100e: float = param(
+        2.0, "$/H100e-hour", low=0.1, high=50.0,
         doc="price at which compute needs are quoted",
         source="Latent Space Oct 2024 break-even $1.65-2.85/h",
         plausible=(1.65, 2.85),
         plausible_source="Latent Space (Oct 2024): H100 break-even $1.65/h (zero return) to $2.85/h (market"
-                         " return)"),
-}
+                         " return)")

@@ -15,21 +15,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from neocloud_abm.defaults import PARAMETERS
+from neocloud_abm.core.errors import NeocloudError, ParameterError
 from neocloud_abm.experiments.command import add_sweep_parser
 from neocloud_abm.experiments.store import atomic_write
-from neocloud_abm.metrics import summarize
+from neocloud_abm.interface.plot_command import add_plot_parser
+from neocloud_abm.interface.viz_command import add_viz_parser
 from neocloud_abm.model import simulate
-from neocloud_abm.params import (
-    NeocloudError,
-    ParameterError,
-    list_scenarios,
-    load_scenario,
-    parse_assignment,
-)
-from neocloud_abm.plotting_command import add_plot_parser
-from neocloud_abm.provenance import provenance
-from neocloud_abm.viz_command import add_viz_parser
+from neocloud_abm.outputs.provenance import provenance
+from neocloud_abm.outputs.summary import summarize
+from neocloud_abm.parameters.params import parse_assignment
+from neocloud_abm.parameters.registry import PARAMETERS
+from neocloud_abm.parameters.scenarios import list_scenarios, load_scenario
 
 
 def _money(value: float) -> str:
@@ -86,7 +82,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             "provenance": provenance()}
     atomic_write(out / "run.json",
                  lambda handle: handle.write(json.dumps(meta, indent=2, default=str).encode()))
-    from neocloud_abm.plots import run_figure
+    from neocloud_abm.interface.plots import run_figure
 
     figure = run_figure(df, title=f"{params.name}, seed {args.seed}")
     atomic_write(out / "anatomy.png", lambda handle: figure.savefig(handle, format="png", dpi=150))
@@ -148,7 +144,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from neocloud_abm.validation import validate
+    from neocloud_abm.outputs.validation import validate
 
     table = validate(seeds=args.seeds)
     print(f"neocloud-abm validate: targets vs simulated (median and range over {args.seeds} seeds)")

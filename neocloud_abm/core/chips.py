@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from neocloud_abm.months import parse_month
-from neocloud_abm.params import Params
+from neocloud_abm.core.months import parse_month
+from neocloud_abm.parameters.params import Params
 
 NAMED = ("a100", "h100", "b200", "rubin")
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from neocloud_abm.model import NeocloudMarket
-from neocloud_abm.params import load_scenario
+from neocloud_abm.parameters.scenarios import load_scenario
 
 
 @dataclass(frozen=True)

@@ -33,9 +33,8 @@ from matplotlib.textpath import TextPath
 from matplotlib.ticker import Formatter, LogLocator, MaxNLocator, NullFormatter
 from matplotlib.transforms import Bbox
 
-from neocloud_abm.defaults import PARAMETERS
-from neocloud_abm.markets.rental import HOURS_PER_MONTH
-from neocloud_abm.params import parameter_label
+from neocloud_abm.core.units import HOURS_PER_MONTH
+from neocloud_abm.parameters.registry import PARAMETERS, parameter_label
 
 # Aggregates whose columns share a per-generation prefix (spot_price_h100e, gpu_value_index):
 # a column ending in one of these is not a GPU generation.

@@ -1,16 +1,12 @@
-"""Per-month output columns and run summary statistics (docs/model.md#712-outputs-and-the-revenue-gap,
-#713-summary-statistics)."""
+"""The month table: per-month output columns and how they are recorded
+(docs/model.md#712-outputs-and-the-revenue-gap)."""
 
 from __future__ import annotations
 
-import math
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-
-from neocloud_abm.params import ParameterError
 
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
@@ -122,94 +118,5 @@ def revenue_gap(model: NeocloudMarket) -> tuple[float, float]:
     revenue = [*model.history["startup_revenue_usd"][-11:], model.month_stats["startup_revenue_usd"]]
     required = 4.0 * sum(capex) * 12.0 / len(capex)
     return required, required - sum(revenue) * 12.0 / len(revenue)
-
-
-def summarize(df: pd.DataFrame) -> dict[str, float | int | str]:
-    """Run statistics (docs/model.md, observation) as plain numbers and strings."""
-    if not isinstance(df, pd.DataFrame) or len(df) == 0:
-        raise ParameterError("summarize needs a run's results with at least one month "
-                             "(model.results() or simulate(...))")
-    missing = [c for c in SUMMARY_INPUTS if c not in df.columns]
-    if missing:
-        raise ParameterError(f"summarize needs the columns {', '.join(missing)}; is this a "
-                             "model.results() table?")
-    price = df["spot_price_h100e"].to_numpy(float)
-    dates = df["date"].astype(str).tolist()
-    peak = int(np.argmax(price))
-    trough = peak + int(np.argmin(price[peak:]))
-    peaks = turning_points(price)
-    defaults = int(df["neocloud_defaults_cum"].iloc[-1])
-    ever = int(df["neoclouds_active"].iloc[0] + df["neocloud_entries"].iloc[1:].sum()
-               + df["neocloud_defaults"].iloc[0])
-    returns = np.diff(np.log(price))
-    demand = df["demand_h100e_hours"].to_numpy(float)
-    glut = df["available_h100e_hours"].to_numpy(float) / np.maximum(demand, 1e-9)
-    first = df.index[df["neocloud_defaults_cum"] > 0]
-    stats: dict[str, float | int | str] = {
-        "peak_price": float(price[peak]),
-        "peak_date": dates[peak],
-        "trough_price": float(price[trough]),
-        "trough_date": dates[trough],
-        "peak_to_trough": float(1.0 - price[trough] / price[peak]),
-        "months_peak_to_trough": trough - peak,
-        "decline_24m": float(1.0 - price[peak: peak + 25].min() / price[peak]),
-        "cycles": len(peaks),
-        "cycle_period_months": float(np.mean(np.diff(peaks))) if len(peaks) > 1 else math.nan,
-        "defaults": defaults,
-        "default_rate": defaults / max(ever, 1),
-        "first_default_date": dates[first[0]] if len(first) else "",
-        "max_glut": float(np.max(glut)),
-        "return_kurtosis": excess_kurtosis(returns),
-        "abs_return_acf1": autocorrelation(np.abs(returns)),
-        "max_revenue_gap_usd": float(df["revenue_gap_usd"].max()),
-        "max_installed_h100e": float(df["installed_h100e"].max()),
-    }
-    if "lender_losses_cum_usd" in df:
-        lent = float(df["new_lending_usd"].sum())
-        stats["lender_loss_rate"] = float(df["lender_losses_cum_usd"].iloc[-1]) / lent if lent > 0 else 0.0
-        stats["max_aggregate_ltv"] = float(df["aggregate_ltv"].max())
-        stats["max_debt_usd"] = float(df["debt_outstanding_usd"].max())
-    if "neocloud_equity_index" in df:
-        index = df["neocloud_equity_index"].to_numpy(float)
-        peak = np.maximum.accumulate(index)
-        stats["equity_max_drawdown"] = float(np.max(1.0 - index / np.where(peak > 0, peak, 1.0)))
-    return stats
-
-
-SUMMARY_INPUTS = ("date", "spot_price_h100e", "neocloud_defaults_cum", "neoclouds_active",
-                  "neocloud_entries", "neocloud_defaults", "demand_h100e_hours",
-                  "available_h100e_hours", "revenue_gap_usd", "installed_h100e")
-
-
-def turning_points(price: np.ndarray, threshold: float = 0.3) -> list[int]:
-    """Indices of boom peaks: a peak counts when the price then falls by ``threshold``
-    (fractional) before exceeding it again; a standard filter for cycle dating."""
-    log_price = np.log(price)
-    drop = -math.log(1.0 - threshold)
-    peaks, candidate, rising = [], 0, True
-    for i in range(1, len(log_price)):
-        if rising:
-            if log_price[i] > log_price[candidate]:
-                candidate = i
-            elif log_price[candidate] - log_price[i] >= drop:
-                peaks.append(candidate)
-                candidate, rising = i, False
-        elif log_price[i] < log_price[candidate]:
-            candidate = i
-        elif log_price[i] - log_price[candidate] >= drop:
-            candidate, rising = i, True
-    return peaks
-
-
-def excess_kurtosis(x: np.ndarray) -> float:
-    x = x - x.mean() if len(x) else x
-    variance = float(np.mean(x**2)) if len(x) else 0.0
-    return float(np.mean(x**4) / variance**2 - 3.0) if variance > 0 else math.nan
-
-
-def autocorrelation(x: np.ndarray) -> float:
-    if len(x) < 3 or np.std(x[1:]) == 0 or np.std(x[:-1]) == 0:
-        return math.nan
-    return float(np.corrcoef(x[:-1], x[1:])[0, 1])
 
 

@@ -17,8 +17,9 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from neocloud_abm import plots
-from neocloud_abm.params import NeocloudError, parameter_label
+from neocloud_abm.core.errors import NeocloudError
+from neocloud_abm.interface import plots
+from neocloud_abm.parameters.registry import parameter_label
 
 FIGURES = "figures"
 MAX_FAN_POINTS = 4  # scenarios on one fan chart stay distinguishable up to about four

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 
-from neocloud_abm.params import NeocloudError
+from neocloud_abm.core.errors import NeocloudError
 
 
 def add_viz_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
