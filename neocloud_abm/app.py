@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
+from types import MappingProxyType
 
 # Known-harmless warnings that would fill the server's log, silenced by message (before the
 # import that raises the first): Solara's hook linter on Mesa's own SolaraViz component, and
@@ -34,19 +35,19 @@ from neocloud_abm.parameters.scenarios import list_scenarios, load_scenario  # n
 
 # Slider name -> dotted parameter. Finance-layer parameters are offered only when the
 # installed model has them.
-OVERRIDES = {
+OVERRIDES = MappingProxyType({
     "competition_neglect": "neoclouds.competition_neglect",
     "generation_interval_months": "nvidia.generation_interval_months",
     "price_elasticity": "startups.price_elasticity",
     "assumed_life_months": "neoclouds.assumed_life_months",
     "max_ltv": "lenders.max_ltv",
     "leverage_policy": "lenders.leverage_policy",
-}
+})
 
 
 class DashboardModel(NeocloudMarket):
-    """NeocloudMarket built from keyword slider values; stops at the scenario's horizon
-    so Play does not run past the generation schedule."""
+    """NeocloudMarket built from keyword slider values (it stops at the scenario's horizon,
+    so Play does not run past the generation schedule)."""
 
     def __init__(self, scenario_name: str = "baseline", seed: int = 42,
                  competition_neglect: float | None = None,
@@ -60,11 +61,6 @@ class DashboardModel(NeocloudMarket):
         overrides = {OVERRIDES[k]: v for k, v in values.items()
                      if v is not None and OVERRIDES[k] in PARAMETERS}
         super().__init__(load_scenario(scenario_name).with_overrides(overrides), rng=int(seed))
-
-    def step(self) -> None:
-        super().step()
-        if self.steps >= self.p.market.months:
-            self.running = False
 
     @property
     def date(self) -> str:

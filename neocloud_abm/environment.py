@@ -43,9 +43,13 @@ class Environment:
         self.hyperscaler_price = model.price_index * env.hyperscaler_markup
         self.hyperscaler_capacity = 0.0
 
-    def update(self) -> None:
+    columns = ("sentiment", "base_rate", "asic_share", "hyperscaler_price_h100e")
+
+    def step(self, month: int) -> None:
+        """Event 1: shocks of the month, sentiment, the base rate, the ASIC share, the
+        hyperscalers' price and capacity."""
         model = self.model
-        p, month = model.p, model.month
+        p = model.p
         env = p.environment
         self.need_shock = 1.0
         shock_sentiment = 0.0
@@ -74,6 +78,10 @@ class Environment:
                                      self.list_price())
         self.hyperscaler_capacity = (env.hyperscaler_capacity_share * model.initial_capacity_h100e
                                      * math.exp(env.hyperscaler_capacity_growth * years))
+
+    def report(self) -> dict[str, float]:
+        return {"sentiment": self.sentiment, "base_rate": self.base_rate,
+                "asic_share": self.asic_share, "hyperscaler_price_h100e": self.hyperscaler_price}
 
     def list_price(self) -> float:
         """Hyperscalers' on-demand list price, $ per H100e-hour: the H100's list price scaled

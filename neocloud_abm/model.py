@@ -1,41 +1,52 @@
-"""NeocloudMarket: wiring of agents and markets, the order of events in a month, outputs."""
+"""NeocloudMarket: the market for rented AI compute as a Mesa model. It builds the agents
+and markets, runs the month's schedule (docs/model.md#3-process-overview-and-scheduling)
+and records the month table and the per-generation table."""
 
 from __future__ import annotations
 
-import itertools
 import math
 import numbers
 import warnings
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import mesa
 import numpy as np
 import pandas as pd
 
-from neocloud_abm.agents import hedge_fund, startup
+from neocloud_abm.agents.hedge_fund import FundIndustry
 from neocloud_abm.agents.lender import KINDS, Lender
-from neocloud_abm.agents.neocloud import Beliefs, Neocloud, npv_margin
+from neocloud_abm.agents.neocloud import Neocloud, NeocloudIndustry
 from neocloud_abm.agents.nvidia import Nvidia
-from neocloud_abm.core.chips import build_schedule, installed_price
+from neocloud_abm.agents.startup import Startups
+from neocloud_abm.core.chips import build_schedule
 from neocloud_abm.core.errors import ModelDivergence, NeocloudError, ParameterError, ScenarioWarning
-from neocloud_abm.core.fleet import Cohort
+from neocloud_abm.core.fleet import GpuAccounts
 from neocloud_abm.core.ledger import Ledger
 from neocloud_abm.core.months import format_month, parse_month
 from neocloud_abm.core.units import HOURS_PER_MONTH
 from neocloud_abm.environment import Environment
-from neocloud_abm.markets import credit, rental
+from neocloud_abm.markets.base import Market
+from neocloud_abm.markets.credit import CreditMarket
 from neocloud_abm.markets.equity import EquityMarket
-from neocloud_abm.markets.rental import ContractBook
+from neocloud_abm.markets.rental import RentalMarket
 from neocloud_abm.markets.secondary import SecondaryMarket
 from neocloud_abm.outputs import reporters
 from neocloud_abm.parameters.params import Params, Shock, horizon_warnings
 
 
+@dataclass(frozen=True)
+class Phase:
+    """One event of the month that is not a market's own step: an agent population acting."""
+
+    label: str
+    run: Callable[[int], None]
+
+
 class NeocloudMarket(mesa.Model):
-    """The market for rented AI compute. One step is one month; the order of events is in
-    docs/model.md (process overview and scheduling).
+    """The market for rented AI compute. One step is one month.
 
     ``params`` is a :class:`Params` (or a mapping of dotted names to values); further
     parameter overrides may be given as keywords, dotted (``**{"lenders.max_ltv": 0.6}``)
@@ -51,79 +62,76 @@ class NeocloudMarket(mesa.Model):
         for message in horizon_warnings(self.p):
             warnings.warn(message, ScenarioWarning, stacklevel=2)
         self.horizon = self.p.market.months
-        self._loan_ids = itertools.count()
         self.start = parse_month(self.p.market.start)
         self.month = self.start
         self.gens = build_schedule(self.p, self.start + self.p.market.months)
         self.perf = np.array([g.perf for g in self.gens])
         self.ledger = Ledger()
-        self.clearing_account = self.ledger.open("spot clearing")
-        self.contracts = ContractBook()
-        self.startups = startup.StartupTable()
-        self.month_stats: dict[str, float] = defaultdict(float)
+        self.rental = RentalMarket(self)
+        self.startups = Startups(self)
         self.history: dict[str, list[float]] = defaultdict(list)
-        self.gpu_account = {kind: np.zeros(len(self.gens))
-                            for kind in ("retired", "sold", "lender_held")}
-        self.price_index = self.p.market.initial_price_h100e
-        self.contract_price = self.price_index * (1.0 - self.p.market.contract_discount)
-        self.gen_price: dict[int, float] = {}
-        self.gen_utilization: dict[int, float] = {}
+        self.outputs: dict[str, float] = {}   # the latest month's row of the month table
+        self.gpu_accounts = GpuAccounts(len(self.gens))
         self.secondary = SecondaryMarket(self)
-        self.installed_snapshot = np.zeros(len(self.gens))
         self.nvidia = Nvidia(self)
         for i in range(self.p.lenders.count):
             Lender(self, KINDS[i % len(KINDS)], self.p.lenders.initial_capital)
+        self.credit = CreditMarket(self)
         self.equity = EquityMarket(self)
         self.env = Environment(self)
-        self._create_initial_neoclouds()
-        self.initial_capacity_h100e = self.installed_h100e
-        self._create_initial_startups()
-        hedge_fund.create_hedge_funds(self)
-        self.demand_h100e = self.installed_h100e * self.p.startups.initial_demand_ratio
-        self.datacollector = mesa.DataCollector(model_reporters=reporters.reporters(self))
+        self.industry = NeocloudIndustry(self)
+        self.industry.create_initial()
+        self.initial_capacity_h100e = self.industry.installed_h100e()
+        self.startups.create_initial(self.initial_capacity_h100e, self.price_index)
+        self.funds = FundIndustry(self)
+        self.funds.create_initial()
+        self.demand_h100e = self.industry.installed_h100e() * self.p.startups.initial_demand_ratio
+        self.schedule = tuple(self.build_schedule())
+        self.reporters = (self.startups, self.nvidia, self.industry, self.funds,
+                          *(item for item in self.schedule if isinstance(item, Market)))
+        self.datacollector = mesa.DataCollector(
+            model_reporters=reporters.collectors(self, self.reporters))
 
-    # --- set-up ---------------------------------------------------------------------------
-    def _beliefs(self) -> Beliefs:
-        n = self.p.neoclouds
-        spread = n.belief_dispersion
-        return Beliefs(
-            competition_neglect=float(np.clip(n.competition_neglect
-                                              + self.rng.normal(0, spread), 0.0, 1.0)),
-            extrapolation=float(max(n.extrapolation * (1 + self.rng.normal(0, spread)), 0.0)),
-            appetite=float(np.exp(self.rng.normal(0.0, 0.3))))
+    def build_schedule(self) -> list[Market | Phase]:
+        """The order of events in a month: markets step, agent populations act. A new market
+        is one more entry here (its outputs join the month table)."""
+        return [
+            self.env,                                                         # 1 environment
+            Phase("startups plan", self.startups.plan),                       # 2
+            Phase("neoclouds post prices", self._post_prices),                # 3
+            self.rental,                                                      # 4 rental market
+            Phase("startups settle", self.startups.settle),                   # 5
+            Phase("Nvidia delivers", self._deliver),                          # 6
+            Phase("neoclouds operate and invest", self._operate),             # 7
+            self.credit,                                                      # 8 credit market
+            self.secondary,                                                   # 9 used GPUs
+            Phase("hedge funds place orders", self.funds.before_close),       # 10
+            self.equity,                                                      #    equity close
+            Phase("hedge funds after the close", self.funds.after_close),
+        ]
 
-    def _create_initial_neoclouds(self) -> None:
-        """Firms of lognormal size sharing the 2022 fleet of the oldest generation; the
-        largest is an ex-crypto-miner (CoreWeave-like); the largest few are Nvidia partners."""
-        n, oldest = self.p.neoclouds, self.gens[0]
-        sizes = np.sort(self.rng.lognormal(0.0, 1.0, n.initial_count))[::-1]
-        shares = sizes / sizes.sum()
-        for i, share in enumerate(shares):
-            count = n.initial_fleet_gpus * share
-            monthly = count * HOURS_PER_MONTH * n.target_utilization * oldest.perf * self.price_index
-            crypto = i == 0 or bool(self.rng.random() < n.crypto_origin_share)
-            cloud = Neocloud(self, n.initial_cash_months * monthly, self._beliefs(), crypto,
-                             partner=i < self.p.nvidia.partner_count)
-            if count > 0:
-                acquired = int(self.rng.integers(oldest.release, self.start + 1))
-                cloud.fleet.add(Cohort(oldest.index, count, acquired,
-                                       installed_price(oldest, 0.0, self.p)))
-                self.nvidia.shipped[oldest.index] += count
-                cloud.prices[oldest.index] = self.price_index * oldest.perf
+    def _post_prices(self, month: int) -> None:
+        self.agents_by_type[Neocloud].do("post_prices")
 
-    def _create_initial_startups(self) -> None:
-        """Needs scaled so that demand at the initial price is the calibrated share of
-        installed capacity."""
-        s, m = self.p.startups, self.p.market
-        demand_hours = s.initial_demand_ratio * self.installed_h100e * HOURS_PER_MONTH
-        total_need = demand_hours * (self.price_index / m.reference_price_h100e) ** s.price_elasticity
-        needs = startup.draw_needs(self, s.initial_count, 1.0)
-        startup.enter(self, needs * total_need / needs.sum(), self.price_index)
-        rows = self.startups.live_rows()
-        self.startups.spend[rows] = startup.compute_spend_estimate(
-            self.startups.need[rows], self.price_index, self.p)
+    def _deliver(self, month: int) -> None:
+        """Nvidia delivers; firms then plan against the installed base and backlog it left,
+        and the used-GPU market measures its depth against it."""
+        self.nvidia.deliver()
+        self.industry.observe_supply()
+        self.secondary.observe_installed()
+
+    def _operate(self, month: int) -> None:
+        """Every neocloud, in random order, pays its way and invests (or defaults); then
+        new firms enter."""
+        self.agents_by_type[Neocloud].shuffle_do("operate")
+        self.industry.enter()
 
     # --- state read by agents ---------------------------------------------------------------
+    @property
+    def price_index(self) -> float:
+        """The spot index, $ per H100e-hour (owned by the rental market)."""
+        return self.rental.price_index
+
     def neoclouds(self) -> list[Neocloud]:
         return list(self.agents_by_type.get(Neocloud, []))
 
@@ -134,13 +142,6 @@ class NeocloudMarket(mesa.Model):
         """Neocloud defaults over the last twelve months per active neocloud."""
         defaults = sum(self.history["neocloud_defaults"][-12:])
         return defaults / max(len(self.neoclouds()), 1)
-
-    @property
-    def installed_h100e(self) -> float:
-        return sum(c.installed_h100e() for c in self.neoclouds())
-
-    def installed_by_gen(self) -> np.ndarray:
-        return sum((cloud.fleet.counts() for cloud in self.neoclouds()), np.zeros(len(self.gens)))
 
     @property
     def price_trend(self) -> float:
@@ -179,10 +180,6 @@ class NeocloudMarket(mesa.Model):
         return [s for s in self.p.shocks if s.month == self.month]
 
     # --- the month -------------------------------------------------------------------------
-    def new_loan_id(self) -> int:
-        """Loan ids are per model, so two models in one process number their loans alike."""
-        return next(self._loan_ids)
-
     def step(self) -> None:
         if self.steps > self.horizon:  # Mesa has counted this step already
             raise NeocloudError(
@@ -190,77 +187,48 @@ class NeocloudMarket(mesa.Model):
                 "build it with a longer market.months to simulate further (the chip roadmap and "
                 "every dated input are laid out for that horizon)")
         self.month = self.start + self.steps - 1
-        self.month_stats = defaultdict(float)
+        for owner in (self.startups, self.nvidia, self.industry, self.credit):
+            owner.begin_month()
         self._apply_parameter_shocks()
-        self.env.update()                                   # 1
-        startup.plan_month(self)                            # 2
-        self.agents_by_type[Neocloud].do("post_prices")     # 3
-        rental.run_month(self)                              # 4
-        startup.settle_month(self)                          # 5
-        self.nvidia.deliver()                               # 6
-        self.supply_view = (self.installed_h100e, self.nvidia.backlog_h100e())
-        self.installed_snapshot = self.installed_by_gen()
-        self.agents_by_type[Neocloud].shuffle_do("operate")  # 7
-        self._neocloud_entry()
-        credit.monitor_month(self)                          # 8
-        self.secondary.update()                             # 9
-        hedge_fund.trade_month(self)                        # 10
-        self.demand_h100e = self.month_stats["demand_h100e_hours"] / HOURS_PER_MONTH
-        reporters.record_month(self)                          # 11
-        self._check_finite()
-        for key, value in self.month_stats.items():
-            self.history[key].append(value)
-        self.datacollector.collect(self)
+        for event in self.schedule:
+            if isinstance(event, Phase):
+                event.run(self.month)
+            else:
+                event.step(self.month)
+        self._record()
 
-    def _check_finite(self) -> None:
-        """Stop at once, with the month and the output, rather than write NaN or inf."""
-        bad = [key for key, value in self.month_stats.items() if not math.isfinite(value)]
+    def _record(self) -> None:
+        """Event 11: the month's row, from every market and population's report."""
+        row = reporters.month_row(self)
+        bad = [key for key, value in row.items() if not math.isfinite(value)]
         if bad:
             raise ModelDivergence(
                 f"the run diverged in {format_month(self.month)}: {', '.join(sorted(bad)[:5])} "
                 f"{'is' if len(bad) == 1 else 'are'} not finite; the parameters drive the model "
                 "outside its domain (see `neocloud-abm params` for plausible ranges)")
+        self.demand_h100e = row["demand_h100e_hours"] / HOURS_PER_MONTH
+        self.outputs = row
+        for key, value in row.items():
+            self.history[key].append(value)
+        self.datacollector.collect(self)
+        if self.steps >= self.horizon:
+            self.running = False   # Mesa's convention: batch_run and SolaraViz stop here
 
     def _apply_parameter_shocks(self) -> None:
         for shock in self.shocks_now():
             if shock.set:
                 self.p = self.p.with_overrides(dict(shock.set))
 
-    def _neocloud_entry(self) -> None:
-        """Entry rises with how far the spot price is above a new GPU's break-even."""
-        n = self.p.neoclouds
-        newest = max(self.nvidia.on_sale(), key=lambda g: g.release, default=None)
-        if newest is None:
-            return
-        breakeven = self.breakeven_price(newest)
-        attraction = np.clip((self.price_index / breakeven - 1.0) / n.entry_margin, 0.0, 1.0)
-        entrants = int(self.rng.poisson(n.entry_rate * attraction))
-        for _ in range(entrants):
-            crypto = bool(self.rng.random() < n.crypto_origin_share)
-            equity = n.entry_capital * float(np.exp(self.rng.normal(0.0, 0.5)))
-            Neocloud(self, equity, self._beliefs(), crypto, partner=False)
-        self.month_stats["neocloud_entries"] = entrants
-
-    def breakeven_price(self, gen) -> float:
-        """Flat perf-adjusted price at which a new GPU earns its cost of capital at target
-        utilization (the NPV margin is linear in the price)."""
-        n = self.p.neoclouds
-        lead = float(self.p.nvidia.deployment_lag_months)
-        args = (n.target_utilization, lead, n.assumed_life_months,
-                self.nvidia.markups[gen.index], self.p)
-        at_one, at_two = npv_margin(gen, 1.0, *args), npv_margin(gen, 2.0, *args)
-        slope = at_two - at_one
-        return max(1.0 - at_one / slope, 1e-6) if slope > 0 else math.inf
-
     def run(self, months: int | None = None) -> NeocloudMarket:
         """Simulate ``months`` more months (default: the rest of the horizon)."""
         left = self.horizon - self.steps
         if months is None:
             months = left
-        elif not isinstance(months, numbers.Integral) or isinstance(months, bool) or not 1 <= months <= left:
-            raise ParameterError(f"months = {months!r} is not allowed: expected an integer in [1, {left}] "
-                                 f"(the model was built for market.months = {self.horizon} and has run "
-                                 f"{self.steps})")
+        elif (not isinstance(months, numbers.Integral) or isinstance(months, bool)
+              or not 1 <= months <= left):
+            raise ParameterError(f"months = {months!r} is not allowed: expected an integer in "
+                                 f"[1, {left}] (the model was built for market.months = "
+                                 f"{self.horizon} and has run {self.steps})")
         for _ in range(int(months)):
             self.step()
         return self
@@ -272,10 +240,15 @@ class NeocloudMarket(mesa.Model):
         df.insert(0, "date", [format_month(self.start + i) for i in range(len(df))])
         return df
 
+    def generation_results(self) -> pd.DataFrame:
+        """The per-generation series as data: one row per (date, generation, variable) with
+        its value (docs/model.md#712-outputs-and-the-revenue-gap)."""
+        return reporters.generation_table(self.results(), self.gens)
+
     def gpu_balance(self) -> np.ndarray:
         """Shipped minus (installed + held by lenders + retired + sold on): zero per
         generation if GPUs are conserved."""
-        return (self.nvidia.shipped - self.installed_by_gen() - sum(self.gpu_account.values()))
+        return self.nvidia.shipped - self.industry.installed_by_gen() - self.gpu_accounts.total()
 
 
 def _log_trend(series: list[float], window: int) -> float:

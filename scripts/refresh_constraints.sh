@@ -21,7 +21,7 @@ for python in "${pythons[@]}"; do
   version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
   "$python" -m venv "$work/venv-$version"
   "$work/venv-$version/bin/python" -m pip install --quiet --upgrade pip
-  "$work/venv-$version/bin/python" -m pip install --quiet -e '.[dev,dask,viz,notebooks]'
+  "$work/venv-$version/bin/python" -m pip install --quiet -e '.[dev,dask,viz,notebooks,ema]'
   "$work/venv-$version/bin/python" -m pip freeze --exclude-editable > "$work/freeze-$version.txt"
   freezes+=("$work/freeze-$version.txt")
 done
@@ -40,7 +40,7 @@ for path in sys.argv[1:]:
     freezes[version] = pins
 versions = sorted(freezes, key=lambda v: tuple(map(int, v.split("."))))
 print("# Exact versions the test suite passed with (scripts/refresh_constraints.sh wrote this).")
-print("# Install with: pip install -c constraints.txt -e '.[dev,dask,viz,notebooks]'")
+print("# Install with: pip install -c constraints.txt -e '.[dev,dask,viz,notebooks,ema]'")
 print("# Python " + ", ".join(versions) + "; a python_version marker where they differ.")
 for key in sorted(set().union(*freezes.values())):
     found = {v: freezes[v][key] for v in versions if key in freezes[v]}

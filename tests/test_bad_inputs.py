@@ -170,6 +170,10 @@ SPEC_CASES = {
     "two_horizons": ('[design]\nkind = "grid"\n[design.parameters]\n"market.months" = [12, 24]\n',
                      "both set the horizon"),
     "escaping_name": (None, "name = "),
+    "output_of_an_unknown_generation": ('outputs = ["gpu_value_a1000"]\n',
+                                        "did you mean 'gpu_value_a100'"),
+    "output_of_a_generation_after_the_horizon": ('outputs = ["spot_price_rubin"]\n',
+                                                 "unknown column 'spot_price_rubin'"),
 }
 
 

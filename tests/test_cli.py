@@ -5,10 +5,15 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from neocloud_abm import load_scenario
+from neocloud_abm.core.chips import build_schedule
+from neocloud_abm.core.months import parse_month
 from neocloud_abm.interface.cli import main
+from neocloud_abm.outputs.reporters import PER_GENERATION
 from neocloud_abm.parameters.registry import PARAMETERS
 
 
@@ -26,7 +31,29 @@ def test_run_prints_a_summary_and_writes_series_and_figure(tmp_path, capsys):
     pd.testing.assert_frame_equal(series, pd.read_csv(out / "series.csv"), check_dtype=False)
     assert (out / "anatomy.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert '"neoclouds.competition_neglect": 0.9' in (out / "run.json").read_text()
+    assert "series.parquet, series.csv, generations.parquet, run.json, anatomy.png" in printed
     assert not list(out.glob(".*.tmp*"))
+
+
+def test_run_writes_the_generation_table_of_the_month_table(tmp_path):
+    """generations.parquet holds, for every generation of the run's chip schedule and every
+    per-generation variable, exactly the month table's matching column, month by month."""
+    out = tmp_path / "run"
+    assert main(["run", "--months", "40", "--seed", "5", "--out", str(out)]) == 0
+    series = pd.read_parquet(out / "series.parquet")
+    table = pd.read_parquet(out / "generations.parquet")
+    assert list(table.columns) == ["date", "generation", "variable", "value"]
+    params = load_scenario("baseline").with_overrides({"market.months": 40})
+    schedule = build_schedule(params, parse_month(params.market.start) + params.market.months)
+    assert len({g.name for g in schedule}) >= 2
+    expected = {(g.name, variable) for g in schedule for variable in PER_GENERATION.values()}
+    groups = table.groupby(["generation", "variable"], sort=False)
+    assert set(groups.groups) == expected and len(table) == len(expected) * len(series)
+    prefixes = {variable: prefix for prefix, variable in PER_GENERATION.items()}
+    for (generation, variable), rows in groups:
+        assert rows["date"].tolist() == series["date"].tolist()
+        np.testing.assert_array_equal(rows["value"].to_numpy(), series[f"{prefixes[variable]}_{generation}"],
+                                      err_msg=f"{variable} of {generation}")
 
 
 @pytest.mark.parametrize("argv, fragment", [

@@ -7,21 +7,20 @@ import pytest
 from conftest import SEEDS, assert_increase, paired, run
 
 from neocloud_abm import NeocloudMarket, ParameterError, Params, load_scenario, summarize
-from neocloud_abm.markets import credit
 from neocloud_abm.outputs.invariants import violations
 
 
 def _model_with_loans(seed: int = 1, months: int = 24) -> NeocloudMarket:
     model = NeocloudMarket(load_scenario("baseline"), rng=seed)
     model.run(months)
-    assert any(loan.drawn > 0 for lender in model.lenders() for loan in lender.loans)
+    assert any(loan.drawn > 0 for lender in model.lenders() for loan in model.credit.book_of(lender))
     return model
 
 
 def test_loans_are_secured_by_delivered_cohorts_and_marked_to_market():
     model = _model_with_loans()
     for lender in model.lenders():
-        for loan in lender.loans:
+        for loan in model.credit.book_of(lender):
             if loan.drawn > 0:
                 pledged = [c for c in loan.borrower.fleet if c.loan == loan.id]
                 assert pledged, "a drawn loan must have collateral"
@@ -34,7 +33,7 @@ def test_loans_are_secured_by_delivered_cohorts_and_marked_to_market():
 
 def test_a_forced_default_seizes_collateral_and_its_fire_sale_marks_down_other_loans():
     model = _model_with_loans(seed=2, months=30)
-    loans = [loan for lender in model.lenders() for loan in lender.loans if loan.drawn > 0]
+    loans = [loan for lender in model.lenders() for loan in model.credit.book_of(lender) if loan.drawn > 0]
     by_gen: dict[int, list] = {}
     for loan in loans:
         for cohort in loan.borrower.fleet:
@@ -52,8 +51,8 @@ def test_a_forced_default_seizes_collateral_and_its_fire_sale_marks_down_other_l
     assert not defaulter.active and defaulter not in model.neoclouds()
     assert lender.seized, "the lender holds the seized GPUs"
     assert violations(model) == []  # GPUs conserved, ledger balanced, no orphan loans
-    credit.liquidate(model, lender)  # first month of the liquidation window
-    model.secondary.update()
+    lender.liquidate_seized(model.credit.record_loss)  # first month of the liquidation window
+    model.secondary.step(model.month)
     assert model.secondary.discount[gen] > 0
     assert model.secondary.value[gen] < value_before
     marks_after = [x.collateral_value(model) for x in others]
@@ -95,12 +94,12 @@ def test_a_failed_lender_loses_its_undrawn_commitments_and_stops_lending():
     model.ledger.sector_transfer("funding_markets", lender.account,
                                  lender.capital() + lender.cash + 1.0, "test_loss", to_sector=True)
     assert lender.capital() < 0
-    credit.monitor_month(model)
+    model.credit.step(model.month)
     assert lender.failed and lender.undrawn() == 0
     assert not lender.can_lend(1.0)
-    loan = next((x for x in lender.loans), None)
+    loan = next(iter(model.credit.book_of(lender)), None)
     if loan is not None:
-        assert credit.draw(model, loan, 1e6) == 0.0
+        assert model.credit.draw(loan, 1e6) == 0.0
     model.step()
     assert violations(model) == []
     assert model.results()["lenders_active"].iloc[-1] == len(model.lenders()) - 1
@@ -109,14 +108,14 @@ def test_a_failed_lender_loses_its_undrawn_commitments_and_stops_lending():
 def test_leverage_policies_move_the_advance_rate_the_way_they_should():
     procyclical = NeocloudMarket(Params().with_overrides({"lenders.leverage_policy": "procyclical"}), rng=1)
     lender = procyclical.lenders()[1]  # an asset manager: no private-credit premium
-    calm = credit.origination_ltv(procyclical, lender)
+    calm = procyclical.credit.origination_ltv(lender)
     procyclical.history["gpu_value_index"] = [100, 70, 110, 60, 100, 50]
-    assert credit.origination_ltv(procyclical, lender) < calm == pytest.approx(0.7)
+    assert procyclical.credit.origination_ltv(lender) < calm == pytest.approx(0.7)
 
     counter = NeocloudMarket(Params().with_overrides({"lenders.leverage_policy": "countercyclical"}), rng=1)
     counter.history["spot_price_h100e"] = [2.0] * 12
-    counter.price_index = 4.0  # prices far above trend: lend less
-    assert credit.origination_ltv(counter, counter.lenders()[1]) < 0.7
+    counter.rental.price_index = 4.0  # prices far above trend: lend less
+    assert counter.credit.origination_ltv(counter.lenders()[1]) < 0.7
 
 
 @pytest.mark.parametrize("name, value, fragment", [

@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 
 from neocloud_abm import NeocloudMarket, ParameterError, Params, load_scenario
-from neocloud_abm.agents.hedge_fund import create_hedge_funds, funds, trade_month
+from neocloud_abm.agents.hedge_fund import funds
 from neocloud_abm.agents.neocloud import Beliefs, Neocloud
-from neocloud_abm.markets.equity import EquityMarket
 from neocloud_abm.outputs.invariants import violations
 
 OUTPUTS = ("neocloud_equity_index", "short_interest", "hedge_fund_capital_usd",
@@ -22,33 +21,12 @@ BUST_SEEDS = (1, 2, 3, 4)
 BUST_START, BUST_END = 40, 60   # months: 2025-05 (the AI winter hits 2025-06) to 2026-12
 
 
-class Run:
-    """A model with the equity market attached: by the model itself once it is wired in,
-    else here (listing entrants and delisting leavers each month, then event 10)."""
-
-    def __init__(self, params: Params, seed: int) -> None:
-        self.model = NeocloudMarket(params, rng=seed)
-        self.wired = hasattr(self.model, "equity")
-        if not self.wired:
-            self.model.equity = EquityMarket(self.model)
-            self._sync()
-            create_hedge_funds(self.model)
-
-    def month(self) -> None:
-        self.model.step()
-        if not self.wired:
-            self._sync()
-            trade_month(self.model)
-
-    def _sync(self) -> None:
-        market = self.model.equity
-        live = {c.unique_id: c for c in self.model.neoclouds()}
-        for uid, cloud in live.items():
-            if uid not in market.listings:
-                market.list_firm(cloud)
-        for uid, listing in list(market.listings.items()):
-            if uid not in live:
-                market.delist(listing.firm)
+def _trade(model: NeocloudMarket) -> None:
+    """Event 10 on its own: funds place orders, the market closes, then margin calls,
+    investor flows and wind-ups."""
+    model.funds.before_close(model.month)
+    model.equity.step(model.month)
+    model.funds.after_close(model.month)
 
 
 def _params(scenario: str = "baseline", **overrides: object) -> Params:
@@ -62,30 +40,26 @@ def _tolerance(model: NeocloudMarket) -> float:
 @cache
 def _bust_returns(seed: int) -> dict[str, list[float]]:
     """Each fund's return over the AI winter, for the funds alive when it starts."""
-    run = Run(_params("ai_winter"), seed)
+    model = NeocloudMarket(_params("ai_winter"), rng=seed)
     for month in range(BUST_END):
-        run.month()
+        model.step()
         if month == BUST_START:
-            start = {fund: fund.nav for fund in funds(run.model)}
+            start = {fund: fund.nav for fund in funds(model)}
     returns: dict[str, list[float]] = {"short": [], "momentum": []}
     for fund, nav in start.items():
         returns[fund.strategy].append(fund.nav / nav - 1.0)
     return returns
 
 
-def _warm_run(months: int = 18, **overrides: object) -> Run:
-    run = Run(_params(**overrides), 5)
-    for _ in range(months):
-        run.month()
-    return run
+def _warm_run(months: int = 18, **overrides: object) -> NeocloudMarket:
+    return NeocloudMarket(_params(**overrides), rng=5).run(months)
 
 
 def test_ledger_balances_and_prices_stay_sane_while_funds_trade():
-    run = Run(_params(), 1)
-    model = run.model
+    model = NeocloudMarket(_params(), rng=1)
     traded = False
     for _ in range(60):
-        run.month()
+        model.step()
         assert violations(model) == []
         assert abs(model.ledger.total()) <= _tolerance(model)
         market = model.equity
@@ -99,11 +73,11 @@ def test_ledger_balances_and_prices_stay_sane_while_funds_trade():
         assert 0.0 <= market.aggregate_short_interest() <= 1.0
         assert market.index() > 0 and math.isfinite(market.index())
         for key in OUTPUTS:
-            assert math.isfinite(model.month_stats[key]) and model.month_stats[key] >= 0
+            assert math.isfinite(model.outputs[key]) and model.outputs[key] >= 0
         traded |= any(f.positions for f in funds(model))
     assert traded
     capital = sum(f.capital() for f in funds(model))
-    assert model.month_stats["hedge_fund_capital_usd"] == pytest.approx(capital)
+    assert model.outputs["hedge_fund_capital_usd"] == pytest.approx(capital)
 
 
 def test_in_a_bust_short_sellers_gain_and_momentum_funds_lose():
@@ -116,8 +90,7 @@ def test_in_a_bust_short_sellers_gain_and_momentum_funds_lose():
 
 
 def test_a_fund_above_max_leverage_is_forced_to_sell():
-    run = _warm_run()
-    model = run.model
+    model = _warm_run()
     market = model.equity
     fund = next(f for f in funds(model) if f.strategy == "momentum")
     for uid, shares in list(fund.positions.items()):
@@ -136,8 +109,7 @@ def test_a_fund_above_max_leverage_is_forced_to_sell():
 
 
 def test_a_fund_below_min_capital_is_wound_up():
-    run = _warm_run()
-    model = run.model
+    model = _warm_run()
     ledger, market = model.ledger, model.equity
     fund = max(funds(model), key=lambda f: len(f.positions))
     for uid, shares in list(fund.positions.items()):
@@ -146,17 +118,16 @@ def test_a_fund_below_min_capital_is_wound_up():
     ledger.sector_transfer("fund_investors", fund.account, fund.capital() - left,
                            "fund_redemption", to_sector=True)
     paid_back = ledger.flows["fund_liquidation"]
-    trade_month(model)
+    _trade(model)
     assert fund not in funds(model)
-    assert model.month_stats["hedge_fund_failures"] >= 1
+    assert model.funds.failures >= 1
     assert ledger.balance(fund.account) == 0.0
     assert 0.0 < ledger.flows["fund_liquidation"] - paid_back <= left
     assert violations(model) == []
 
 
 def test_winding_up_closes_positions_and_the_prime_broker_takes_a_deficit():
-    run = _warm_run()
-    model = run.model
+    model = _warm_run()
     ledger = model.ledger
     fund = max(funds(model), key=lambda f: len(f.positions))
     assert fund.positions
@@ -175,8 +146,7 @@ def test_winding_up_closes_positions_and_the_prime_broker_takes_a_deficit():
 
 
 def test_a_default_closes_shorts_and_longs_at_zero():
-    run = _warm_run()
-    model = run.model
+    model = _warm_run()
     market = model.equity
     listing = max(market.tradable(), key=lambda lst: lst.shares * lst.price)
     cloud, uid = listing.firm, listing.firm.unique_id
@@ -198,10 +168,10 @@ def test_a_default_closes_shorts_and_longs_at_zero():
 
 
 def test_a_voluntary_exit_pays_the_residual_per_share():
-    run = _warm_run()
-    market = run.model.equity
+    model = _warm_run()
+    market = model.equity
     listing = max(market.tradable(), key=lambda lst: lst.shares * lst.price)
-    fund = next(f for f in funds(run.model) if f.strategy == "momentum")
+    fund = next(f for f in funds(model) if f.strategy == "momentum")
     uid = listing.firm.unique_id
     market.trade(fund, uid, 0.01 * listing.shares - fund.positions.get(uid, 0.0))
     held, cash = fund.positions[uid], fund.cash
@@ -210,8 +180,7 @@ def test_a_voluntary_exit_pays_the_residual_per_share():
 
 
 def test_issuance_is_capped_discounted_and_dilutes():
-    run = _warm_run()
-    model = run.model
+    model = _warm_run()
     market, eq = model.equity, model.p.equity
     listing = max(market.tradable(), key=lambda lst: lst.shares * lst.price)
     cloud = listing.firm
@@ -241,13 +210,12 @@ def test_issuance_is_capped_discounted_and_dilutes():
 
 
 def test_index_starts_at_100_and_entries_do_not_move_it():
-    run = Run(_params(), 3)
-    model = run.model
+    model = NeocloudMarket(_params(), rng=3)
     market = model.equity
     assert market.index() == 100.0
-    run.month()
+    model.step()
     assert market.index() == 100.0
-    run.month()
+    model.step()
     level = market.index()
     entrant = Neocloud(model, 5e8, Beliefs(0.5, 0.5, 1.0), crypto_origin=False, partner=False)
     if entrant.unique_id not in market.listings:
@@ -256,11 +224,11 @@ def test_index_starts_at_100_and_entries_do_not_move_it():
 
 
 def test_short_interest_respects_borrow_limits():
-    run = _warm_run(24, **{"equity.max_short_interest": 0.05, "hedge_funds.short_share": 1.0,
-                           "hedge_funds.initial_capital": 5e9})
-    market = run.model.equity
+    model = _warm_run(24, **{"equity.max_short_interest": 0.05, "hedge_funds.short_share": 1.0,
+                             "hedge_funds.initial_capital": 5e9})
+    market = model.equity
     for _ in range(12):
-        run.month()
+        model.step()
         for listing in market.listings.values():
             assert listing.short <= 0.05 * listing.shares * (1 + 1e-9)
 
@@ -281,13 +249,14 @@ def test_bad_parameters_are_rejected(overrides):
 ])
 def test_inconsistent_fund_parameters_are_rejected(overrides, name):
     with pytest.raises(ParameterError, match=name):
-        Run(Params().with_overrides(overrides), 1)
+        NeocloudMarket(Params().with_overrides(overrides), rng=1)
 
 
 def test_funds_start_from_fund_investors_in_the_configured_mix():
-    run = Run(Params().with_overrides({"hedge_funds.count": 5, "hedge_funds.short_share": 0.4}), 1)
-    ledger = run.model.ledger
-    made = funds(run.model)
+    model = NeocloudMarket(Params().with_overrides({"hedge_funds.count": 5,
+                                                    "hedge_funds.short_share": 0.4}), rng=1)
+    ledger = model.ledger
+    made = funds(model)
     assert len(made) == 5 and [f.strategy for f in made].count("short") == 2
     assert all(f.capital() == 2e8 and f.leverage() == 0.0 for f in made)
     assert ledger.balance(ledger.sector["fund_investors"]) == pytest.approx(-1e9)

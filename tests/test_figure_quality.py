@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 from unittest import mock
 
 import numpy as np
@@ -31,7 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 
-from neocloud_abm import load_scenario, simulate, summarize
+from neocloud_abm import NeocloudMarket, load_scenario, simulate, summarize
 from neocloud_abm.interface import plots
 from neocloud_abm.interface.plot_command import MAX_FAN_POINTS, run_figures, sweep_figures
 
@@ -233,15 +234,27 @@ def test_release_names_that_would_collide_are_staggered() -> None:
 
 # ---------------------------------------------------------------- every figure, checked
 
-@pytest.fixture(scope="module")
-def run48() -> pd.DataFrame:
-    return simulate(load_scenario("baseline"), seed=1, months=48)
+class Run(NamedTuple):
+    """A model run's month table and per-generation table, which the run figures draw."""
+
+    df: pd.DataFrame
+    generations: pd.DataFrame
+
+
+def model_run(months: int) -> Run:
+    model = NeocloudMarket(load_scenario("baseline").with_overrides({"market.months": months}), rng=1).run()
+    return Run(model.results(), model.generation_results())
 
 
 @pytest.fixture(scope="module")
-def run120() -> pd.DataFrame:
+def run48() -> Run:
+    return model_run(48)
+
+
+@pytest.fixture(scope="module")
+def run120() -> Run:
     """Ten years: every generation of the schedule is released, several close together."""
-    return simulate(load_scenario("baseline"), seed=1, months=120)
+    return model_run(120)
 
 
 GRID = [(a, b) for a in (0.5, 0.6, 0.7) for b in (12, 18, 24)]
@@ -288,13 +301,13 @@ SOBOL = pd.DataFrame({"S1": [0.5, 0.2, 0.1, 0.0], "S1_conf": [0.05] * 4,
 MORRIS = pd.DataFrame({"mu_star": [1.0, 0.9, 0.3, 0.05], "sigma": [0.5, 0.45, 0.2, 0.01],
                        "mu_star_conf": [0.1] * 4}, index=INDEX_NAMES)
 
-FIGURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame], Figure]] = {
-    "run 48 months": lambda r48, r120: plots.run_figure(r48, "baseline, seed 1"),
-    "run many generations": lambda r48, r120: plots.run_figure(r120, "baseline, seed 1"),
-    "phase 48 months": lambda r48, r120: plots.phase_figure(r48, "baseline, seed 1"),
-    "phase many generations": lambda r48, r120: plots.phase_figure(r120),
+FIGURES: dict[str, Callable[[Run, Run], Figure]] = {
+    "run 48 months": lambda r48, r120: plots.run_figure(*r48, "baseline, seed 1"),
+    "run many generations": lambda r48, r120: plots.run_figure(*r120, "baseline, seed 1"),
+    "phase 48 months": lambda r48, r120: plots.phase_figure(*r48, "baseline, seed 1"),
+    "phase many generations": lambda r48, r120: plots.phase_figure(*r120),
     "fan": lambda r48, r120: plots.fan_figure(
-        {"baseline": [r48, r120.iloc[:48]], "the same, shorter": [r48.iloc[:36]]}, title="fan",
+        {"baseline": [r48.df, r120.df.iloc[:48]], "the same, shorter": [r48.df.iloc[:36]]}, title="fan",
         note="2 of 2 scenarios"),
     "heatmap": lambda r48, r120: heatmap(synthetic_summary(GRID), "lenders.max_ltv",
                                          "nvidia.generation_interval_months"),
@@ -307,14 +320,15 @@ FIGURES: dict[str, Callable[[pd.DataFrame, pd.DataFrame], Figure]] = {
 
 
 @pytest.mark.parametrize("name", list(FIGURES))
-def test_figure_is_legible(name: str, run48: pd.DataFrame, run120: pd.DataFrame) -> None:
+def test_figure_is_legible(name: str, run48: Run, run120: Run) -> None:
     assert_clean(FIGURES[name](run48, run120))
 
 
 @pytest.fixture(scope="module")
-def run_folder(tmp_path_factory: pytest.TempPathFactory, run48: pd.DataFrame) -> Path:
+def run_folder(tmp_path_factory: pytest.TempPathFactory, run48: Run) -> Path:
     folder = tmp_path_factory.mktemp("run")
-    run48.to_parquet(folder / "series.parquet")
+    run48.df.to_parquet(folder / "series.parquet")
+    run48.generations.to_parquet(folder / "generations.parquet")
     (folder / "run.json").write_text(json.dumps({"scenario": "baseline", "seed": 1}))
     return folder
 

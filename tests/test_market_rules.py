@@ -10,7 +10,7 @@ from conftest import SEEDS, run
 
 from neocloud_abm import NeocloudMarket, load_scenario
 from neocloud_abm.core.units import HOURS_PER_MONTH
-from neocloud_abm.markets.rental import clear_spot, deliverable_hours
+from neocloud_abm.markets.rental import clear_spot
 from neocloud_abm.outputs.invariants import violations
 
 
@@ -29,14 +29,14 @@ def test_rationed_demand_is_what_the_last_offer_could_not_serve():
 def _model_with_contracts(seed: int = 2, months: int = 30) -> NeocloudMarket:
     model = NeocloudMarket(load_scenario("baseline"), rng=seed)
     model.run(months)
-    assert len(model.contracts.live()), "the baseline signs contracts by then"
+    assert len(model.rental.contracts.live()), "the baseline signs contracts by then"
     return model
 
 
 def test_contracts_are_served_only_from_installed_gpus():
     model = _model_with_contracts()
-    book, live = model.contracts, model.contracts.live()
-    full = deliverable_hours(model, live)
+    book, live = model.rental.contracts, model.rental.contracts.live()
+    full = model.rental.deliverable_hours(live)
     np.testing.assert_allclose(full, book.gpu_hours[live])  # healthy providers serve in full
     provider = book.provider[live[0]]
     cloud = next(c for c in model.neoclouds() if c.account == provider)
@@ -50,7 +50,7 @@ def test_contracts_are_served_only_from_installed_gpus():
             cohort.count = min(cohort.count, keep)
             keep -= cohort.count
     cloud.fleet.changed()
-    served = deliverable_hours(model, live)
+    served = model.rental.deliverable_hours(live)
     ours = np.isin(live, mine)
     assert served[ours].sum() == pytest.approx(0.25 * promised)
     np.testing.assert_allclose(served[ours] / book.gpu_hours[mine], 0.25)
@@ -92,13 +92,13 @@ def test_dead_startups_are_dropped_and_contracts_follow_their_tenants():
     model = _model_with_contracts(seed=4, months=24)
     table = model.startups
     rows = table.live_rows()
-    tenants = set(model.contracts.tenant[model.contracts.live()].tolist())
+    tenants = set(model.rental.contracts.tenant[model.rental.contracts.live()].tolist())
     doomed = [r for r in rows if r not in tenants][: int(0.8 * len(rows))]
     for row in doomed:
         table.agents[row].fail()
     survivors = {table.agents[r].unique_id for r in table.live_rows()}
     model.step()
-    assert table.size == len(table.live_rows()) + model.month_stats["startup_failures"]
+    assert table.size == len(table.live_rows()) + model.outputs["startup_failures"]
     assert all(table.agents[agent.row] is agent for agent in table.agents)
     assert survivors <= {a.unique_id for a in table.agents}
     assert violations(model) == []
@@ -122,7 +122,7 @@ def test_a_loan_amortises_from_its_first_draw():
     for _ in range(30):
         model.step()
         for lender in model.lenders():
-            for loan in lender.loans:
+            for loan in model.credit.book_of(lender):
                 if loan.drawn == 0 and loan.undrawn > 0:
                     assert loan.months_left == term
                     seen += 1

@@ -139,7 +139,7 @@ def test_money_flows_match_the_reported_series():
     for _ in range(30):
         model.step()
         flows = model.ledger.take_flows()
-        assert flows.get("gpu_purchase", 0.0) == pytest.approx(model.month_stats["nvidia_revenue_usd"])
+        assert flows.get("gpu_purchase", 0.0) == pytest.approx(model.outputs["nvidia_revenue_usd"])
         nvidia_revenue += flows.get("gpu_purchase", 0.0)
         capex += flows.get("gpu_purchase", 0.0) + flows.get("build_out", 0.0)
     df = model.results()

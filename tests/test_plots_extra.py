@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_plots import long_table
 
 from neocloud_abm.core.errors import NeocloudError
 from neocloud_abm.interface import plots
@@ -25,9 +26,16 @@ def run_table(seed: int, months: int = 36, growth: float = 0.15) -> pd.DataFrame
         "spot_price_h100e": 3 + 4 * np.exp(-((t - 15) / 5) ** 2) + rng.normal(0, 0.1, months),
         "utilization": np.clip(0.9 - 0.3 * np.sin(t / 5) + rng.normal(0, 0.02, months), 0, 1),
         "installed_h100e": 4e4 * np.exp(growth * t), "neocloud_defaults_cum": (t > 20) * 2.0,
-        "spot_price_a100": np.full(months, 1.2), "spot_price_h100": np.where(t >= 12, 7.0, 0.0),
         "debt_outstanding_usd": 1e9 * (1 + t), "collateral_value_usd": 1.3e9 * (1 + t),
     })
+
+
+def generation_rows(months: int = 36) -> pd.DataFrame:
+    """The per-generation table that goes with ``run_table``: the A100 on sale throughout,
+    the H100 released in month 12."""
+    t = np.arange(months, dtype=float)
+    prices = {"a100": np.full(months, 1.2), "h100": np.where(t >= 12, 7.0, 0.0)}
+    return long_table(run_table(0, months)["date"], {g: {"price": p} for g, p in prices.items()})
 
 
 def summary_table(neglect: tuple[float, ...] = (0.0, 1.0),
@@ -43,10 +51,10 @@ def summary_table(neglect: tuple[float, ...] = (0.0, 1.0),
 
 
 def test_wide_capacity_gets_a_log_axis() -> None:
-    fig = plots.run_figure(run_table(0))  # 40k -> 8M: 200x
+    fig = plots.run_figure(run_table(0), generation_rows())  # 40k -> 8M: 200x
     capacity = next(ax for ax in fig.axes if "capacity" in ax.get_title(loc="left"))
     assert capacity.get_yscale() == "log" and "log" in capacity.get_ylabel()
-    narrow = plots.run_figure(run_table(0, growth=0.01))
+    narrow = plots.run_figure(run_table(0, growth=0.01), generation_rows())
     capacity = next(ax for ax in narrow.axes if "capacity" in ax.get_title(loc="left"))
     assert capacity.get_yscale() == "linear"
 
@@ -64,13 +72,31 @@ def test_fan_bands_and_scenarios_share_axes(tmp_path: Path) -> None:
     assert [p.suffix for p in paths] == [".png", ".svg"] and all(p.stat().st_size for p in paths)
 
 
+def phase_panels(fig) -> list:
+    return [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+
+
 def test_phase_portrait_adds_credit_panel_when_present() -> None:
-    df = run_table(1)
-    assert len([ax for ax in plots.phase_figure(df).axes if ax.get_label() != "<colorbar>"]) == 2
+    df, generations = run_table(1), generation_rows()
+    assert len(phase_panels(plots.phase_figure(df, generations))) == 2
     core = df.drop(columns=["collateral_value_usd"])
-    assert len([ax for ax in plots.phase_figure(core).axes if ax.get_label() != "<colorbar>"]) == 1
+    assert len(phase_panels(plots.phase_figure(core, generations))) == 1
     with pytest.raises(ValueError, match="utilization"):
-        plots.phase_figure(df.drop(columns=["utilization"]))
+        plots.phase_figure(df.drop(columns=["utilization"]), generations)
+
+
+def test_phase_portrait_marks_the_releases_of_the_generation_table() -> None:
+    """One diamond per release in the per-generation table, at the release month (the H100
+    in month 12; the A100, on sale from the start, has none), labelled with its name."""
+    df = run_table(1)
+    price = phase_panels(plots.phase_figure(df, generation_rows()))[0]
+    diamonds = [line for line in price.get_lines() if line.get_marker() == "D"]
+    assert len(diamonds) == 1
+    assert diamonds[0].get_xdata()[0] == df["utilization"].iloc[12]
+    assert "H100" in [text.get_text() for text in price.texts]
+    idle = generation_rows().assign(value=1.0)  # every generation on sale from the start
+    assert not [line for line in phase_panels(plots.phase_figure(df, idle))[0].get_lines()
+                if line.get_marker() == "D"]
 
 
 def test_sweep_views() -> None:
@@ -131,6 +157,7 @@ def run_folder(root: Path) -> Path:
     run = root / "run"
     run.mkdir()
     run_table(2).to_parquet(run / "series.parquet")
+    generation_rows().to_parquet(run / "generations.parquet")
     (run / "run.json").write_text(json.dumps({"scenario": "baseline", "seed": 2}))
     return run
 
@@ -163,6 +190,23 @@ def test_plot_command_says_what_is_wrong_with_the_folder(tmp_path: Path) -> None
         plot_cli(tmp_path / "nowhere")
     with pytest.raises(NeocloudError, match=r"is neither a run folder \(series.parquet.*nor a sweep folder"):
         plot_cli(tmp_path)
+
+
+def test_run_folder_without_generation_table_is_refused_before_drawing(tmp_path: Path, monkeypatch,
+                                                                       capsys) -> None:
+    """A run folder from before generations.parquet: a one-line error (exit 2 from the
+    command line) saying to re-run, and no figures folder left behind."""
+    from neocloud_abm.interface.cli import main
+
+    run = run_folder(tmp_path)
+    (run / "generations.parquet").unlink()
+    monkeypatch.setattr(plots, "run_figure", lambda *a, **k: pytest.fail("drew without the table"))
+    with pytest.raises(NeocloudError, match=r"predates generations.parquet .*re-run 'neocloud-abm run'"):
+        plot_folder(run)
+    assert main(["plot", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "predates generations.parquet" in err
+    assert not (run / FIGURES).exists()
 
 
 def test_unwritable_figures_folder_fails_before_drawing(tmp_path: Path, monkeypatch) -> None:

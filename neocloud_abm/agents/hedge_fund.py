@@ -108,6 +108,20 @@ class HedgeFund(mesa.Agent):
         return {uid: side * gross * s / total / market.listings[uid].price
                 for uid, s in signals.items()}
 
+    def record_trade(self, uid: int, shares: float, dust: float) -> tuple[float, float]:
+        """A trade settled: the position before and after (closed when what is left is no
+        more than ``dust`` shares, rounding)."""
+        old = self.positions.pop(uid, 0.0)
+        new = old + shares
+        if abs(new) > dust:
+            self.positions[uid] = new
+        else:
+            new = 0.0
+        return old, new
+
+    def orders_executed(self) -> None:
+        self.orders = {}
+
     def margin_call(self) -> bool:
         """Above the maximum leverage, sell every position pro rata back to it (repeated
         while the sales' price impact moves the marks); returns whether it had to sell."""
@@ -156,40 +170,52 @@ class HedgeFund(mesa.Agent):
         self.remove()
 
 
-def create_hedge_funds(model: NeocloudMarket) -> None:
-    """``hedge_funds.count`` funds, the first ``short_share`` of them short sellers."""
-    hf = model.p.hedge_funds
-    shorts = round(hf.count * hf.short_share)
-    for i in range(hf.count):
-        HedgeFund(model, "short" if i < shorts else "momentum", hf.initial_capital)
-
-
 def funds(model: NeocloudMarket) -> list[HedgeFund]:
     return list(model.agents_by_type.get(HedgeFund, []))
 
 
-def trade_month(model: NeocloudMarket) -> None:
-    """Event 10: funds pay financing and place orders, the market closes, then margin
-    calls, investor flows and wind-ups; the month's equity outputs go to ``month_stats``."""
-    for fund in funds(model):
-        fund.pay_financing()
-        fund.decide()
-    model.equity.update()
-    margin_calls = sum(fund.margin_call() for fund in funds(model))
-    for fund in funds(model):
-        fund.investor_flows()
-    failures = 0
-    for fund in funds(model):
-        capital = fund.capital()
-        if capital <= 0.0 or capital < model.p.hedge_funds.min_capital:
-            fund.wind_up()
-            failures += 1
-    live = funds(model)
-    stats = model.month_stats
-    stats["hedge_fund_margin_calls"] = margin_calls
-    stats["hedge_fund_failures"] = failures
-    stats["neocloud_equity_index"] = model.equity.index()
-    stats["short_interest"] = model.equity.aggregate_short_interest()
-    for name, members in (("", live), ("_short", [f for f in live if f.strategy == "short"]),
-                          ("_momentum", [f for f in live if f.strategy == "momentum"])):
-        stats[f"hedge_fund_capital{name}_usd"] = sum(f.capital() for f in members)
+class FundIndustry:
+    """The hedge funds as a group: created at the start, their phases around the equity
+    market's monthly close (event 10), and the month's fund outputs."""
+
+    columns = ("hedge_fund_capital_usd", "hedge_fund_capital_short_usd",
+               "hedge_fund_capital_momentum_usd", "hedge_fund_failures", "hedge_fund_margin_calls")
+
+    def __init__(self, model: NeocloudMarket) -> None:
+        self.model = model
+        self.margin_calls = 0
+        self.failures = 0
+
+    def create_initial(self) -> None:
+        """``hedge_funds.count`` funds, the first ``short_share`` of them short sellers."""
+        hf = self.model.p.hedge_funds
+        shorts = round(hf.count * hf.short_share)
+        for i in range(hf.count):
+            HedgeFund(self.model, "short" if i < shorts else "momentum", hf.initial_capital)
+
+    def before_close(self, month: int) -> None:
+        """Funds pay financing and place their orders for the close."""
+        for fund in funds(self.model):
+            fund.pay_financing()
+            fund.decide()
+
+    def after_close(self, month: int) -> None:
+        """Margin calls, investor flows, then wind-ups of funds below their minimum."""
+        model = self.model
+        self.margin_calls = sum(fund.margin_call() for fund in funds(model))
+        for fund in funds(model):
+            fund.investor_flows()
+        self.failures = 0
+        for fund in funds(model):
+            capital = fund.capital()
+            if capital <= 0.0 or capital < model.p.hedge_funds.min_capital:
+                fund.wind_up()
+                self.failures += 1
+
+    def report(self) -> dict[str, float]:
+        live = funds(self.model)
+        row = {"hedge_fund_margin_calls": self.margin_calls, "hedge_fund_failures": self.failures}
+        for name, members in (("", live), ("_short", [f for f in live if f.strategy == "short"]),
+                              ("_momentum", [f for f in live if f.strategy == "momentum"])):
+            row[f"hedge_fund_capital{name}_usd"] = sum(f.capital() for f in members)
+        return row

@@ -2,18 +2,20 @@
 
 A lender's equity is its capital; it funds loans from its cash and, beyond that, by
 borrowing from funding markets at the base rate plus a funding spread. Capital is
-cash + drawn loans + seized GPUs at market - funding debt, so every loss reduces it.
+cash + drawn loans + seized GPUs at market - funding debt, so every loss reduces it. Its
+loans live in the credit market (``model.credit.book_of(lender)``); the GPUs it seized from
+defaulted borrowers are its own, sold off over the liquidation window.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
 
 if TYPE_CHECKING:
-    from neocloud_abm.markets.credit import Loan
     from neocloud_abm.model import NeocloudMarket
 
 KINDS = ("private_credit", "asset_manager", "bank")
@@ -35,7 +37,6 @@ class Lender(mesa.Agent):
         self.kind = kind
         self.account = model.ledger.open(f"lender {self.unique_id} ({kind})")
         model.ledger.sector_transfer("funding_markets", self.account, capital, "lender_capital")
-        self.loans: list[Loan] = []
         self.seized: list[SeizedLot] = []
         self.funding_debt = 0.0
         self.failed = False
@@ -45,10 +46,10 @@ class Lender(mesa.Agent):
         return self.model.ledger.balance(self.account)
 
     def loan_book(self) -> float:
-        return sum(loan.drawn for loan in self.loans)
+        return sum(loan.drawn for loan in self.model.credit.book_of(self))
 
     def undrawn(self) -> float:
-        return sum(loan.undrawn for loan in self.loans)
+        return sum(loan.undrawn for loan in self.model.credit.book_of(self))
 
     def seized_value(self) -> float:
         return sum(lot.count * lot.mark for lot in self.seized)
@@ -95,9 +96,30 @@ class Lender(mesa.Agent):
                                to_sector=True)
         self.funding_debt -= repay
 
+    def hold_seized(self, gen: int, count: float, months: int, mark: float) -> None:
+        """Take GPUs seized from a defaulted borrower, carried at ``mark`` a GPU."""
+        self.seized.append(SeizedLot(gen, count, months, mark))
+
+    def liquidate_seized(self, record_loss: Callable[[float], None]) -> None:
+        """Sell seized lots evenly over the liquidation window; sales below the mark are
+        further losses (``record_loss``), and the discount they cause hits every loan on that
+        generation."""
+        model = self.model
+        keep = []
+        for lot in self.seized:
+            count = lot.count / max(lot.months_left, 1)
+            model.gpu_accounts.release_held(lot.gen, count)
+            proceeds = model.secondary.dispose(lot.gen, count, self.account)
+            record_loss(count * lot.mark - proceeds)
+            lot.count -= count
+            lot.months_left -= 1
+            new_mark = float(model.secondary.value[lot.gen])
+            record_loss((lot.mark - new_mark) * lot.count)
+            lot.mark = new_mark
+            if lot.count > 1e-9:
+                keep.append(lot)
+        self.seized = keep
+
     def fail(self) -> None:
-        """Capital gone: no new lending, undrawn commitments vanish, the book runs off."""
+        """Capital gone: no new lending (the credit market cancels undrawn commitments)."""
         self.failed = True
-        for loan in self.loans:
-            loan.undrawn = 0.0
-        self.model.month_stats["lender_failures"] += 1

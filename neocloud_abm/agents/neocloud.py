@@ -1,9 +1,13 @@
-"""Neoclouds: buy GPUs from Nvidia, rent GPU-hours to startups, and fail when cash runs out.
+"""Neoclouds: buy GPUs from Nvidia, rent GPU-hours to startups, and fail when cash runs out
+(docs/model.md, sections 7.3, 7.6 and 7.7).
 
 The balance sheet is cash (a ledger account), a fleet of cohorts, term contracts (in the
-model's contract book) and loans (``Cohort.loan`` names the loan a cohort is pledged to;
-the finance layer fills it in). Expectations are per firm: an adaptive price estimate with
-an extrapolated trend, a degree of competition neglect and an assumed economic life.
+rental market's contract book) and loans (in the credit market; ``Cohort.loan`` names the
+loan a cohort is pledged to). Expectations are per firm: an adaptive price estimate with an
+extrapolated trend, a degree of competition neglect and an assumed economic life. A firm
+updates its own state from what the markets report to it (rentals settled, a capacity
+backstop paid, used GPUs bought). The industry (:class:`NeocloudIndustry`) creates the
+initial firms and entrants and keeps the month's industry-wide flows.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ import numpy as np
 from neocloud_abm.core.chips import Generation, installed_price, operating_cost_month
 from neocloud_abm.core.fleet import Cohort, Fleet
 from neocloud_abm.core.units import HOURS_PER_MONTH
-from neocloud_abm.markets import credit
 
 if TYPE_CHECKING:
+    from neocloud_abm.markets.credit import Loan
     from neocloud_abm.model import NeocloudMarket
 
 
@@ -70,7 +74,6 @@ class Neocloud(mesa.Agent):
         self.used_gpu_hours: dict[int, float] = defaultdict(float)
         self.available_gpu_hours: dict[int, float] = {}   # installed when the market cleared
         self.revenue = 0.0
-        self.loans: list[credit.Loan] = []
         self.cash_flow_history: list[float] = []
         self.debt_service_history: list[float] = []
         self.price_estimate = model.price_index
@@ -98,6 +101,11 @@ class Neocloud(mesa.Agent):
     def fleet_book_value(self) -> float:
         return self.fleet.book_value(self.model.month, self.model.p.neoclouds.assumed_life_months)
 
+    @property
+    def loans(self) -> list[Loan]:
+        """This firm's loans, oldest first (held by the credit market)."""
+        return self.model.credit.loans_of(self)
+
     def debt(self) -> float:
         return sum(loan.drawn for loan in self.loans)
 
@@ -117,6 +125,12 @@ class Neocloud(mesa.Agent):
     def cash_reserve(self) -> float:
         """Three months of operating costs, kept back from investment and cures."""
         return 3.0 * sum(amount for _, amount in self.operating_costs().values())
+
+    def install_initial_fleet(self, gen: Generation, count: float, acquired: int,
+                              unit_cost: float, price: float) -> None:
+        """The fleet a firm has when the run starts, and the price it asks for it."""
+        self.fleet.add(Cohort(gen.index, count, acquired, unit_cost))
+        self.prices[gen.index] = price
 
     # --- event 3: post prices -----------------------------------------------------------
     def post_prices(self) -> None:
@@ -138,9 +152,35 @@ class Neocloud(mesa.Agent):
         for gen_index in set(self.prices) - set(self.gpus()):
             del self.prices[gen_index]
 
+    # --- event 4: what the rental market reports -----------------------------------------
+    def settle_rentals(self, sold: dict[int, float], used: dict[int, float],
+                       available: dict[int, float], pressure: dict[int, float]) -> None:
+        """This month's rentals by generation (GPU-hours sold, used by tenants, installed
+        when the market cleared, and the demand pressure the firm sees)."""
+        self.sold_gpu_hours = defaultdict(float, sold)
+        self.used_gpu_hours = defaultdict(float, used)
+        self.available_gpu_hours = available
+        self.pressure = pressure
+
+    def earn_rent(self, contract_rent: float, spot_rent: list[float]) -> None:
+        """This month's rental revenue: contract rent received, then each spot sale."""
+        self.revenue = contract_rent
+        for amount in spot_rent:
+            self.revenue += amount
+
+    def record_backstop(self, gen: int, hours: float, paid: float) -> None:
+        """Nvidia rented back ``hours`` of unsold capacity for ``paid`` (circular financing)."""
+        self.sold_gpu_hours[gen] += hours
+        self.used_gpu_hours[gen] += hours
+        self.revenue += paid
+
+    def buy_used(self, gen: int, count: float, unit_cost: float) -> None:
+        """Used GPUs bought on the secondary market join the fleet, unpledged."""
+        self.fleet.add(Cohort(gen, count, self.model.month, unit_cost))
+
     # --- event 6: deliveries ---------------------------------------------------------------
     def take_delivery(self, gen: Generation, count: float, chip_price: float,
-                      loan: credit.Loan | None = None) -> float:
+                      loan: Loan | None = None) -> float:
         """Draw the loan's share, pay for and install up to ``count`` GPUs (pledged to the
         loan); returns how many were affordable."""
         model = self.model
@@ -149,7 +189,7 @@ class Neocloud(mesa.Agent):
         own_share = unit * (1.0 - advance)
         affordable = count if own_share <= 0 else min(count, max(self.cash, 0.0) / own_share)
         if loan is not None and affordable > 0:
-            credit.draw(model, loan, affordable * unit)
+            model.credit.draw(loan, affordable * unit)
         affordable = min(affordable, max(self.cash, 0.0) / unit)
         if affordable <= 0.0:
             return 0.0
@@ -159,7 +199,7 @@ class Neocloud(mesa.Agent):
                                affordable * (unit - chip_price), "build_out", to_sector=True)
         pledge = loan.id if loan is not None and loan.drawn > 0 else None
         self.fleet.add(Cohort(gen.index, affordable, model.month, unit, pledge))
-        model.month_stats["capex_usd"] += affordable * unit
+        model.industry.record("capex_usd", affordable * unit)
         return affordable
 
     # --- event 7: operate, invest, finance, or fail ---------------------------------------
@@ -180,17 +220,14 @@ class Neocloud(mesa.Agent):
         for sector, (reason, amount) in due.items():
             ledger.sector_transfer(sector, self.account, amount, reason, to_sector=True)
         for loan in list(self.loans):
-            credit.pay_debt_service(self.model, loan)
+            self.model.credit.pay_debt_service(loan)
         self.update_beliefs()
         self.invest()
 
-    def accelerated(self, loan: credit.Loan) -> None:
+    def accelerated(self, loan: Loan) -> None:
         """The lender calls the whole loan: repay it from cash if possible, else default."""
         if self.cash - self.cash_reserve() >= loan.drawn:
-            self.model.ledger.transfer(self.account, loan.lender.account, loan.drawn,
-                                       "loan_prepaid")
-            credit.repay(loan, loan.drawn)
-            credit.close(loan)
+            self.model.credit.prepay(loan)
         else:
             self.default()
 
@@ -212,9 +249,8 @@ class Neocloud(mesa.Agent):
         def retiring(cohort: Cohort) -> bool:
             return month - cohort.acquired >= life and cohort.loan is None
 
-        for cohort in filter(retiring, self.fleet):
-            self.model.gpu_account["retired"][cohort.gen] += cohort.count
-        self.fleet.keep(lambda c: not retiring(c))
+        for cohort in self.fleet.remove(retiring):
+            self.model.gpu_accounts.retire(cohort.gen, cohort.count)
 
     def raise_cash(self, shortfall: float) -> None:
         """Distress: sell unpledged GPUs (oldest first), then try to issue equity."""
@@ -224,8 +260,7 @@ class Neocloud(mesa.Agent):
                 break
             unit = model.secondary.bid(cohort.gen)
             count = min(cohort.count, shortfall / unit) if unit > 0 else cohort.count
-            cohort.count -= count
-            self.fleet.changed()
+            self.fleet.sell_part(cohort, count)
             proceeds = model.secondary.dispose(cohort.gen, count, self.account)
             shortfall -= proceeds
         self.fleet.keep(lambda c: c.count > 1e-9)
@@ -239,23 +274,23 @@ class Neocloud(mesa.Agent):
             return 0.0
         amount = self.model.equity.issue(self, wanted)
         self.equity_raised += amount
-        self.model.month_stats["equity_raised_usd"] += amount
+        self.model.industry.record("equity_raised_usd", amount)
         return amount
 
     def default(self) -> None:
         """Cannot pay: cancel orders and contracts, liquidate the fleet, leave the market."""
         model = self.model
         model.nvidia.cancel_orders(self)
-        model.contracts.break_provider(self.account)
+        model.rental.contracts.break_provider(self.account)
         self.pay_creditors_from_cash()
         for loan in list(self.loans):
-            credit.seize(model, loan)
+            model.credit.seize(loan)
         unpledged = [c for c in self.fleet if c.count > 0]
         self.fleet.keep(lambda c: False)
         for cohort in unpledged:
             model.secondary.dispose(cohort.gen, cohort.count, self.account)
         self.exit()
-        model.month_stats["neocloud_defaults"] += 1
+        model.industry.record("neocloud_defaults", 1)
 
     def pay_creditors_from_cash(self) -> None:
         """Lenders are senior: cash left at default goes first to what the collateral will
@@ -269,7 +304,7 @@ class Neocloud(mesa.Agent):
         for loan, shortfall in shortfalls.items():
             paid = cash * shortfall / total if total > cash else shortfall
             self.model.ledger.transfer(self.account, loan.lender.account, paid, "recovery")
-            loan.drawn -= paid
+            self.model.credit.recover(loan, paid)
 
     def exit(self) -> None:
         """Leave the model; whatever cash is left is the equity holders' residual claim."""
@@ -296,7 +331,7 @@ class Neocloud(mesa.Agent):
         pipeline that this firm does not neglect."""
         model = self.model
         demand = model.demand_h100e * math.exp(np.clip(model.demand_trend * lead, -1.0, 1.5))
-        installed, backlog = model.supply_view
+        installed, backlog = model.industry.supply_view
         supply = max(installed + (1.0 - self.beliefs.competition_neglect) * backlog, 1.0)
         return min(demand / supply, 1.0)
 
@@ -327,13 +362,127 @@ class Neocloud(mesa.Agent):
             return
         count = wanted / gen.perf
         unit = installed_price(gen, nvidia.markups[gen.index], model.p)
-        loan = credit.apply_for_loan(model, self, gen.index, count, unit)
+        loan = model.credit.apply_for_loan(self, gen.index, count, unit)
         own_unit = unit * (1.0 - (loan.advance if loan else 0.0))
         free = self.cash - nvidia.own_funds_committed(self) - self.cash_reserve()
         if free < count * own_unit:
             free += self.issue_equity(count * own_unit - free)
         affordable = min(count, max(free, 0.0) / own_unit) if own_unit > 0 else count
         ordered = affordable if affordable >= 1.0 else 0.0
-        credit.release_commitment(loan, (count - ordered) * unit)
+        model.credit.release_commitment(loan, (count - ordered) * unit)
         if ordered:
             nvidia.place_order(self, gen, ordered, loan)
+
+
+FLOWS = ("capex_usd", "equity_raised_usd", "neocloud_defaults", "neocloud_entries")
+
+
+class NeocloudIndustry:
+    """The neoclouds as an industry: the initial firms, entry, the supply picture firms
+    plan against, and the month's industry-wide flows and outputs."""
+
+    def __init__(self, model: NeocloudMarket) -> None:
+        self.model = model
+        self.flows: dict[str, float] = dict.fromkeys(FLOWS, 0.0)
+        self.supply_view = (0.0, 0.0)   # installed and on order, H100e, after deliveries
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        per_generation = tuple(f"installed_gpus_{g.name}" for g in self.model.gens)
+        return ("installed_h100e", "neoclouds_active", "neocloud_entries", "neocloud_defaults",
+                "neocloud_defaults_cum", "capex_usd", "equity_raised_usd",
+                "neocloud_revenue_usd", *per_generation)
+
+    def begin_month(self) -> None:
+        self.flows = dict.fromkeys(FLOWS, 0.0)
+
+    def record(self, flow: str, amount: float) -> None:
+        """A firm's contribution to the month's capex, equity raised or defaults."""
+        self.flows[flow] += amount
+
+    # --- firms --------------------------------------------------------------------------------
+    def beliefs(self) -> Beliefs:
+        """A new firm's beliefs, drawn around the scenario's values."""
+        model = self.model
+        n = model.p.neoclouds
+        spread = n.belief_dispersion
+        return Beliefs(
+            competition_neglect=float(np.clip(n.competition_neglect
+                                              + model.rng.normal(0, spread), 0.0, 1.0)),
+            extrapolation=float(max(n.extrapolation * (1 + model.rng.normal(0, spread)), 0.0)),
+            appetite=float(np.exp(model.rng.normal(0.0, 0.3))))
+
+    def create_initial(self) -> None:
+        """Firms of lognormal size sharing the 2022 fleet of the oldest generation; the
+        largest is an ex-crypto-miner (CoreWeave-like); the largest few are Nvidia partners."""
+        model = self.model
+        n, oldest = model.p.neoclouds, model.gens[0]
+        price = model.price_index
+        sizes = np.sort(model.rng.lognormal(0.0, 1.0, n.initial_count))[::-1]
+        shares = sizes / sizes.sum()
+        for i, share in enumerate(shares):
+            count = n.initial_fleet_gpus * share
+            monthly = count * HOURS_PER_MONTH * n.target_utilization * oldest.perf * price
+            crypto = i == 0 or bool(model.rng.random() < n.crypto_origin_share)
+            cloud = Neocloud(model, n.initial_cash_months * monthly, self.beliefs(), crypto,
+                             partner=i < model.p.nvidia.partner_count)
+            if count > 0:
+                acquired = int(model.rng.integers(oldest.release, model.start + 1))
+                cloud.install_initial_fleet(oldest, count, acquired,
+                                            installed_price(oldest, 0.0, model.p),
+                                            price * oldest.perf)
+                model.nvidia.record_shipment(oldest.index, count)
+
+    def enter(self) -> None:
+        """Entry rises with how far the spot price is above a new GPU's break-even."""
+        model = self.model
+        n = model.p.neoclouds
+        newest = max(model.nvidia.on_sale(), key=lambda g: g.release, default=None)
+        if newest is None:
+            return
+        breakeven = self.breakeven_price(newest)
+        attraction = np.clip((model.price_index / breakeven - 1.0) / n.entry_margin, 0.0, 1.0)
+        entrants = int(model.rng.poisson(n.entry_rate * attraction))
+        for _ in range(entrants):
+            crypto = bool(model.rng.random() < n.crypto_origin_share)
+            equity = n.entry_capital * float(np.exp(model.rng.normal(0.0, 0.5)))
+            Neocloud(model, equity, self.beliefs(), crypto, partner=False)
+        self.flows["neocloud_entries"] = entrants
+
+    def breakeven_price(self, gen: Generation) -> float:
+        """Flat perf-adjusted price at which a new GPU earns its cost of capital at target
+        utilization (the NPV margin is linear in the price)."""
+        model = self.model
+        n = model.p.neoclouds
+        lead = float(model.p.nvidia.deployment_lag_months)
+        args = (n.target_utilization, lead, n.assumed_life_months,
+                model.nvidia.markups[gen.index], model.p)
+        at_one, at_two = npv_margin(gen, 1.0, *args), npv_margin(gen, 2.0, *args)
+        slope = at_two - at_one
+        return max(1.0 - at_one / slope, 1e-6) if slope > 0 else math.inf
+
+    # --- the supply picture -------------------------------------------------------------------
+    def installed_h100e(self) -> float:
+        return sum(c.installed_h100e() for c in self.model.neoclouds())
+
+    def installed_by_gen(self) -> np.ndarray:
+        model = self.model
+        return sum((cloud.fleet.counts() for cloud in model.neoclouds()), np.zeros(len(model.gens)))
+
+    def observe_supply(self) -> None:
+        """What firms plan against this month: installed capacity and the order backlog."""
+        self.supply_view = (self.installed_h100e(), self.model.nvidia.backlog_h100e())
+
+    # --- outputs ------------------------------------------------------------------------------
+    def report(self) -> dict[str, float]:
+        model = self.model
+        clouds = model.neoclouds()
+        installed = self.installed_by_gen()
+        row = {"installed_h100e": float(sum(installed[g.index] * g.perf for g in model.gens)),
+               "neoclouds_active": len(clouds), **self.flows,
+               "neocloud_defaults_cum": float(sum(model.history["neocloud_defaults"]))
+               + self.flows["neocloud_defaults"],
+               "neocloud_revenue_usd": float(sum(c.revenue for c in clouds))}
+        for g in model.gens:
+            row[f"installed_gpus_{g.name}"] = float(installed[g.index])
+        return row

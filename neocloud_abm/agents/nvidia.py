@@ -1,4 +1,5 @@
-"""Nvidia: production capacity per generation, an order book, allocation and scarcity pricing."""
+"""Nvidia: production capacity per generation, an order book, allocation and scarcity pricing,
+and circular financing (docs/model.md#75-nvidia)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import mesa
 import numpy as np
 
 from neocloud_abm.core.chips import Generation
-from neocloud_abm.markets.credit import Loan, release_commitment
 
 if TYPE_CHECKING:
     from neocloud_abm.agents.neocloud import Neocloud
+    from neocloud_abm.markets.credit import Loan
     from neocloud_abm.model import NeocloudMarket
+
+FLOWS = ("orders_h100e", "deliveries_h100e", "cancelled_h100e", "nvidia_equity_investment_usd",
+         "nvidia_backstop_usd")
 
 
 @dataclass
@@ -26,9 +30,10 @@ class Order:
     placed: int        # month
     loan: Loan | None = None  # delayed-draw loan committed to pay for it
 
-    def cancel(self, install_multiplier: float) -> None:
+    def cancel(self, model: NeocloudMarket) -> None:
         """Drop what is left of the order and free its loan commitment."""
-        release_commitment(self.loan, self.remaining * self.chip_price * install_multiplier)
+        model.credit.release_commitment(
+            self.loan, self.remaining * self.chip_price * model.p.market.install_multiplier)
         self.remaining = 0.0
 
 
@@ -44,6 +49,22 @@ class Nvidia(mesa.Agent):
         self.shipped = np.zeros(len(model.gens))
         self.revenue = 0.0
         self.stakes: dict[int, float] = {}  # $ invested in each neocloud (by unique_id)
+        self.flows: dict[str, float] = dict.fromkeys(FLOWS, 0.0)
+
+    columns = ("backlog_h100e", "nvidia_revenue_usd", "nvidia_lead_time_months", "nvidia_markup",
+               *FLOWS)
+
+    def begin_month(self) -> None:
+        self.flows = dict.fromkeys(FLOWS, 0.0)
+
+    def record_shipment(self, gen: int, count: float) -> None:
+        """GPUs in neocloud fleets when the run starts, shipped before it."""
+        self.shipped[gen] += count
+
+    def report(self) -> dict[str, float]:
+        return {"backlog_h100e": self.backlog_h100e(), "nvidia_revenue_usd": self.revenue,
+                "nvidia_lead_time_months": self.aggregate_lead_time(),
+                "nvidia_markup": self.markup, **self.flows}
 
     # --- production ------------------------------------------------------------------------
     def capacity(self, gen: Generation) -> float:
@@ -100,7 +121,7 @@ class Nvidia(mesa.Agent):
     def place_order(self, buyer: Neocloud, gen: Generation, count: float,
                     loan: Loan | None = None) -> None:
         self.orders.append(Order(buyer, gen.index, count, self.quote(gen), self.model.month, loan))
-        self.model.month_stats["orders_h100e"] += count * gen.perf
+        self.flows["orders_h100e"] += count * gen.perf
 
     def cancel_orders(self, buyer: Neocloud) -> None:
         self._cancel_where(lambda o: o.buyer is buyer)
@@ -108,7 +129,7 @@ class Nvidia(mesa.Agent):
     def _cancel_where(self, dropped: Callable[[Order], bool]) -> None:
         """Cancel the matching orders (freeing their loan commitments) and drop them."""
         for order in filter(dropped, self.orders):
-            order.cancel(self.model.p.market.install_multiplier)
+            order.cancel(self.model)
         self.orders = [o for o in self.orders if not dropped(o)]
 
     def deliver(self) -> None:
@@ -130,12 +151,12 @@ class Nvidia(mesa.Agent):
                     continue
                 taken = order.buyer.take_delivery(gen, amount, order.chip_price, order.loan)
                 self.shipped[gen.index] += taken
-                model.month_stats["deliveries_h100e"] += taken * gen.perf
+                self.flows["deliveries_h100e"] += taken * gen.perf
                 self.revenue += taken * order.chip_price
                 order.remaining -= taken
                 if taken < amount - 1e-9:
-                    model.month_stats["cancelled_h100e"] += order.remaining * gen.perf
-                    order.cancel(model.p.market.install_multiplier)
+                    self.flows["cancelled_h100e"] += order.remaining * gen.perf
+                    order.cancel(model)
         self.orders = [o for o in self.orders if o.remaining > 1e-9]
         cogs = self.revenue * nv.cost_of_goods
         model.ledger.sector_transfer("nvidia_suppliers", self.account, cogs, "cost_of_goods",
@@ -154,7 +175,7 @@ class Nvidia(mesa.Agent):
             amount = self.model.equity.issue(cloud, self.revenue * nv.equity_investment_share
                                              / len(partners), investor=self.account)
             self.stakes[cloud.unique_id] = self.stakes.get(cloud.unique_id, 0.0) + amount
-            self.model.month_stats["nvidia_equity_investment_usd"] += amount
+            self.flows["nvidia_equity_investment_usd"] += amount
 
     def backstop(self, offers, sold_gpu_hours: np.ndarray) -> None:
         """Circular financing: Nvidia rents back partners' unsold GPU-hours at a discount to
@@ -175,11 +196,9 @@ class Nvidia(mesa.Agent):
                 continue
             hours, g = paid / price, int(offers.gen[k])
             self.model.ledger.transfer(self.account, cloud.account, paid, "capacity_backstop")
-            cloud.sold_gpu_hours[g] += hours
-            cloud.used_gpu_hours[g] += hours
-            cloud.revenue += paid
+            cloud.record_backstop(g, hours, paid)
             budget -= paid
-            self.model.month_stats["nvidia_backstop_usd"] += paid
+            self.flows["nvidia_backstop_usd"] += paid
 
     def update_markup(self) -> None:
         """Each generation's markup moves toward a target that rises with its backlog in

@@ -1,9 +1,9 @@
-"""AI startups: the renters of compute.
+"""AI startups: the renters of compute (docs/model.md#72-startups).
 
-There are hundreds to thousands of them, so their state lives in columns
-(:class:`StartupTable`) and each :class:`Startup` agent is a view on its row. The monthly
-behaviour is vectorised over the table: need growth, funding rounds, budgets, revenue and
-failure. A startup's cash is its ledger account.
+There are hundreds to thousands of them, so their state lives in the columns of the
+population (:class:`Startups`) and each :class:`Startup` agent is a view on its row. The
+monthly behaviour is vectorised over the population: need growth, funding rounds, budgets,
+revenue and failure. A startup's cash is its ledger account.
 """
 
 from __future__ import annotations
@@ -13,23 +13,35 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from neocloud_abm.core.units import HOURS_PER_MONTH
+
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
 
 _COLUMNS = ("need", "productivity", "obtained", "desired", "budget", "spend", "account")
+FLOWS = ("startup_entries", "startup_failures", "funding_rounds", "startup_revenue_usd")
 
 
-class StartupTable:
-    """Columns of startup state; rows are never reused, dead rows have ``alive`` False."""
+class Startups:
+    """The startup population: columns of state (rows are never reused while alive; dead
+    rows have ``alive`` False until the table is compacted) and the month's flows."""
 
-    def __init__(self) -> None:
+    columns = ("startups_active", "compute_spend_usd", *FLOWS)
+
+    def __init__(self, model: NeocloudMarket) -> None:
+        self.model = model
         self.size = 0
         self.alive = np.zeros(0, dtype=bool)
         self.account = np.zeros(0, dtype=int)
         self.agents: list[Startup] = []
         for name in _COLUMNS[:-1]:
             setattr(self, name, np.zeros(0))
+        self.flows: dict[str, float] = dict.fromkeys(FLOWS, 0.0)
 
+    def begin_month(self) -> None:
+        self.flows = dict.fromkeys(FLOWS, 0.0)
+
+    # --- rows ---------------------------------------------------------------------------------
     def append(self, agent: Startup, account: int, need: float, productivity: float) -> int:
         if self.size == len(self.alive):
             grow = max(16, self.size)
@@ -67,6 +79,114 @@ class StartupTable:
         self.size = len(live)
         return mapping
 
+    def mark_failed(self, row: int) -> None:
+        self.alive[row] = False
+
+    # --- set-up -------------------------------------------------------------------------------
+    def create_initial(self, installed_h100e: float, price_h100e: float) -> None:
+        """Needs scaled so that demand at the initial price is the calibrated share of
+        installed capacity."""
+        model = self.model
+        s, m = model.p.startups, model.p.market
+        demand_hours = s.initial_demand_ratio * installed_h100e * HOURS_PER_MONTH
+        total_need = demand_hours * (price_h100e / m.reference_price_h100e) ** s.price_elasticity
+        needs = draw_needs(model, s.initial_count, 1.0)
+        self.enter(needs * total_need / needs.sum(), price_h100e)
+        rows = self.live_rows()
+        self.spend[rows] = compute_spend_estimate(self.need[rows], price_h100e, model.p)
+
+    def enter(self, needs: np.ndarray, price_h100e: float) -> None:
+        """Create startups with these needs, funded for their initial runway."""
+        model = self.model
+        s = model.p.startups
+        burn = compute_spend_estimate(needs, price_h100e, model.p) + other_costs(needs, model.p)
+        cash = burn * s.initial_runway_months
+        productivity = np.exp(model.rng.normal(0.0, 0.5, len(needs)))
+        for need, prod, money in zip(needs, productivity, cash, strict=True):
+            Startup(model, float(need), float(prod), float(money))
+
+    # --- event 2 ------------------------------------------------------------------------------
+    def plan(self, month: int) -> None:
+        """Entry, need growth, funding rounds and this month's compute budget (event 2)."""
+        model = self.model
+        s, env = model.p.startups, model.env
+        mapping = self.compact()
+        if mapping is not None:
+            model.rental.contracts.renumber_tenants(mapping)
+        rows = self.live_rows()
+        sentiment = env.sentiment
+        growth = s.need_growth + s.need_growth_sentiment * max(sentiment, 0.0)
+        noise = model.rng.normal(0.0, s.need_noise, len(rows))
+        self.need[rows] *= np.exp(growth + noise) * env.need_shock
+        self.productivity[rows] *= np.exp(model.rng.normal(0.0, s.productivity_noise, len(rows)))
+
+        cash = model.ledger.balances(self.account[rows])
+        burn = np.maximum(self.spend[rows] + other_costs(self.need[rows], model.p), 1.0)
+        raising = cash / burn < s.funding_runway_months
+        odds = (np.log(s.funding_success / max(1.0 - s.funding_success, 1e-9))
+                + s.funding_sentiment * sentiment + np.log(self.productivity[rows]))
+        success = raising & (model.rng.random(len(rows)) < 1.0 / (1.0 + np.exp(-odds)))
+        if success.any():
+            size = burn[success] * s.round_months * np.exp(
+                s.round_sentiment * sentiment + model.rng.normal(0.0, 0.3, int(success.sum())))
+            model.ledger.transfer_many(model.ledger.sector["venture_investors"],
+                                       self.account[rows[success]], size, "venture_funding")
+        self.flows["funding_rounds"] = int(success.sum())
+
+        cash = model.ledger.balances(self.account[rows])
+        self.budget[rows] = np.maximum(cash, 0.0) / s.spend_horizon_months
+
+        rate = len(rows) * s.entry_rate * np.exp(s.entry_sentiment * sentiment)
+        entrants = min(int(model.rng.poisson(rate)), max(s.max_count - len(rows), 0))
+        if entrants:
+            typical = float(np.median(self.need[rows])) if len(rows) else 1.0
+            self.enter(draw_needs(model, entrants, typical), model.price_index)
+        self.flows["startup_entries"] = int(entrants)
+
+    # --- event 4: what the rental market reports -----------------------------------------------
+    def record_purchases(self, rows: np.ndarray, obtained: np.ndarray, spend: np.ndarray,
+                         desired: np.ndarray) -> None:
+        """Compute obtained (contracts, spot and the outside option), what it cost, and what
+        each startup wanted at the month's price."""
+        self.obtained[rows] = obtained
+        self.spend[rows] = spend
+        self.desired[rows] = desired
+
+    def fail_tenants(self, rows: np.ndarray) -> None:
+        """Tenants that could not pay their take-or-pay rent in full fail."""
+        for row in rows:
+            if self.alive[row]:
+                self.agents[row].fail()
+                self.flows["startup_failures"] += 1
+
+    # --- event 5 ------------------------------------------------------------------------------
+    def settle(self, month: int) -> None:
+        """Revenue from end customers, non-compute costs, and failure when cash runs out
+        (event 5)."""
+        model = self.model
+        ledger = model.ledger
+        rows = self.live_rows()
+        accounts = self.account[rows]
+        revenue = (self.productivity[rows] * model.env.monetisation * self.obtained[rows]
+                   * model.p.market.reference_price_h100e)
+        ledger.transfer_many(ledger.sector["end_customers"], accounts, revenue, "startup_revenue")
+        other = other_costs(self.need[rows], model.p)
+        cash = ledger.balances(accounts)
+        paid = np.minimum(other, np.maximum(cash, 0.0))
+        ledger.transfer_many(accounts, ledger.sector["startup_suppliers"], paid,
+                             "startup_other_costs")
+        broke = (paid < other) | (ledger.balances(accounts) <= 0.0)
+        for row in rows[broke]:
+            self.agents[row].fail()
+        self.flows["startup_revenue_usd"] = float(revenue.sum())
+        self.flows["startup_failures"] += int(broke.sum())  # after rental-market failures
+
+    # --- outputs ------------------------------------------------------------------------------
+    def report(self) -> dict[str, float]:
+        rows = self.live_rows()
+        return {"startups_active": len(rows), "compute_spend_usd": float(self.spend[rows].sum()),
+                **self.flows}
+
 
 class Startup(mesa.Agent):
     """An AI startup: a compute need, cash from venture rounds, revenue from end customers."""
@@ -95,8 +215,8 @@ class Startup(mesa.Agent):
     def fail(self) -> None:
         """Leave the market: contracts are broken, what cash is left goes back to investors."""
         model = self.model
-        model.contracts.break_tenant(self.row)
-        model.startups.alive[self.row] = False
+        model.rental.contracts.break_tenant(self.row)
+        model.startups.mark_failed(self.row)
         left = self.cash
         if left > 0:
             model.ledger.sector_transfer("venture_investors", self.account, left,
@@ -122,69 +242,3 @@ def draw_needs(model: NeocloudMarket, count: int, scale: float) -> np.ndarray:
     alpha = model.p.startups.size_tail
     draws = model.rng.pareto(alpha, count) + 1.0
     return scale * draws / (alpha / (alpha - 1.0) if alpha > 1.0 else np.mean(draws))
-
-
-def enter(model: NeocloudMarket, needs: np.ndarray, price_h100e: float) -> None:
-    """Create startups with these needs, funded for their initial runway."""
-    s = model.p.startups
-    burn = compute_spend_estimate(needs, price_h100e, model.p) + other_costs(needs, model.p)
-    cash = burn * s.initial_runway_months
-    productivity = np.exp(model.rng.normal(0.0, 0.5, len(needs)))
-    for need, prod, money in zip(needs, productivity, cash, strict=True):
-        Startup(model, float(need), float(prod), float(money))
-
-
-def plan_month(model: NeocloudMarket) -> None:
-    """Entry, need growth, funding rounds and this month's compute budget (event 2)."""
-    s, table, env = model.p.startups, model.startups, model.env
-    mapping = table.compact()
-    if mapping is not None:
-        model.contracts.renumber_tenants(mapping)
-    rows = table.live_rows()
-    sentiment = env.sentiment
-    growth = s.need_growth + s.need_growth_sentiment * max(sentiment, 0.0)
-    noise = model.rng.normal(0.0, s.need_noise, len(rows))
-    table.need[rows] *= np.exp(growth + noise) * env.need_shock
-    table.productivity[rows] *= np.exp(model.rng.normal(0.0, s.productivity_noise, len(rows)))
-
-    cash = model.ledger.balances(table.account[rows])
-    burn = np.maximum(table.spend[rows] + other_costs(table.need[rows], model.p), 1.0)
-    raising = cash / burn < s.funding_runway_months
-    odds = (np.log(s.funding_success / max(1.0 - s.funding_success, 1e-9))
-            + s.funding_sentiment * sentiment + np.log(table.productivity[rows]))
-    success = raising & (model.rng.random(len(rows)) < 1.0 / (1.0 + np.exp(-odds)))
-    if success.any():
-        size = burn[success] * s.round_months * np.exp(
-            s.round_sentiment * sentiment + model.rng.normal(0.0, 0.3, int(success.sum())))
-        model.ledger.transfer_many(model.ledger.sector["venture_investors"],
-                                   table.account[rows[success]], size, "venture_funding")
-    model.month_stats["funding_rounds"] = int(success.sum())
-
-    cash = model.ledger.balances(table.account[rows])
-    table.budget[rows] = np.maximum(cash, 0.0) / s.spend_horizon_months
-
-    rate = len(rows) * s.entry_rate * np.exp(s.entry_sentiment * sentiment)
-    entrants = min(int(model.rng.poisson(rate)), max(s.max_count - len(rows), 0))
-    if entrants:
-        typical = float(np.median(table.need[rows])) if len(rows) else 1.0
-        enter(model, draw_needs(model, entrants, typical), model.price_index)
-    model.month_stats["startup_entries"] = int(entrants)
-
-
-def settle_month(model: NeocloudMarket) -> None:
-    """Revenue from end customers, non-compute costs, and failure when cash runs out (event 5)."""
-    table, ledger = model.startups, model.ledger
-    rows = table.live_rows()
-    accounts = table.account[rows]
-    revenue = (table.productivity[rows] * model.env.monetisation * table.obtained[rows]
-               * model.p.market.reference_price_h100e)
-    ledger.transfer_many(ledger.sector["end_customers"], accounts, revenue, "startup_revenue")
-    other = other_costs(table.need[rows], model.p)
-    cash = ledger.balances(accounts)
-    paid = np.minimum(other, np.maximum(cash, 0.0))
-    ledger.transfer_many(accounts, ledger.sector["startup_suppliers"], paid, "startup_other_costs")
-    broke = (paid < other) | (ledger.balances(accounts) <= 0.0)
-    for row in rows[broke]:
-        table.agents[row].fail()
-    model.month_stats["startup_revenue_usd"] = float(revenue.sum())
-    model.month_stats["startup_failures"] += int(broke.sum())  # after rental-market failures

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from neocloud_abm.core.months import parse_month
-from neocloud_abm.parameters.params import Params
+
+if TYPE_CHECKING:
+    from neocloud_abm.parameters.params import Params
 
 NAMED = ("a100", "h100", "b200", "rubin")
 

@@ -1,8 +1,11 @@
-"""A neocloud's fleet: cohorts of GPUs, with aggregates cached until the fleet changes.
+"""A neocloud's fleet: cohorts of GPUs, with aggregates cached until the fleet changes; and
+the accounts of GPUs that have left the fleets (retired, sold out of the market, held by
+lenders), which keep GPUs conserved.
 
 Large firms accumulate a cohort per delivery month, and the monthly step asks for counts,
 book values and pledged collateral many times; caching them keeps a month linear in the
-number of cohorts instead of quadratic. Whoever changes a cohort calls :meth:`changed`.
+number of cohorts instead of quadratic. Cohorts change only through the fleet's methods,
+which drop the cache.
 """
 
 from __future__ import annotations
@@ -42,6 +45,36 @@ class Fleet:
 
     def changed(self) -> None:
         self._cache.clear()
+
+    def sell_part(self, cohort: Cohort, count: float) -> None:
+        """``count`` GPUs of a cohort leave the fleet (sold); empty cohorts go at the next
+        :meth:`keep`."""
+        cohort.count -= count
+        self.changed()
+
+    def release(self, loan_id: int) -> None:
+        """A repaid loan's cohorts are no longer pledged."""
+        for cohort in self.cohorts:
+            if cohort.loan == loan_id:
+                cohort.loan = None
+        self.changed()
+
+    def seize(self, loan_id: int) -> list[tuple[int, float]]:
+        """A defaulted loan's cohorts go to its lender: their (generation, count), in fleet
+        order; they are left empty."""
+        taken = []
+        for cohort in self.cohorts:
+            if cohort.loan == loan_id:
+                taken.append((cohort.gen, cohort.count))
+                cohort.count = 0.0
+        self.changed()
+        return taken
+
+    def remove(self, leaving: Callable[[Cohort], bool]) -> list[Cohort]:
+        """Take the cohorts for which ``leaving`` holds out of the fleet; returns them."""
+        gone = [c for c in self.cohorts if leaving(c)]
+        self.keep(lambda c: not leaving(c))
+        return gone
 
     def add(self, cohort: Cohort) -> None:
         """Add a cohort, merged into the last one if it is the same month, generation and
@@ -91,3 +124,32 @@ class Fleet:
                     by_loan.setdefault(c.loan, np.zeros(self.generations))[c.gen] += c.count
             return by_loan
         return self._cached("pledged", compute).get(loan_id, np.zeros(self.generations))
+
+
+class GpuAccounts:
+    """Where GPUs that left neocloud fleets are, by generation: retired at the end of their
+    physical life, sold out of the modelled market, or held by lenders for liquidation.
+    Shipped by Nvidia = installed + these three (an invariant)."""
+
+    def __init__(self, generations: int) -> None:
+        self.retired = np.zeros(generations)
+        self.sold = np.zeros(generations)
+        self.lender_held = np.zeros(generations)
+
+    def retire(self, gen: int, count: float) -> None:
+        self.retired[gen] += count
+
+    def sell_out(self, gen: int, count: float) -> None:
+        self.sold[gen] += count
+
+    def hold(self, gen: int, count: float) -> None:
+        self.lender_held[gen] += count
+
+    def release_held(self, gen: int, count: float) -> None:
+        self.lender_held[gen] -= count
+
+    def total(self) -> np.ndarray:
+        return self.retired + self.sold + self.lender_held
+
+    def by_kind(self) -> dict[str, np.ndarray]:
+        return {"retired": self.retired, "sold": self.sold, "lender_held": self.lender_held}

@@ -29,12 +29,14 @@ from typing import Any
 
 import pandas as pd
 
-from neocloud_abm import Params, simulate, summarize
 from neocloud_abm.core.errors import NeocloudError
 from neocloud_abm.experiments.design import KEYS, run_table
 from neocloud_abm.experiments.spec import ExperimentSpec
 from neocloud_abm.experiments.store import ResultStore, encode_run
+from neocloud_abm.model import simulate
 from neocloud_abm.outputs.provenance import provenance
+from neocloud_abm.outputs.summary import summarize
+from neocloud_abm.parameters.params import Params
 
 # How often, at most, the parent looks up from waiting for results to run its health check.
 HEARTBEAT_S = 1.0

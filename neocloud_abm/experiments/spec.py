@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from neocloud_abm.core.chips import build_schedule
 from neocloud_abm.core.errors import NeocloudError, ParameterError, ScenarioWarning
+from neocloud_abm.core.months import parse_month
 from neocloud_abm.outputs.reporters import COLUMNS, PER_GENERATION
 from neocloud_abm.parameters.params import Params, horizon_warnings
 from neocloud_abm.parameters.registry import PARAMETERS, check_name, plausible_range
@@ -146,12 +148,28 @@ def _parse(raw: Mapping[str, Any], base_dir: Path) -> ExperimentSpec:
     if "market.months" in parameters and "months" in raw:
         raise ParameterError("months and design.parameters.'market.months' both set the horizon; "
                              "give one")
+    longest = max(_horizons(parameters, months))
+    outputs = (_parse_outputs(raw["outputs"], _generations(base, longest))
+               if "outputs" in raw else None)
     return ExperimentSpec(
         name=name, scenario=scenario, base=base, months=months,
         seed=_integer(raw, "seed", None, 0, None),
         replications=_integer(raw, "replications", 1, 1, None),
-        outputs=_parse_outputs(raw["outputs"]) if "outputs" in raw else None,
-        kind=kind, samples=samples, parameters=parameters)
+        outputs=outputs, kind=kind, samples=samples, parameters=parameters)
+
+
+def _horizons(parameters: Mapping[str, Values | Range], months: int) -> list[int]:
+    """The run lengths a design can have: its market.months axis, else the spec's months."""
+    axis = parameters.get("market.months")
+    if axis is None:
+        return [months]
+    return [int(axis.high)] if isinstance(axis, Range) else [int(v) for v in axis]
+
+
+def _generations(base: Params, months: int) -> list[str]:
+    """Names of the chip generations released within ``months`` of the start."""
+    until = parse_month(base.market.start) + months
+    return [gen.name for gen in build_schedule(base, until)]
 
 
 def _locate(scenario: str, base_dir: Path) -> str:
@@ -175,17 +193,20 @@ def _integer(raw: Mapping[str, Any], key: str, default: int | None, low: float |
     return value
 
 
-def _parse_outputs(outputs: Any) -> tuple[str, ...]:
+def _parse_outputs(outputs: Any, generations: list[str]) -> tuple[str, ...]:
+    """Output columns of the month table: the contract columns, and per-generation columns
+    of the generations the runs can have (``gpu_value_b200``, not ``gpu_value_b2000``)."""
     if not isinstance(outputs, list) or not outputs or not all(isinstance(o, str) for o in outputs):
         raise ParameterError(f"outputs = {outputs!r}: expected a non-empty list of column names")
+    known = [*COLUMNS, *(f"{prefix}_{gen}" for prefix in PER_GENERATION for gen in generations)]
     for column in outputs:
-        per_generation = any(column.startswith(f"{kind}_") for kind in PER_GENERATION)
-        if column != "date" and column not in COLUMNS and not per_generation:
-            close = difflib.get_close_matches(column, COLUMNS, n=1)
+        if column != "date" and column not in known:
+            close = difflib.get_close_matches(column, known, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             raise ParameterError(f"outputs: unknown column {column!r}; {hint}columns are "
                                  f"{', '.join(COLUMNS)} and per generation "
-                                 f"{', '.join(k + '_<gen>' for k in PER_GENERATION)}")
+                                 f"{', '.join(k + '_<generation>' for k in PER_GENERATION)} for "
+                                 f"the generations of this run: {', '.join(generations)}")
     return tuple(dict.fromkeys(o for o in outputs if o != "date"))
 
 

@@ -20,7 +20,7 @@ from neocloud_abm.experiments.command import add_sweep_parser
 from neocloud_abm.experiments.store import atomic_write
 from neocloud_abm.interface.plot_command import add_plot_parser
 from neocloud_abm.interface.viz_command import add_viz_parser
-from neocloud_abm.model import simulate
+from neocloud_abm.model import NeocloudMarket
 from neocloud_abm.outputs.provenance import provenance
 from neocloud_abm.outputs.summary import summarize
 from neocloud_abm.parameters.params import parse_assignment
@@ -62,6 +62,9 @@ def format_summary(stats: dict, df: pd.DataFrame, label: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Run one scenario, print its summary and write the run folder: the month table
+    (series.parquet, series.csv), the per-generation table (generations.parquet), the
+    parameters, summary and provenance (run.json) and the anatomy figure (anatomy.png)."""
     params = load_scenario(args.scenario)
     overrides = dict(parse_assignment(text) for text in args.set or [])
     if args.months is not None:
@@ -72,10 +75,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     params = params.with_overrides(overrides)
     out = Path(args.out or f"runs/{params.name}-seed{args.seed}")
     writable_folder(out, "--out")
-    df = simulate(params, seed=args.seed)
+    model = NeocloudMarket(params, rng=args.seed).run()
+    df = model.results()
+    generations = model.generation_results()
     stats = summarize(df)
-    atomic_write(out / "series.parquet", lambda handle: df.to_parquet(handle, index=False))
+    _write_parquet(out / "series.parquet", df)
     atomic_write(out / "series.csv", lambda handle: handle.write(df.to_csv(index=False).encode()))
+    _write_parquet(out / "generations.parquet", generations)
     meta = {"scenario": params.name, "seed": args.seed, "months": len(df),
             "overrides": overrides, "parameters": params.to_dict(),
             "shocks": [vars(s) | {"set": dict(s.set)} for s in params.shocks], "summary": stats,
@@ -84,11 +90,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                  lambda handle: handle.write(json.dumps(meta, indent=2, default=str).encode()))
     from neocloud_abm.interface.plots import run_figure
 
-    figure = run_figure(df, title=f"{params.name}, seed {args.seed}")
+    figure = run_figure(df, generations, title=f"{params.name}, seed {args.seed}")
     atomic_write(out / "anatomy.png", lambda handle: figure.savefig(handle, format="png", dpi=150))
     print(format_summary(stats, df, f"{params.name} (seed {args.seed})"))
-    print(f"  wrote {out}/series.parquet, series.csv, run.json, anatomy.png")
+    print(f"  wrote {out}/series.parquet, series.csv, generations.parquet, run.json, anatomy.png")
     return 0
+
+
+def _write_parquet(path: Path, table: pd.DataFrame) -> None:
+    """``table`` to ``path`` atomically, so an interrupted run never leaves a partial file."""
+    atomic_write(path, lambda handle: table.to_parquet(handle, index=False))
 
 
 def writable_folder(folder: Path, option: str) -> None:

@@ -1,6 +1,7 @@
 """``neocloud-abm plot DIR``: the right figures for a run folder or a sweep folder.
 
-A run folder (``neocloud-abm run``) holds ``series.parquet`` and ``run.json``; a sweep
+A run folder (``neocloud-abm run``) holds ``series.parquet`` (the month table),
+``generations.parquet`` (the per-generation table) and ``run.json``; a sweep
 folder holds ``summary.parquet``, ``spec.json`` and one Parquet per run under ``runs/``.
 What is drawn follows from what the folder holds, so the command needs no options: a
 two-parameter grid gets heatmaps, every parameter a response plot, a Sobol' or Morris design
@@ -22,6 +23,7 @@ from neocloud_abm.interface import plots
 from neocloud_abm.parameters.registry import parameter_label
 
 FIGURES = "figures"
+GENERATIONS = "generations.parquet"
 MAX_FAN_POINTS = 4  # scenarios on one fan chart stay distinguishable up to about four
 MAX_RESPONSE_PARAMETERS = 6
 
@@ -49,6 +51,7 @@ def plot_folder(folder: Path) -> list[Path]:
     """Figures for ``folder`` as PNG and SVG under ``folder/figures``; the paths written.
     The folder's kind and the output folder are checked before anything is drawn."""
     if (folder / "series.parquet").is_file():
+        require_generations(folder)
         draw = run_figures
     elif (folder / "summary.parquet").is_file():
         draw = sweep_figures
@@ -79,12 +82,24 @@ def writable_folder(path: Path) -> Path:
     return path
 
 
+def require_generations(folder: Path) -> None:
+    """A run folder written before runs kept their per-generation table cannot be drawn:
+    recovering the table from the month table's column names is the guessing the table
+    replaced, so the user is told to re-run instead."""
+    if not (folder / GENERATIONS).is_file():
+        raise NeocloudError(f"{folder} predates {GENERATIONS} (the per-generation series the run "
+                            "figures need): re-run 'neocloud-abm run' to write it")
+
+
 def run_figures(folder: Path) -> dict[str, Figure]:
+    """The anatomy and phase figures of a run folder."""
     df = pd.read_parquet(folder / "series.parquet")
+    generations = pd.read_parquet(folder / GENERATIONS)
     meta_path = folder / "run.json"
     meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
     title = f"{meta.get('scenario', folder.name)}, seed {meta.get('seed', '?')}"
-    return {"anatomy": plots.run_figure(df, title), "phase": plots.phase_figure(df, title)}
+    return {"anatomy": plots.run_figure(df, generations, title),
+            "phase": plots.phase_figure(df, generations, title)}
 
 
 def sweep_figures(folder: Path) -> dict[str, Figure]:

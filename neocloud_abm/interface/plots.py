@@ -5,6 +5,11 @@ The run-anatomy figure is a grid of panels, one function per panel, registered i
 panels for outputs that a model version does not produce yet (credit, equity) are skipped
 rather than drawn empty; adding a panel is one function and one ``Panel`` entry.
 
+Per-generation series (prices, GPU values) and release months are read from the run's
+per-generation table (``NeocloudMarket.generation_results()``: date, generation, variable,
+value), never from the month table's column names, so no aggregate column can pass for a
+generation and each generation's name comes from the model itself.
+
 Figures are built on ``matplotlib.figure.Figure`` rather than pyplot: nothing touches the
 global backend or figure registry, so the module is safe in headless runs, worker
 processes and notebooks alike.
@@ -17,6 +22,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import matplotlib as mpl
 import matplotlib.dates as mdates
@@ -36,13 +42,12 @@ from matplotlib.transforms import Bbox
 from neocloud_abm.core.units import HOURS_PER_MONTH
 from neocloud_abm.parameters.registry import PARAMETERS, parameter_label
 
-# Aggregates whose columns share a per-generation prefix (spot_price_h100e, gpu_value_index):
-# a column ending in one of these is not a GPU generation.
-AGGREGATE_SUFFIXES = ("h100e", "index")
+# Columns of the per-generation table: one row per month, generation and variable.
+GENERATION_TABLE_COLUMNS = ("date", "generation", "variable", "value")
 
 # Style shared by every figure: sized for a page-wide figure that stays legible when a
 # paper scales it down to ~7 inches.
-STYLE = {
+STYLE = MappingProxyType({
     "font.size": 10,
     "axes.titlesize": 11,
     "axes.titleweight": "bold",
@@ -60,46 +65,60 @@ STYLE = {
     "xtick.labelsize": 9,
     "ytick.labelsize": 9,
     "savefig.dpi": 150,
-}
+})
 GENERATION_COLORS = mpl.colormaps["tab10"].colors
-RELEASE_LINE = {"color": "0.45", "linewidth": 0.7, "linestyle": ":", "zorder": 0}
+RELEASE_LINE = MappingProxyType({"color": "0.45", "linewidth": 0.7, "linestyle": ":", "zorder": 0})
 TWIN_COLOR = "0.25"
 WIDE_RANGE = 100.0  # positive values spanning more than this ratio get a log axis
 
 
 @dataclass(frozen=True)
 class Panel:
-    """One panel of the run figure: drawn when the run has any of ``columns``, or any
-    non-zero per-generation column ``<generation_prefix>_<gen>``."""
+    """One panel of the run figure: drawn when the run has any of ``columns``, or, for a
+    per-generation panel, when some generation has a positive ``variable`` (a variable of
+    the per-generation table: price, value, installed, utilization) in some month."""
 
     key: str
     title: str
     draw: Callable[[Axes, RunData], None]
     columns: tuple[str, ...] = ()
-    generation_prefix: str = ""
+    variable: str = ""
 
-    def available(self, df: pd.DataFrame) -> bool:
-        if self.generation_prefix:
-            return bool(generations(df, self.generation_prefix))
+    def available(self, df: pd.DataFrame, generations: pd.DataFrame) -> bool:
+        if self.variable:
+            return not generation_series(generations, self.variable).columns.empty
         return any(column in df.columns for column in self.columns)
 
 
 @dataclass(frozen=True)
 class RunData:
-    """A run's table with the derived pieces every panel needs, computed once."""
+    """A run's month table and per-generation table with the derived pieces every panel
+    needs, computed once."""
 
     df: pd.DataFrame
+    generations: pd.DataFrame
     dates: pd.DatetimeIndex
     colors: dict[str, tuple[float, float, float]]
 
     @classmethod
-    def of(cls, df: pd.DataFrame) -> RunData:
-        names = generation_names(df)
+    def of(cls, df: pd.DataFrame, generations: pd.DataFrame) -> RunData:
+        """Colours follow the per-generation table's order of generations (the chip
+        schedule), so each generation keeps one colour in every panel and every run of a
+        schedule."""
+        check_generation_table(generations, df)
+        names = pd.unique(generations["generation"])
         colors = {g: GENERATION_COLORS[i % len(GENERATION_COLORS)] for i, g in enumerate(names)}
-        return cls(df.reset_index(drop=True), run_dates(df), colors)
+        return cls(df.reset_index(drop=True), generations, month_dates(df["date"]), colors)
 
     def has(self, column: str) -> bool:
         return column in self.df.columns
+
+    def by_generation(self, variable: str) -> dict[str, np.ndarray]:
+        """``variable`` of each generation on the market at least once, month by month in
+        the order of ``dates``, NaN in the months it is not on the market."""
+        wide = generation_series(self.generations, variable)
+        aligned = wide.reindex(self.df["date"].astype(str), fill_value=0.0)
+        return {g: masked(aligned[g]) for g in wide.columns}
 
     def line(self, ax: Axes, column: str, label: str, scale: float = 1.0, **style) -> None:
         """Plot ``column / scale`` if the run has it."""
@@ -109,36 +128,41 @@ class RunData:
 
 # ----------------------------------------------------------------------------- helpers
 
-def run_dates(df: pd.DataFrame) -> pd.DatetimeIndex:
-    return pd.to_datetime(df["date"].astype(str).to_numpy(), format="%Y-%m")
+def month_dates(months: Iterable[object]) -> pd.DatetimeIndex:
+    """'2023-05' month labels as dates, for date axes."""
+    return pd.to_datetime(pd.Index(months).astype(str), format="%Y-%m")
 
 
-def generation_names(df: pd.DataFrame) -> list[str]:
-    """Generation names in column order, from the ``spot_price_<gen>`` or ``gpu_value_<gen>``
-    columns, so each generation keeps one colour in every panel."""
-    names: list[str] = []
-    for column in df.columns:
-        for prefix in ("spot_price_", "gpu_value_"):
-            name = column.removeprefix(prefix)
-            if column.startswith(prefix) and name not in AGGREGATE_SUFFIXES and name not in names:
-                names.append(name)
-    return names
+def check_generation_table(generations: pd.DataFrame, df: pd.DataFrame) -> None:
+    """Refuse a per-generation table that does not go with the month table ``df``: without
+    its columns nothing can be drawn, and one of other months (another run's) would put
+    releases in the wrong place without any error."""
+    missing = [c for c in GENERATION_TABLE_COLUMNS if c not in generations.columns]
+    if missing:
+        raise ValueError(f"generation table needs columns {', '.join(GENERATION_TABLE_COLUMNS)}; "
+                         f"it has no {', '.join(missing)}")
+    if not generations.empty and set(generations["date"].astype(str)) != set(df["date"].astype(str)):
+        raise ValueError("generation table covers other months than the run table")
 
 
-def generations(df: pd.DataFrame, prefix: str) -> list[str]:
-    """Generations whose ``<prefix>_<gen>`` column is non-zero at least once; all-zero ones
-    (never released within the run) are left out of plots and legends."""
-    return [g for g in generation_names(df)
-            if f"{prefix}_{g}" in df.columns and (df[f"{prefix}_{g}"].to_numpy(float) > 0).any()]
+def generation_series(generations: pd.DataFrame, variable: str) -> pd.DataFrame:
+    """``variable`` (price, value, installed, utilization) of each generation as a wide
+    table: one row per month ('2023-05', in order), one column per generation in the
+    per-generation table's order. Generations whose value is never positive (not released
+    within the run) are left out, so they get no line and no legend entry."""
+    rows = generations[generations["variable"] == variable].astype({"date": str})
+    wide = rows.pivot(index="date", columns="generation", values="value").fillna(0.0).sort_index()
+    return wide[[g for g in pd.unique(rows["generation"]) if (wide[g] > 0).any()]]
 
 
-def generation_releases(df: pd.DataFrame) -> dict[str, pd.Timestamp]:
-    """Release month of each generation: the first month its spot price is positive.
-    A generation already on the market in the first month has no release in the run."""
-    dates = run_dates(df)
+def generation_releases(generations: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    """Release month of each generation: the first month its price is positive. A
+    generation already on the market in the table's first month has no release in the run."""
+    prices = generation_series(generations, "price")
+    dates = month_dates(prices.index)
     releases = {}
-    for g in generations(df, "spot_price"):
-        first = int(np.argmax(df[f"spot_price_{g}"].to_numpy(float) > 0))
+    for g in prices.columns:
+        first = int(np.argmax(prices[g].to_numpy(float) > 0))
         if first > 0:
             releases[g] = dates[first]
     return releases
@@ -355,7 +379,7 @@ def count_axis(ax: Axes, values: Iterable[np.ndarray], label: str) -> None:
 # ------------------------------------------------------------------------------ panels
 
 def draw_generation_prices(ax: Axes, run: RunData) -> None:
-    prices = {g: masked(run.df[f"spot_price_{g}"]) for g in generations(run.df, "spot_price")}
+    prices = run.by_generation("price")
     for g, price in prices.items():
         ax.plot(run.dates, price, color=run.colors[g])
     values = np.concatenate(list(prices.values()))
@@ -419,8 +443,8 @@ def draw_backlog(ax: Axes, run: RunData) -> None:
 
 
 def draw_gpu_values(ax: Axes, run: RunData) -> None:
-    for g in generations(run.df, "gpu_value"):
-        ax.plot(run.dates, masked(run.df[f"gpu_value_{g}"]), color=run.colors[g])
+    for g, value in run.by_generation("value").items():
+        ax.plot(run.dates, value, color=run.colors[g])
     ax.yaxis.set_major_formatter(DOLLARS)
     ax.set_ylabel("$ per GPU")
     positive_floor(ax)
@@ -483,10 +507,10 @@ def draw_equity(ax: Axes, run: RunData) -> None:
                              "Short interest (% of float)"))
 
 
-# Panels in reading order (row by row, two per row). Extend this list to add panels.
-PANELS: list[Panel] = [
+# Panels in reading order (row by row, two per row). Add an entry to add a panel.
+PANELS: tuple[Panel, ...] = (
     Panel("generation_prices", "Spot rental price by generation", draw_generation_prices,
-          generation_prefix="spot_price"),
+          variable="price"),
     Panel("price_index", "Perf-adjusted price", draw_price_index,
           ("spot_price_h100e", "contract_price_h100e")),
     Panel("capacity", "Neocloud capacity vs demand", draw_capacity,
@@ -494,7 +518,7 @@ PANELS: list[Panel] = [
     Panel("backlog", "Nvidia order backlog and deliveries", draw_backlog,
           ("backlog_h100e", "deliveries_h100e", "nvidia_lead_time_months")),
     Panel("gpu_values", "Secondary-market value of a GPU", draw_gpu_values,
-          generation_prefix="gpu_value"),
+          variable="value"),
     Panel("neoclouds", "Neocloud entries and defaults", draw_neoclouds,
           ("neoclouds_active", "neocloud_entries", "neocloud_defaults_cum")),
     Panel("revenue_gap", "Revenue gap (Sequoia arithmetic)", draw_revenue_gap,
@@ -503,16 +527,17 @@ PANELS: list[Panel] = [
           ("debt_outstanding_usd", "aggregate_ltv", "lender_losses_cum_usd")),
     Panel("equity", "Neocloud equity and short interest", draw_equity,
           ("neocloud_equity_index", "short_interest")),
-]
+)
 
 
 # ----------------------------------------------------------------------------- figures
 
-def generation_legend(fig: Figure, run: RunData) -> None:
-    """One colour key for every per-generation panel, at the foot of the figure (the top
-    belongs to the title)."""
-    shown = [g for g in run.colors
-             if any(g in generations(run.df, prefix) for prefix in ("spot_price", "gpu_value"))]
+def generation_legend(fig: Figure, run: RunData, panels: Iterable[Panel]) -> None:
+    """One colour key for the generations drawn in the per-generation ``panels``, at the
+    foot of the figure (the top belongs to the title)."""
+    drawn = {g for panel in panels if panel.variable
+             for g in generation_series(run.generations, panel.variable).columns}
+    shown = [g for g in run.colors if g in drawn]
     if shown:
         handles = [Line2D([], [], color=run.colors[g]) for g in shown]
         fig.legend(handles, [generation_label(g) for g in shown], loc="outside lower center",
@@ -520,21 +545,26 @@ def generation_legend(fig: Figure, run: RunData) -> None:
                    title_fontsize=9, fontsize=9)
 
 
-def panels_for(df: pd.DataFrame, panels: Iterable[Panel] = PANELS) -> list[Panel]:
-    """The panels a run's columns allow, in figure order."""
-    return [panel for panel in panels if panel.available(df)]
+def panels_for(df: pd.DataFrame, generations: pd.DataFrame,
+               panels: Iterable[Panel] = PANELS) -> list[Panel]:
+    """The panels a run's month table ``df`` and per-generation table ``generations``
+    allow, in figure order."""
+    return [panel for panel in panels if panel.available(df, generations)]
 
 
-def run_figure(df: pd.DataFrame, title: str = "", columns: int = 2) -> Figure:
-    """The run-anatomy figure: one panel per available group of outputs, generation
-    releases marked on every panel. Returned unsaved, for notebooks and further edits."""
+def run_figure(df: pd.DataFrame, generations: pd.DataFrame, title: str = "",
+               columns: int = 2) -> Figure:
+    """The run-anatomy figure of a month table ``df`` and its per-generation table
+    ``generations`` (``NeocloudMarket.generation_results()``): one panel per available
+    group of outputs, generation releases marked on every panel. Returned unsaved, for
+    notebooks and further edits."""
     if "date" not in df.columns or df.empty:
         raise ValueError("plot needs a non-empty run table with a 'date' column")
-    run = RunData.of(df)
-    panels = panels_for(df)
+    run = RunData.of(df, generations)
+    panels = panels_for(df, generations)
     if not panels:
         raise ValueError("run table has none of the columns any panel plots")
-    releases = generation_releases(df)
+    releases = generation_releases(generations)
     rows = math.ceil(len(panels) / columns)
     with mpl.rc_context(STYLE):
         fig = Figure(figsize=(5.6 * columns, 3.1 * rows + (0.4 if title else 0.0)),
@@ -548,20 +578,20 @@ def run_figure(df: pd.DataFrame, title: str = "", columns: int = 2) -> Figure:
             ax.tick_params(axis="x", labelbottom=True)
         for ax in axes[len(panels):]:
             ax.set_visible(False)
-        generation_legend(fig, run)
+        generation_legend(fig, run, panels)
         if title:
             fig.suptitle(title, fontsize=13, fontweight="bold")
     return fig
 
 
-def plot_run(df: pd.DataFrame, path: str | Path, title: str = "") -> Path:
-    """Write the run-anatomy figure; the format follows the suffix (.png, .svg, .pdf; PNG if
-    there is none). Returns the path written."""
+def plot_run(df: pd.DataFrame, generations: pd.DataFrame, path: str | Path, title: str = "") -> Path:
+    """Write the run-anatomy figure (:func:`run_figure`); the format follows the suffix
+    (.png, .svg, .pdf; PNG if there is none). Returns the path written."""
     path = Path(path)
     if not path.suffix:
         path = path.with_suffix(".png")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig = run_figure(df, title)
+    fig = run_figure(df, generations, title)
     with mpl.rc_context(STYLE):
         fig.savefig(path)
     return path
@@ -599,7 +629,7 @@ class Measure:
         return self.formatter.labels(values, ticks)
 
 
-SERIES: dict[str, Measure] = {
+SERIES: Mapping[str, Measure] = MappingProxyType({
     "spot_price_h100e": Measure("Spot price", "$ per H100e-hour", formatter=PRICE),
     "contract_price_h100e": Measure("New-contract price", "$ per H100e-hour", formatter=PRICE),
     "utilization": Measure("Utilization", "hours sold / available", formatter=PERCENT),
@@ -613,12 +643,12 @@ SERIES: dict[str, Measure] = {
                              formatter=PERCENT),
     "lender_losses_cum_usd": Measure("Lender losses", "$bn, cumulative", 1e9),
     "neocloud_equity_index": Measure("Neocloud equity index", "index"),
-}
+})
 FAN_COLUMNS = ("spot_price_h100e", "installed_h100e", "utilization", "revenue_gap_usd",
                "neocloud_defaults_cum", "debt_outstanding_usd", "aggregate_ltv",
                "lender_losses_cum_usd")
 
-STATISTICS: dict[str, Measure] = {
+STATISTICS: Mapping[str, Measure] = MappingProxyType({
     "peak_price": Measure("Peak spot price", "$ per H100e-hour", formatter=PRICE),
     "trough_price": Measure("Trough after the peak", "$ per H100e-hour", formatter=PRICE),
     "peak_to_trough": Measure("Peak-to-trough decline", "share of peak",
@@ -635,7 +665,7 @@ STATISTICS: dict[str, Measure] = {
     "max_revenue_gap_usd": Measure("Maximum revenue gap", "$bn per year", 1e9),
     "equity_max_drawdown": Measure("Equity index drawdown", "share of peak",
                                    formatter=PERCENT),
-}
+})
 KEY_STATISTICS = ("peak_to_trough", "max_glut", "default_rate", "lender_loss_rate",
                   "max_revenue_gap_usd", "peak_price")
 
@@ -709,7 +739,7 @@ def fan_figure(runs: Mapping[str, Sequence[pd.DataFrame]], columns: Sequence[str
             medians = []
             for j, frames in enumerate(runs.values()):
                 bands = replication_bands(frames, column) / m.scale
-                dates = pd.to_datetime(bands.index.astype(str), format="%Y-%m")
+                dates = month_dates(bands.index)
                 color = f"C{j % 10}"
                 ax.fill_between(dates, bands[0.05], bands[0.95], color=color, alpha=0.12,
                                 linewidth=0)
@@ -746,8 +776,9 @@ def fan_figure(runs: Mapping[str, Sequence[pd.DataFrame]], columns: Sequence[str
 
 # Offsets (points) tried around a labelled point, nearest first; each ring tries the four
 # diagonals before the sides.
-LABEL_OFFSETS = [(radius * dx, radius * dy) for radius in (5, 10, 18, 30, 45)
-                 for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1), (0, -1))]
+LABEL_OFFSETS = tuple((radius * dx, radius * dy) for radius in (5, 10, 18, 30, 45)
+                      for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 0), (-1, 0), (0, 1),
+                                     (0, -1)))
 LEADER_FROM = 10  # points: a label moved further than this gets a leader line to its point
 
 
@@ -828,20 +859,22 @@ def place_labels(fig: Figure, labels: Mapping[Axes, Sequence[tuple[str, tuple[fl
 
 # ----------------------------------------------------------------------- phase portrait
 
-def phase_figure(df: pd.DataFrame, title: str = "") -> Figure:
+def phase_figure(df: pd.DataFrame, generations: pd.DataFrame, title: str = "") -> Figure:
     """The cycle as a loop: utilization against the spot price month by month, coloured by
-    date, with generation releases marked; plus debt against collateral value when the run
-    has credit. A boom-bust traces a clockwise loop (scarcity raises prices, deliveries
-    then lower utilization, prices follow)."""
+    date, with generation releases (from the per-generation table ``generations``) marked;
+    plus debt against collateral value when the run has credit. A boom-bust traces a
+    clockwise loop (scarcity raises prices, deliveries then lower utilization, prices
+    follow)."""
     if not {"date", "utilization", "spot_price_h100e"} <= set(df.columns):
         raise ValueError("phase portrait needs 'date', 'utilization' and 'spot_price_h100e'")
+    check_generation_table(generations, df)
     credit = {"debt_outstanding_usd", "collateral_value_usd"} <= set(df.columns)
-    dates = run_dates(df)
+    dates = month_dates(df["date"])
     t = mdates.date2num(dates)
     pairs = [("utilization", "spot_price_h100e", 1.0, 1.0)]
     if credit:
         pairs.append(("collateral_value_usd", "debt_outstanding_usd", 1e9, 1e9))
-    releases = generation_releases(df)
+    releases = generation_releases(generations)
     with mpl.rc_context(STYLE):
         fig = Figure(figsize=(5.4 * len(pairs) + 1.0, 4.6), layout="constrained")
         axes = fig.subplots(1, len(pairs), squeeze=False).ravel()
@@ -1053,6 +1086,7 @@ def indices_figure(indices: pd.DataFrame, statistic: str = "", title: str = "") 
     return fig
 
 
-__all__ = ["FAN_COLUMNS", "KEY_STATISTICS", "PANELS", "Panel", "fan_figure", "generation_releases",
-           "generations", "heatmap_figure", "indices_figure", "panels_for", "phase_figure",
-           "plot_run", "replication_bands", "response_figure", "run_figure", "save_figure"]
+__all__ = ["FAN_COLUMNS", "GENERATION_TABLE_COLUMNS", "KEY_STATISTICS", "PANELS", "Panel",
+           "check_generation_table", "fan_figure", "generation_releases", "generation_series",
+           "heatmap_figure", "indices_figure", "panels_for", "phase_figure", "plot_run",
+           "replication_bands", "response_figure", "run_figure", "save_figure"]

@@ -2,6 +2,8 @@
 
 Every neocloud is listed when it is created. Its share price reverts toward a fundamental
 value and moves with the hedge funds' net order flow plus noise (docs/model.md#710-equity-market).
+The market owns its listings and the index; funds' positions change only through their own
+record of each settled trade.
 
 Fundamental value (the modelling choice): equity is worth its book value plus capitalised
 trailing earnings, ``V = B + m * 12 * E``. ``B`` is the firm's book equity (cash + fleet at
@@ -142,6 +144,14 @@ class EquityMarket:
         self._exit_price = {}
         return self._index
 
+    columns = ("neocloud_equity_index", "short_interest")
+
+    def report(self) -> dict[str, float]:
+        """The month's index and short interest. Chain-links the index, so it is called once
+        a month, after the month's last trade."""
+        return {"neocloud_equity_index": self.index(),
+                "short_interest": self.aggregate_short_interest()}
+
     # --- issuance --------------------------------------------------------------------------
     def issue(self, neocloud: Neocloud, amount_usd: float, investor: int | None = None) -> float:
         """Sell new shares to equity investors (or to the ``investor`` account, e.g. Nvidia's
@@ -173,7 +183,7 @@ class EquityMarket:
         return raised
 
     # --- event 10 ------------------------------------------------------------------------
-    def update(self) -> None:
+    def step(self, month: int) -> None:
         """Monthly close: execute the funds' orders (within borrow and ownership limits) at
         a price moved toward fundamental value, by their net flow and by noise."""
         eq = self.model.p.equity
@@ -196,7 +206,7 @@ class EquityMarket:
                 self._settle(fund, listing, shares, listing.price)
             listing.closes = [*listing.closes, listing.price][-HISTORY:]
         for fund in live:
-            fund.orders = {}
+            fund.orders_executed()
 
     def trade(self, fund: HedgeFund, uid: int, shares: float) -> None:
         """Execute one order now (margin calls, wind-ups): the price moves by its impact and
@@ -264,12 +274,7 @@ class EquityMarket:
             ledger.transfer(fund.account, investors, value, "hedge_fund_buy")
         else:
             ledger.transfer(investors, fund.account, -value, "hedge_fund_sell")
-        old = fund.positions.pop(uid, 0.0)
-        new = old + shares
-        if abs(new) > 1e-9 * listing.shares:   # else closed (dropping rounding dust)
-            fund.positions[uid] = new
-        else:
-            new = 0.0
+        old, new = fund.record_trade(uid, shares, 1e-9 * listing.shares)
         listing.short = max(listing.short + max(-new, 0.0) - max(-old, 0.0), 0.0)
 
 

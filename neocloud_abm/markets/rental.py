@@ -1,18 +1,28 @@
-"""The market for GPU-hours: take-or-pay term contracts first, then spot clearing.
+"""The market for GPU-hours: take-or-pay term contracts first, then spot clearing
+(docs/model.md#74-rental-market).
 
 Spot clearing is a noisy merit order: offers (one per neocloud and generation, plus the
 hyperscalers' outside option) are taken in order of perceived perf-adjusted price, each
 filled up to what buyers still demand at that price. Cost is O(K log K + K N) for K offers
 and N buyers: linear in the number of startups, with K bounded by neoclouds x generations.
+
+The market owns the contract book, the prices it discovers (the spot index, each
+generation's price and utilization, the price of new contracts) and the month's volumes;
+it tells each neocloud and the startups what they sold and bought, and they update their
+own state from that.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-HOURS_PER_MONTH = 730.0
+from neocloud_abm.core.units import HOURS_PER_MONTH
+
+if TYPE_CHECKING:
+    from neocloud_abm.model import NeocloudMarket
 
 
 def demand_at(price: float, need: np.ndarray, contracted: np.ndarray, budget: np.ndarray,
@@ -145,21 +155,22 @@ def _offer_key(model, account: int | np.ndarray, gen: int | np.ndarray):
     return account * len(model.gens) + gen
 
 
-def _sum_by_offer(model, rows: np.ndarray, weights: np.ndarray) -> dict[int, float]:
+def _sum_by_offer(model, book: ContractBook, rows: np.ndarray,
+                  weights: np.ndarray) -> dict[int, float]:
     """Sum contract quantities by (provider, generation) key."""
     if not len(rows):
         return {}
-    book = model.contracts
     keys = _offer_key(model, book.provider[rows], book.gen[rows])
     unique, inverse = np.unique(keys, return_inverse=True)
     return dict(zip(unique.tolist(), np.bincount(inverse, weights=weights).tolist(), strict=True))
 
 
-def build_offers(model, contract_rows: np.ndarray, contract_hours: np.ndarray) -> Offers:
+def build_offers(model, book: ContractBook, contract_rows: np.ndarray,
+                 contract_hours: np.ndarray) -> Offers:
     """One offer per (neocloud, generation) with GPUs installed; ``contracted`` holds the
     hours its live contracts take this month (``contract_hours``, already capped by what
     the provider has installed, so it never exceeds ``total``)."""
-    contracted_by_key = _sum_by_offer(model, contract_rows, contract_hours)
+    contracted_by_key = _sum_by_offer(model, book, contract_rows, contract_hours)
     sellers, gen, total, contracted, price = [], [], [], [], []
     for cloud in model.neoclouds():
         for g, count in sorted(cloud.gpus().items()):
@@ -173,202 +184,220 @@ def build_offers(model, contract_rows: np.ndarray, contract_hours: np.ndarray) -
     return Offers(sellers, gen_arr, perf, np.array(price), np.array(total), np.array(contracted))
 
 
-def deliverable_hours(model, live: np.ndarray) -> np.ndarray:
-    """GPU-hours each live contract can be served this month: in full, unless its provider
-    has fewer GPUs of that generation installed than its contracts promise (after distress
-    sales, seizures or retirement), in which case all of them are served pro rata. A tenant
-    pays only for hours delivered, so hours sold never exceed hours installed."""
-    promised = model.contracts.gpu_hours[live]
-    if not len(live):
-        return promised
-    installed = {_offer_key(model, cloud.account, g): count * HOURS_PER_MONTH
-                 for cloud in model.neoclouds() for g, count in cloud.gpus().items()}
-    promised_by_key = _sum_by_offer(model, live, promised)
-    keys = _offer_key(model, model.contracts.provider[live], model.contracts.gen[live])
-    share = np.array([min(1.0, installed.get(key, 0.0) / promised_by_key[key]) if promised_by_key[key] > 0
-                      else 0.0 for key in keys.tolist()])
-    return promised * share
+MARKET_COLUMNS = ("spot_price_h100e", "contract_price_h100e", "utilization",
+                  "demand_h100e_hours", "sold_h100e_hours", "available_h100e_hours")
 
 
-def run_month(model) -> None:
-    """Event 4: contracts are served and paid, spot demand clears, new contracts are signed."""
-    p, ledger, table, book = model.p, model.ledger, model.startups, model.contracts
-    month = model.month
-    book.expire(month)
-    if book.active.size > 4 * max(int(book.active.sum()), 64):
-        book.compact()
-    live = book.live()
-    perf_of = np.array([g.perf for g in model.gens])
-    rows = table.live_rows()
-    need = table.need[rows] * model.env.nvidia_share
-    elasticity, reference = p.startups.price_elasticity, p.market.reference_price_h100e
+class RentalMarket:
+    """Contracts, spot clearing and the prices they make (event 4)."""
 
-    # Take-or-pay: tenants owe every hour delivered whatever they use; short payers fail.
-    hours = deliverable_hours(model, live)
-    owed = hours * book.price[live]
-    tenant_owes = np.bincount(book.tenant[live], weights=owed, minlength=table.size)
-    cash = ledger.balances(table.account[: table.size])
-    paid_share = np.where(tenant_owes > 0, np.minimum(1.0, np.maximum(cash, 0.0)
-                                                      / np.maximum(tenant_owes, 1e-12)), 1.0)
-    contract_paid = owed * paid_share[book.tenant[live]]
-    ledger.transfer_many(table.account[book.tenant[live]], book.provider[live], contract_paid,
-                         "contract_rent")
-    defaulting_tenants = np.flatnonzero(paid_share < 1.0 - 1e-12)
-    contract_h100e = np.bincount(book.tenant[live], weights=hours * perf_of[book.gen[live]],
-                                 minlength=table.size)
-    contract_cost = tenant_owes * paid_share
+    def __init__(self, model: NeocloudMarket) -> None:
+        self.model = model
+        self.clearing_account = model.ledger.open("spot clearing")
+        self.contracts = ContractBook()
+        market = model.p.market
+        self.price_index = market.initial_price_h100e    # $ per H100e-hour, the spot index
+        self.contract_price = self.price_index * (1.0 - market.contract_discount)
+        self.gen_price: dict[int, float] = {}            # $ per GPU-hour, by generation
+        self.gen_utilization: dict[int, float] = {}
+        self.utilization = model.p.neoclouds.target_utilization
+        self.volumes: dict[str, float] = {}
 
-    offers = build_offers(model, live, hours)
-    index_price = model.price_index
-    desired = need * (index_price / reference) ** -elasticity
-    use_share = np.minimum(1.0, desired / np.maximum(contract_h100e[rows], 1e-12))
-    full_use = np.ones(table.size)
-    full_use[rows] = use_share
+    @property
+    def columns(self) -> tuple[str, ...]:
+        gens = self.model.gens
+        return (*MARKET_COLUMNS, *(f"spot_price_{g.name}" for g in gens),
+                *(f"utilization_{g.name}" for g in gens))
 
-    noise = np.exp(model.rng.normal(0.0, p.market.allocation_noise, len(offers.gen)))
-    spot_capacity = np.maximum(offers.total - offers.contracted, 0.0) * offers.perf
-    outside_price = model.env.hyperscaler_price
-    prices = np.append(offers.price_h100e, outside_price)
-    result = clear_spot(prices, np.append(spot_capacity, model.env.hyperscaler_capacity
-                                          * HOURS_PER_MONTH),
-                        np.append(offers.price_h100e * noise, outside_price),
-                        need, contract_h100e[rows],
-                        np.maximum(table.budget[rows] - contract_cost[rows], 0.0),
-                        elasticity, reference, p.market.customer_loyalty,
-                        np.append(np.ones(len(offers.gen), dtype=bool), False))
-    clearing = model.clearing_account
-    ledger.transfer_many(table.account[rows], clearing, result.spend, "spot_rent")
-    neo_fill = result.fill[:-1]
-    ledger.transfer_many(clearing, np.array([s.account for s in offers.sellers], dtype=int),
-                         neo_fill * offers.price_h100e, "spot_rent_received")
-    ledger.transfer(clearing, ledger.sector["hyperscalers"],
-                    max(ledger.balance(clearing), 0.0), "outside_option")
+    def deliverable_hours(self, live: np.ndarray) -> np.ndarray:
+        """GPU-hours each live contract can be served this month: in full, unless its
+        provider has fewer GPUs of that generation installed than its contracts promise
+        (after distress sales, seizures or retirement), in which case all of them are served
+        pro rata. A tenant pays only for hours delivered, so hours sold never exceed hours
+        installed."""
+        model, book = self.model, self.contracts
+        promised = book.gpu_hours[live]
+        if not len(live):
+            return promised
+        installed = {_offer_key(model, cloud.account, g): count * HOURS_PER_MONTH
+                     for cloud in model.neoclouds() for g, count in cloud.gpus().items()}
+        promised_by_key = _sum_by_offer(model, book, live, promised)
+        keys = _offer_key(model, book.provider[live], book.gen[live])
+        share = np.array([min(1.0, installed.get(key, 0.0) / promised_by_key[key])
+                          if promised_by_key[key] > 0 else 0.0 for key in keys.tolist()])
+        return promised * share
 
-    capacity = max(float((offers.total * offers.perf).sum()), 1e-9)
-    market_use = float(((offers.contracted * offers.perf).sum() + neo_fill.sum()) / capacity)
-    _record_sellers(model, offers, live, hours, full_use, neo_fill, market_use,
-                    result.unmet / capacity)
-    _record_revenue(model, offers, live, contract_paid, neo_fill)
-    model.nvidia.backstop(offers, offers.contracted + neo_fill / offers.perf)
-    table.obtained[rows] = np.minimum(contract_h100e[rows], desired) + result.bought
-    table.spend[rows] = contract_cost[rows] + result.spend
-    table.desired[rows] = desired
-    _record_market(model, offers, neo_fill, contract_h100e[rows], need, table.budget[rows],
-                   contract_cost[rows])
-    sign_contracts(model, offers, rows, need, contract_h100e[rows])
-    for row in defaulting_tenants:
-        if table.alive[row]:
-            table.agents[row].fail()
-            model.month_stats["startup_failures"] += 1
+    def step(self, month: int) -> None:
+        """Event 4: contracts are served and paid, spot demand clears, new contracts are
+        signed."""
+        model, book = self.model, self.contracts
+        p, ledger, table = model.p, model.ledger, model.startups
+        book.expire(month)
+        if book.active.size > 4 * max(int(book.active.sum()), 64):
+            book.compact()
+        live = book.live()
+        perf_of = np.array([g.perf for g in model.gens])
+        rows = table.live_rows()
+        need = table.need[rows] * model.env.nvidia_share
+        elasticity, reference = p.startups.price_elasticity, p.market.reference_price_h100e
 
+        # Take-or-pay: tenants owe every hour delivered whatever they use; short payers fail.
+        hours = self.deliverable_hours(live)
+        owed = hours * book.price[live]
+        tenant_owes = np.bincount(book.tenant[live], weights=owed, minlength=table.size)
+        cash = ledger.balances(table.account[: table.size])
+        paid_share = np.where(tenant_owes > 0, np.minimum(1.0, np.maximum(cash, 0.0)
+                                                          / np.maximum(tenant_owes, 1e-12)), 1.0)
+        contract_paid = owed * paid_share[book.tenant[live]]
+        ledger.transfer_many(table.account[book.tenant[live]], book.provider[live],
+                             contract_paid, "contract_rent")
+        defaulting_tenants = np.flatnonzero(paid_share < 1.0 - 1e-12)
+        contract_h100e = np.bincount(book.tenant[live], weights=hours * perf_of[book.gen[live]],
+                                     minlength=table.size)
+        contract_cost = tenant_owes * paid_share
 
-def _record_sellers(model, offers: Offers, live: np.ndarray, hours: np.ndarray, use: np.ndarray,
-                    spot_fill: np.ndarray, market_use: float, rationed: float) -> None:
-    """Write each neocloud's hours sold, hours used and demand pressure by generation:
-    pressure blends its own utilization with the market's, plus rationed demand per unit
-    of capacity (the queue of buyers nobody could serve)."""
-    watch = model.p.neoclouds.market_watch
-    book = model.contracts
-    for cloud in model.neoclouds():
-        cloud.sold_gpu_hours.clear()
-        cloud.used_gpu_hours.clear()
-        cloud.available_gpu_hours.clear()
-        cloud.pressure.clear()
-    used_by_key = _sum_by_offer(model, live, hours * use[book.tenant[live]])
-    for k, cloud in enumerate(offers.sellers):
-        g = int(offers.gen[k])
-        used = used_by_key.get(_offer_key(model, cloud.account, g), 0.0)
-        spot = spot_fill[k] / offers.perf[k]
-        cloud.sold_gpu_hours[g] = offers.contracted[k] + spot
-        cloud.available_gpu_hours[g] = offers.total[k]
-        cloud.used_gpu_hours[g] = used + spot
-        own = cloud.sold_gpu_hours[g] / max(offers.total[k], 1e-9)
-        cloud.pressure[g] = min((1 - watch) * own + watch * market_use + rationed, 2.0)
+        offers = build_offers(model, book, live, hours)
+        index_price = self.price_index
+        desired = need * (index_price / reference) ** -elasticity
+        use_share = np.minimum(1.0, desired / np.maximum(contract_h100e[rows], 1e-12))
+        full_use = np.ones(table.size)
+        full_use[rows] = use_share
 
+        noise = np.exp(model.rng.normal(0.0, p.market.allocation_noise, len(offers.gen)))
+        spot_capacity = np.maximum(offers.total - offers.contracted, 0.0) * offers.perf
+        outside_price = model.env.hyperscaler_price
+        prices = np.append(offers.price_h100e, outside_price)
+        result = clear_spot(prices, np.append(spot_capacity, model.env.hyperscaler_capacity
+                                              * HOURS_PER_MONTH),
+                            np.append(offers.price_h100e * noise, outside_price),
+                            need, contract_h100e[rows],
+                            np.maximum(table.budget[rows] - contract_cost[rows], 0.0),
+                            elasticity, reference, p.market.customer_loyalty,
+                            np.append(np.ones(len(offers.gen), dtype=bool), False))
+        clearing = self.clearing_account
+        ledger.transfer_many(table.account[rows], clearing, result.spend, "spot_rent")
+        neo_fill = result.fill[:-1]
+        ledger.transfer_many(clearing, np.array([s.account for s in offers.sellers], dtype=int),
+                             neo_fill * offers.price_h100e, "spot_rent_received")
+        ledger.transfer(clearing, ledger.sector["hyperscalers"],
+                        max(ledger.balance(clearing), 0.0), "outside_option")
 
-def _record_revenue(model, offers: Offers, live: np.ndarray, contract_paid: np.ndarray,
-                    spot_fill: np.ndarray) -> None:
-    """Each neocloud's rental revenue this month: contract rent received plus spot sales."""
-    by_account: dict[int, float] = {}
-    if len(live):
-        accounts, inverse = np.unique(model.contracts.provider[live], return_inverse=True)
-        by_account = dict(zip(accounts.tolist(), np.bincount(inverse, weights=contract_paid).tolist(),
-                              strict=True))
-    for cloud in model.neoclouds():
-        cloud.revenue = by_account.get(cloud.account, 0.0)
-    for k, cloud in enumerate(offers.sellers):
-        cloud.revenue += spot_fill[k] * offers.price_h100e[k]
+        capacity = max(float((offers.total * offers.perf).sum()), 1e-9)
+        market_use = float(((offers.contracted * offers.perf).sum() + neo_fill.sum()) / capacity)
+        self._settle_sellers(offers, live, hours, full_use, neo_fill, market_use,
+                             result.unmet / capacity, contract_paid)
+        model.nvidia.backstop(offers, offers.contracted + neo_fill / offers.perf)
+        table.record_purchases(rows, np.minimum(contract_h100e[rows], desired) + result.bought,
+                               contract_cost[rows] + result.spend, desired)
+        self._record_market(offers, neo_fill, contract_h100e[rows], need, table.budget[rows],
+                            contract_cost[rows])
+        self._sign_contracts(offers, rows, need, contract_h100e[rows])
+        table.fail_tenants(defaulting_tenants)
 
+    def _settle_sellers(self, offers: Offers, live: np.ndarray, hours: np.ndarray,
+                        use: np.ndarray, spot_fill: np.ndarray, market_use: float,
+                        rationed: float, contract_paid: np.ndarray) -> None:
+        """Tell each neocloud its hours sold, hours used, capacity and demand pressure by
+        generation, and its rent: pressure blends its own utilization with the market's,
+        plus rationed demand per unit of capacity (the queue of buyers nobody could serve)."""
+        model, book = self.model, self.contracts
+        watch = model.p.neoclouds.market_watch
+        records = {cloud.unique_id: ({}, {}, {}, {}, []) for cloud in model.neoclouds()}
+        used_by_key = _sum_by_offer(model, book, live, hours * use[book.tenant[live]])
+        for k, cloud in enumerate(offers.sellers):
+            sold, used, available, pressure, spot_rent = records[cloud.unique_id]
+            g = int(offers.gen[k])
+            spot = spot_fill[k] / offers.perf[k]
+            sold[g] = offers.contracted[k] + spot
+            available[g] = offers.total[k]
+            used[g] = used_by_key.get(_offer_key(model, cloud.account, g), 0.0) + spot
+            own = sold[g] / max(offers.total[k], 1e-9)
+            pressure[g] = min((1 - watch) * own + watch * market_use + rationed, 2.0)
+            spot_rent.append(spot_fill[k] * offers.price_h100e[k])
+        by_account: dict[int, float] = {}
+        if len(live):
+            accounts, inverse = np.unique(book.provider[live], return_inverse=True)
+            by_account = dict(zip(accounts.tolist(),
+                                  np.bincount(inverse, weights=contract_paid).tolist(), strict=True))
+        for cloud in model.neoclouds():
+            sold, used, available, pressure, spot_rent = records[cloud.unique_id]
+            cloud.settle_rentals(sold, used, available, pressure)
+            cloud.earn_rent(by_account.get(cloud.account, 0.0), spot_rent)
 
-def _record_market(model, offers: Offers, spot_fill: np.ndarray, contracted: np.ndarray,
-                   need: np.ndarray, budget: np.ndarray, contract_cost: np.ndarray) -> None:
-    """Prices, utilization and demand of the month, overall and by generation."""
-    p = model.p
-    stats = model.month_stats
-    sold_gpu = offers.contracted + spot_fill / offers.perf
-    spot_gpu = spot_fill / offers.perf
-    if spot_fill.sum() > 0:
-        model.price_index = float(spot_fill @ offers.price_h100e / spot_fill.sum())
-    elif len(offers.gen):
-        model.price_index = float(np.average(offers.price_h100e, weights=offers.total))
-    model.gen_price, model.gen_utilization = {}, {}
-    for g in np.unique(offers.gen):
-        mask = offers.gen == g
-        weights = spot_gpu[mask] if spot_gpu[mask].sum() > 0 else offers.total[mask]
-        model.gen_price[int(g)] = float(np.average(offers.price[mask], weights=weights))
-        model.gen_utilization[int(g)] = float(sold_gpu[mask].sum() / offers.total[mask].sum())
-    available = float((offers.total * offers.perf).sum())
-    sold = float((sold_gpu * offers.perf).sum())
-    index = model.price_index
-    spot_demand = demand_at(index, need, contracted, np.maximum(budget - contract_cost, 0.0),
-                            p.startups.price_elasticity, p.market.reference_price_h100e)
-    stats["demand_h100e_hours"] = float(contracted.sum() + spot_demand.sum())
-    stats["sold_h100e_hours"] = sold
-    stats["available_h100e_hours"] = available
-    stats["utilization"] = sold / available if available > 0 else 0.0
+    def _record_market(self, offers: Offers, spot_fill: np.ndarray, contracted: np.ndarray,
+                       need: np.ndarray, budget: np.ndarray, contract_cost: np.ndarray) -> None:
+        """Prices, utilization and demand of the month, overall and by generation."""
+        p = self.model.p
+        sold_gpu = offers.contracted + spot_fill / offers.perf
+        spot_gpu = spot_fill / offers.perf
+        if spot_fill.sum() > 0:
+            self.price_index = float(spot_fill @ offers.price_h100e / spot_fill.sum())
+        elif len(offers.gen):
+            self.price_index = float(np.average(offers.price_h100e, weights=offers.total))
+        self.gen_price, self.gen_utilization = {}, {}
+        for g in np.unique(offers.gen):
+            mask = offers.gen == g
+            weights = spot_gpu[mask] if spot_gpu[mask].sum() > 0 else offers.total[mask]
+            self.gen_price[int(g)] = float(np.average(offers.price[mask], weights=weights))
+            self.gen_utilization[int(g)] = float(sold_gpu[mask].sum() / offers.total[mask].sum())
+        available = float((offers.total * offers.perf).sum())
+        sold = float((sold_gpu * offers.perf).sum())
+        spot_demand = demand_at(self.price_index, need, contracted,
+                                np.maximum(budget - contract_cost, 0.0),
+                                p.startups.price_elasticity, p.market.reference_price_h100e)
+        self.utilization = sold / available if available > 0 else 0.0
+        self.volumes = {"demand_h100e_hours": float(contracted.sum() + spot_demand.sum()),
+                        "sold_h100e_hours": sold, "available_h100e_hours": available}
 
+    def _sign_contracts(self, offers: Offers, rows: np.ndarray, need: np.ndarray,
+                        contracted: np.ndarray) -> None:
+        """Large startups put a share of their need under take-or-pay term contracts, at
+        the provider's posted price less a discount, for terms that lengthen with their
+        size."""
+        model = self.model
+        p = model.p
+        s, n = p.startups, p.neoclouds
+        if not len(rows) or not len(offers.gen):
+            return
+        threshold = np.quantile(need, s.contract_size_quantile)
+        eligible = np.flatnonzero(need >= threshold)
+        contract_price_h100e = self.price_index * (1.0 - p.market.contract_discount)
+        desired = need * (self.price_index / p.market.reference_price_h100e) ** -s.price_elasticity
+        affordable = 0.8 * model.startups.budget[rows] / contract_price_h100e
+        target = np.minimum(s.contract_share * desired, affordable)
+        gap = target - contracted
+        seekers = eligible[gap[eligible] > 0.2 * target[eligible]]
+        if not len(seekers):
+            return
+        free = np.maximum(n.max_contract_share * offers.total - offers.contracted, 0.0)
+        ranked = np.argsort(offers.price_h100e, kind="stable")
+        size_rank = np.argsort(np.argsort(need[eligible])) / max(len(eligible) - 1, 1)
+        rank_of = dict(zip(eligible.tolist(), size_rank.tolist(), strict=True))
+        signed_value = signed_hours = 0.0
+        for i in seekers[np.argsort(-need[seekers])]:
+            term = round(s.min_term_months + (s.max_term_months - s.min_term_months)
+                         * rank_of[int(i)])
+            remaining = gap[i]
+            for k in ranked:
+                if remaining <= 0.0:
+                    break
+                if free[k] <= 0.0:
+                    continue
+                gpu_hours = min(remaining / offers.perf[k], free[k])
+                price = offers.price[k] * (1.0 - p.market.contract_discount)
+                self.contracts.add(int(rows[i]), offers.sellers[k].account, int(offers.gen[k]),
+                                   gpu_hours, price, model.month + 1 + term)
+                free[k] -= gpu_hours
+                remaining -= gpu_hours * offers.perf[k]
+                signed_value += gpu_hours * price
+                signed_hours += gpu_hours * offers.perf[k]
+        if signed_hours > 0:
+            self.contract_price = signed_value / signed_hours
 
-def sign_contracts(model, offers: Offers, rows: np.ndarray, need: np.ndarray,
-                   contracted: np.ndarray) -> None:
-    """Large startups put a share of their need under take-or-pay term contracts, at the
-    provider's posted price less a discount, for terms that lengthen with their size."""
-    p = model.p
-    s, n = p.startups, p.neoclouds
-    stats = model.month_stats
-    if not len(rows) or not len(offers.gen):
-        return
-    threshold = np.quantile(need, s.contract_size_quantile)
-    eligible = np.flatnonzero(need >= threshold)
-    contract_price_h100e = model.price_index * (1.0 - p.market.contract_discount)
-    desired = need * (model.price_index / p.market.reference_price_h100e) ** -s.price_elasticity
-    affordable = 0.8 * model.startups.budget[rows] / contract_price_h100e
-    target = np.minimum(s.contract_share * desired, affordable)
-    gap = target - contracted
-    seekers = eligible[gap[eligible] > 0.2 * target[eligible]]
-    if not len(seekers):
-        return
-    free = np.maximum(n.max_contract_share * offers.total - offers.contracted, 0.0)
-    ranked = np.argsort(offers.price_h100e, kind="stable")
-    size_rank = np.argsort(np.argsort(need[eligible])) / max(len(eligible) - 1, 1)
-    rank_of = dict(zip(eligible.tolist(), size_rank.tolist(), strict=True))
-    signed_value = signed_hours = 0.0
-    for i in seekers[np.argsort(-need[seekers])]:
-        term = round(s.min_term_months + (s.max_term_months - s.min_term_months)
-                     * rank_of[int(i)])
-        remaining = gap[i]
-        for k in ranked:
-            if remaining <= 0.0:
-                break
-            if free[k] <= 0.0:
-                continue
-            gpu_hours = min(remaining / offers.perf[k], free[k])
-            price = offers.price[k] * (1.0 - p.market.contract_discount)
-            model.contracts.add(int(rows[i]), offers.sellers[k].account, int(offers.gen[k]),
-                                gpu_hours, price, model.month + 1 + term)
-            free[k] -= gpu_hours
-            remaining -= gpu_hours * offers.perf[k]
-            signed_value += gpu_hours * price
-            signed_hours += gpu_hours * offers.perf[k]
-    if signed_hours > 0:
-        model.contract_price = signed_value / signed_hours
-    stats["contract_price_h100e"] = model.contract_price
+    def report(self) -> dict[str, float]:
+        row = {"spot_price_h100e": self.price_index, "contract_price_h100e": self.contract_price,
+               "utilization": self.utilization, **self.volumes}
+        for g in self.model.gens:
+            row[f"spot_price_{g.name}"] = self.gen_price.get(g.index, 0.0)
+            row[f"utilization_{g.name}"] = self.gen_utilization.get(g.index, 0.0)
+        return row

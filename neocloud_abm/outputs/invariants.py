@@ -19,14 +19,14 @@ def violations(model: NeocloudMarket) -> list[str]:
     tolerance = 1e-9 * max(ledger.scale(), 1.0)
     if abs(ledger.total()) > tolerance:
         found.append(f"ledger does not balance: accounts sum to {ledger.total():.6g}")
-    if abs(ledger.balance(model.clearing_account)) > tolerance:
+    if abs(ledger.balance(model.rental.clearing_account)) > tolerance:
         found.append("spot clearing account is not empty after the month")
     balance = model.gpu_balance()
     if np.any(np.abs(balance) > 1e-6 * np.maximum(model.nvidia.shipped, 1.0)):
         found.append(f"GPUs not conserved: shipped - (fleets + retired + sold) = {balance}")
     clouds = model.neoclouds()
     accounts = {c.account for c in clouds}
-    book = model.contracts
+    book = model.rental.contracts
     live = book.live()
     if not set(book.provider[live].tolist()) <= accounts:
         found.append("a live contract names a provider that has left the market")
@@ -40,19 +40,19 @@ def violations(model: NeocloudMarket) -> list[str]:
     if any(o.remaining < 0 for o in model.nvidia.orders):
         found.append("an order has negative remaining quantity")
     for lender in model.lenders():
-        for loan in lender.loans:
-            if loan.lender is not lender or loan not in loan.borrower.loans:
+        for loan in model.credit.book_of(lender):
+            if loan.lender is not lender or loan not in model.credit.loans_of(loan.borrower):
                 found.append(f"loan {loan.id} is not one lender's asset and its borrower's liability")
             if not loan.borrower.active or loan.drawn < -1e-6 or loan.undrawn < -1e-6:
                 found.append(f"loan {loan.id} has a departed borrower or a negative balance")
     for cloud in clouds:
-        for loan in cloud.loans:
-            if loan not in loan.lender.loans:
+        for loan in model.credit.loans_of(cloud):
+            if loan not in model.credit.book_of(loan.lender):
                 found.append(f"neocloud {cloud.unique_id} owes a loan no lender holds")
     if not (model.price_index > 0 and math.isfinite(model.price_index)):
         found.append(f"spot price index is {model.price_index}")
     found += _capacity_violations(model) + _price_violations(model) + _stock_violations(model)
-    for key, value in model.month_stats.items():
+    for key, value in model.outputs.items():
         if not math.isfinite(value):
             found.append(f"output {key} is {value}")
         elif value < 0 and key not in SIGNED_OUTPUTS:
@@ -64,13 +64,13 @@ def _capacity_violations(model: NeocloudMarket) -> list[str]:
     """Hours sold never exceed hours installed: per neocloud and generation, per generation,
     and for the market."""
     found = []
-    stats = model.month_stats
+    stats = model.outputs
     if stats.get("sold_h100e_hours", 0.0) > stats.get("available_h100e_hours", 0.0) * (1 + TOL) + TOL:
         found.append(f"sold {stats['sold_h100e_hours']:.6g} H100e-hours of "
                      f"{stats['available_h100e_hours']:.6g} available")
     if stats.get("utilization", 0.0) > 1.0 + TOL:
         found.append(f"utilization is {stats['utilization']!r} > 1")
-    for gen, utilization in model.gen_utilization.items():
+    for gen, utilization in model.rental.gen_utilization.items():
         if utilization > 1.0 + TOL:
             found.append(f"utilization of {model.gens[gen].name} is {utilization!r} > 1")
     for cloud in model.neoclouds():
@@ -105,7 +105,7 @@ def _stock_violations(model: NeocloudMarket) -> list[str]:
         found.append(f"used-GPU values {secondary.value}")
     if np.any(secondary.discount < 0) or np.any(secondary.discount > 1):
         found.append(f"fire-sale discounts {secondary.discount} outside [0, 1]")
-    for kind, held in model.gpu_account.items():
+    for kind, held in model.gpu_accounts.by_kind().items():
         if np.any(held < -1e-6 * np.maximum(model.nvidia.shipped, 1.0)):
             found.append(f"GPU account {kind} is negative: {held}")
     rows = model.startups.live_rows()
@@ -122,10 +122,10 @@ def _stock_violations(model: NeocloudMarket) -> list[str]:
     for lender in model.lenders():
         if any(lot.count < -1e-9 for lot in lender.seized):
             found.append(f"lender {lender.unique_id} holds a negative lot")
-        for loan in lender.loans:
+        for loan in model.credit.book_of(lender):
             if loan.drawn > 1e-6 and not loan.collateral_value(model) > 0:
                 found.append(f"loan {loan.id} is drawn ({loan.drawn:.6g}) with no collateral")
-    ltv = model.month_stats.get("aggregate_ltv", 0.0)
+    ltv = model.outputs.get("aggregate_ltv", 0.0)
     if not (math.isfinite(ltv) and ltv >= 0):
         found.append(f"aggregate LTV is {ltv!r}")
     return found

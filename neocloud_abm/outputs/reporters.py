@@ -1,14 +1,23 @@
-"""The month table: per-month output columns and how they are recorded
-(docs/model.md#712-outputs-and-the-revenue-gap)."""
+"""The month table and the per-generation table (docs/model.md#712-outputs-and-the-revenue-gap).
+
+Each market and agent population reports its own columns (``columns`` and ``report()``);
+the month's row is their union plus the revenue gap, which is derived from other outputs.
+Per-generation series are columns of the month table (``spot_price_h100``, ...) and, as
+data, a long table with one row per (date, generation, variable): what plots and analysis
+read, so nothing parses column names.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from functools import partial
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
+import pandas as pd
 
 if TYPE_CHECKING:
+    from neocloud_abm.core.chips import Generation
     from neocloud_abm.model import NeocloudMarket
 
 # Columns every run reports, in order; per-generation columns follow them.
@@ -30,93 +39,61 @@ COLUMNS = (
     "hedge_fund_capital_short_usd", "hedge_fund_capital_momentum_usd", "hedge_fund_failures",
     "hedge_fund_margin_calls", "nvidia_equity_investment_usd", "nvidia_backstop_usd",
 )
-PER_GENERATION = ("spot_price", "gpu_value", "installed_gpus")
+# Per-generation columns of the month table, ``<prefix>_<generation>``, and the variable each
+# is in the per-generation table: $ per GPU-hour, $ per GPU, GPUs installed, hours sold /
+# installed.
+PER_GENERATION: Mapping[str, str] = MappingProxyType(
+    {"spot_price": "price", "gpu_value": "value", "installed_gpus": "installed",
+     "utilization": "utilization"})
+
+
+def generation_columns(gens: Iterable[Generation]) -> list[str]:
+    gens = list(gens)
+    return [f"{prefix}_{g.name}" for prefix in PER_GENERATION for g in gens]
 
 
 def month_stat(model: NeocloudMarket, key: str) -> float:
-    """DataCollector reporter: one value of the month's statistics (picklable, no lambda)."""
-    return model.month_stats[key]
+    """DataCollector reporter: one value of the month's row (picklable, no lambda)."""
+    return model.outputs[key]
 
 
-def reporters(model: NeocloudMarket) -> dict[str, Any]:
-    names = list(COLUMNS) + generation_columns(model)
+def collectors(model: NeocloudMarket, sources: Sequence[Any]) -> dict[str, Any]:
+    """Mesa DataCollector reporters for every column: the contract columns, then the
+    per-generation ones, then any a further market declares."""
+    names = [*COLUMNS, *generation_columns(model.gens)]
+    names += [c for source in sources for c in source.columns if c not in names]
     return {name: partial(month_stat, key=name) for name in names}
 
 
-def generation_columns(model: NeocloudMarket) -> list[str]:
-    return [f"{kind}_{g.name}" for kind in PER_GENERATION for g in model.gens]
+def month_row(model: NeocloudMarket) -> dict[str, float]:
+    """Event 11: every market's and population's report for the month, and the revenue gap."""
+    row: dict[str, float] = {}
+    for source in model.reporters:
+        row.update(source.report())
+    row["required_revenue_usd"], row["revenue_gap_usd"] = revenue_gap(model, row)
+    return row
 
 
-def record_month(model: NeocloudMarket) -> None:
-    """Event 11: fill the month's statistics from the state after all events."""
-    stats, nvidia, env = model.month_stats, model.nvidia, model.env
-    clouds = model.neoclouds()
-    installed = model.installed_snapshot
-    stats["spot_price_h100e"] = model.price_index
-    stats["contract_price_h100e"] = model.contract_price
-    stats["installed_h100e"] = float(sum(installed[g.index] * g.perf for g in model.gens))
-    stats["backlog_h100e"] = nvidia.backlog_h100e()
-    stats["nvidia_revenue_usd"] = nvidia.revenue
-    stats["nvidia_lead_time_months"] = nvidia.aggregate_lead_time()
-    stats["nvidia_markup"] = nvidia.markup
-    stats["neoclouds_active"] = len(clouds)
-    stats["neocloud_revenue_usd"] = float(sum(c.revenue for c in clouds))
-    stats["neocloud_defaults_cum"] = cumulative(model, "neocloud_defaults")
-    stats["startups_active"] = len(model.startups.live_rows())
-    stats["compute_spend_usd"] = float(model.startups.spend[model.startups.live_rows()].sum())
-    stats["required_revenue_usd"], stats["revenue_gap_usd"] = revenue_gap(model)
-    stats["sentiment"] = env.sentiment
-    stats["base_rate"] = env.base_rate
-    stats["asic_share"] = env.asic_share
-    stats["hyperscaler_price_h100e"] = env.hyperscaler_price
-    record_credit(model, installed)
-    for g in model.gens:
-        stats[f"spot_price_{g.name}"] = model.gen_price.get(g.index, 0.0)
-        stats[f"gpu_value_{g.name}"] = float(model.secondary.value[g.index])
-        stats[f"installed_gpus_{g.name}"] = float(installed[g.index])
-    for key in ("demand_h100e_hours", "sold_h100e_hours", "available_h100e_hours",
-                "utilization", "startup_revenue_usd", "funding_rounds", "startup_entries",
-                "orders_h100e", "cancelled_h100e", "capex_usd", "equity_raised_usd",
-                "neocloud_entries", "neocloud_defaults", "deliveries_h100e",
-                "lender_failures", "covenant_breaches", "covenant_waivers", "loans_accelerated",
-                "nvidia_equity_investment_usd", "nvidia_backstop_usd"):
-        stats.setdefault(key, 0.0)
-
-
-def cumulative(model: NeocloudMarket, key: str) -> float:
-    """This month's value of ``key`` plus all earlier months'."""
-    return float(sum(model.history[key])) + model.month_stats[key]
-
-
-def record_credit(model: NeocloudMarket, installed: np.ndarray) -> None:
-    """Debt, collateral at market, new lending, spreads, losses and lender capital."""
-    stats = model.month_stats
-    loans = [loan for lender in model.lenders() for loan in lender.loans]
-    debt = sum(loan.drawn for loan in loans)
-    collateral = sum(loan.collateral_value(model) for loan in loans if loan.drawn > 0)
-    stats["debt_outstanding_usd"] = debt
-    stats["collateral_value_usd"] = collateral
-    stats["aggregate_ltv"] = debt / collateral if collateral > 0 else 0.0
-    for key in ("new_lending_usd", "new_commitments_usd", "lender_losses_usd"):
-        stats.setdefault(key, 0.0)
-    committed = stats.pop("spread_weighted", 0.0)
-    previous = model.history["credit_spread"][-1] if model.history["credit_spread"] else 0.0
-    new = stats["new_commitments_usd"]
-    stats["credit_spread"] = committed / new if new > 0 else previous  # carries the last quote
-    stats["lender_losses_cum_usd"] = cumulative(model, "lender_losses_usd")
-    stats["lender_capital_usd"] = sum(lender.capital() for lender in model.lenders())
-    stats["lenders_active"] = sum(not lender.failed for lender in model.lenders())
-    weights = installed * model.perf
-    stats["gpu_value_index"] = (float(weights @ (model.secondary.value / model.perf) / weights.sum())
-                                if weights.sum() > 0 else 0.0)
-
-
-def revenue_gap(model: NeocloudMarket) -> tuple[float, float]:
+def revenue_gap(model: NeocloudMarket, row: dict[str, float]) -> tuple[float, float]:
     """Sequoia's arithmetic, annualised: capex run-rate x 2 (total cost of the data centre)
     x 2 (end users' margin) is the revenue the build-out requires; minus startups' revenue."""
-    capex = [*model.history["capex_usd"][-11:], model.month_stats["capex_usd"]]
-    revenue = [*model.history["startup_revenue_usd"][-11:], model.month_stats["startup_revenue_usd"]]
+    capex = [*model.history["capex_usd"][-11:], row["capex_usd"]]
+    revenue = [*model.history["startup_revenue_usd"][-11:], row["startup_revenue_usd"]]
     required = 4.0 * sum(capex) * 12.0 / len(capex)
     return required, required - sum(revenue) * 12.0 / len(revenue)
 
 
+def generation_table(results: pd.DataFrame, gens: Iterable[Generation]) -> pd.DataFrame:
+    """The per-generation series of a month table as data: columns ``date``, ``generation``
+    (the chip's name), ``variable`` (price, value, installed, utilization) and ``value``.
+    Months before a generation's release, or after its last GPU left, have value 0."""
+    parts = []
+    for gen in gens:
+        for prefix, variable in PER_GENERATION.items():
+            column = f"{prefix}_{gen.name}"
+            if column in results:
+                parts.append(pd.DataFrame({"date": results["date"], "generation": gen.name,
+                                           "variable": variable, "value": results[column]}))
+    if not parts:
+        return pd.DataFrame(columns=["date", "generation", "variable", "value"])
+    return pd.concat(parts, ignore_index=True)

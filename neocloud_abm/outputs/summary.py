@@ -63,6 +63,13 @@ def summarize(df: pd.DataFrame) -> dict[str, float | int | str]:
     return stats
 
 
+# The numeric statistics summarize() reports (the others are dates), e.g. for outcomes of
+# EMA experiments or sweep plots.
+NUMERIC_STATISTICS = ("peak_price", "trough_price", "peak_to_trough", "months_peak_to_trough",
+                      "decline_24m", "cycles", "cycle_period_months", "defaults", "default_rate",
+                      "max_glut", "return_kurtosis", "abs_return_acf1", "max_revenue_gap_usd",
+                      "max_installed_h100e", "lender_loss_rate", "max_aggregate_ltv",
+                      "max_debt_usd", "equity_max_drawdown")
 SUMMARY_INPUTS = ("date", "spot_price_h100e", "neocloud_defaults_cum", "neoclouds_active",
                   "neocloud_entries", "neocloud_defaults", "demand_h100e_hours",
                   "available_h100e_hours", "revenue_gap_usd", "installed_h100e")

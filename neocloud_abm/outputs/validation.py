@@ -104,7 +104,7 @@ def breakeven_h100(seed: int) -> float:
     side's sanity check against their $1.65-2.85."""
     flat = load_scenario("baseline").with_overrides({"market.expected_price_decline": 0.0})
     model = NeocloudMarket(flat, rng=seed)
-    return model.breakeven_price(model.gens[1])
+    return model.industry.breakeven_price(model.gens[1])
 
 
 def validate(seeds: int = 5) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from neocloud_abm.core.errors import ParameterError
@@ -28,13 +29,14 @@ from neocloud_abm.parameters.registry import GROUPS, PARAMETERS, check_constrain
 from neocloud_abm.parameters.spec import coerce
 from neocloud_abm.parameters.startups import StartupParams
 
-SHOCK_FIELDS = {
+SHOCK_FIELDS: Mapping[str, str] = MappingProxyType({
     "sentiment": "added to market sentiment that month (index points)",
     "base_rate": "added to the base-rate path from that month on (fraction per year)",
     "compute_need": "multiplies every startup's compute need that month (factor > 0)",
     "set": "table of dotted parameters that take new values from that month on",
-}
-SHOCK_BOUNDS = {"sentiment": (-5.0, 5.0), "base_rate": (-0.1, 0.2), "compute_need": (0.01, 100.0)}
+})
+SHOCK_BOUNDS: Mapping[str, tuple[float, float]] = MappingProxyType(
+    {"sentiment": (-5.0, 5.0), "base_rate": (-0.1, 0.2), "compute_need": (0.01, 100.0)})
 
 
 @dataclass(frozen=True)
