@@ -1,14 +1,17 @@
-"""Sweep throughput and parent memory (issue 4; results in benchmarks/README.md, "Sweeps").
+"""Sweep throughput by worker count, and parent memory and compaction of big sweeps
+(results in benchmarks/README.md, "Sweeps").
 
-1. Runs per minute of a 40-run Monte Carlo of ``baseline`` run serially, on a process pool
-   and on a Dask LocalCluster (2 workers each), best of ``--repeats`` interleaved rounds.
-   Executors are started and warmed (workers have imported the model) before the clock
-   starts; their start-up time is shown apart.
-2. Peak resident memory of the parent for 40 and for 400 very short runs on a 2-process pool,
-   each measured in a fresh interpreter, to show that it does not grow with the sweep.
+1. Runs per minute of a Monte Carlo of ``baseline`` (``--runs`` runs) serially, and on a
+   process pool and a Dask LocalCluster with each of ``--workers`` workers, best of
+   ``--repeats`` interleaved rounds, with the speed-up over serial. Executors are started and
+   warmed (workers have imported the model) before the clock starts; their start-up time is
+   shown apart.
+2. Peak resident memory of the parent for sweeps of ``--memory-runs`` very short runs on a
+   process pool, each in a fresh interpreter, to show that it does not grow with the sweep;
+   then the time and peak memory of compacting the folder into one Parquet dataset.
 
-    .venv/bin/python benchmarks/bench_sweep.py                      # 24-month runs
-    .venv/bin/python benchmarks/bench_sweep.py --months 36 --workers 4
+    .venv/bin/python benchmarks/bench_sweep.py --workers 1 2 --memory-runs 400 10000
+    .venv/bin/python benchmarks/bench_sweep.py --workers 1 2 4 8 16 --runs 160   # 16 cores
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from neocloud_abm.experiments import SerialExecutor, parse_spec, run_sweep
+from neocloud_abm.experiments import SerialExecutor, compact, parse_spec, run_sweep
 from neocloud_abm.experiments.runner import process_pool
 
 
@@ -93,11 +97,12 @@ def pool(workers: int) -> Iterator[Executor]:
         yield executor
 
 
-def throughput(workers: int, months: int, repeats: int, out: Path) -> list[dict]:
-    """Best sweep time of each executor over ``repeats`` rounds; the rounds interleave the
-    executors, so a burst of other load on the machine does not fall on one of them only."""
+def throughput(workers: int, runs: int, months: int, repeats: int, out: Path) -> list[dict]:
+    """Best sweep time of serial and of each executor with ``workers`` workers over
+    ``repeats`` rounds; the rounds interleave the executors, so a burst of other load on the
+    machine does not fall on one of them only."""
     openers = {"serial": serial, "process pool": pool, "Dask LocalCluster": dask_local}
-    spec = parse_spec(monte_carlo(40, months))
+    spec = parse_spec(monte_carlo(runs, months))
     rows = []
     with ExitStack() as stack:
         executors = {}
@@ -109,10 +114,10 @@ def throughput(workers: int, months: int, repeats: int, out: Path) -> list[dict]
         for repeat in range(repeats):
             for row, executor in zip(rows, executors.values(), strict=True):
                 started = time.perf_counter()
-                report = run_sweep(spec, out / f"{row['executor']}-{repeat}", executor,
+                report = run_sweep(spec, out / f"{row['executor']}-{workers}-{repeat}", executor,
                                    max_in_flight=2 * workers)
                 row["sweep_s"] = min(row["sweep_s"], time.perf_counter() - started)
-                assert report.ok == 40, report
+                assert report.ok == runs, report
     return rows
 
 
@@ -124,42 +129,60 @@ def memory_child(runs: int, months: int, workers: int) -> None:
         started = time.perf_counter()
         report = run_sweep(parse_spec(monte_carlo(runs, months)), out, executor,
                            max_in_flight=2 * workers)
-        print(json.dumps({"runs": runs, "ok": report.ok, "seconds": time.perf_counter() - started,
-                          "peak_before_mib": before, "peak_after_mib": peak_rss_mib()}))
+        seconds, after = time.perf_counter() - started, peak_rss_mib()
+        started = time.perf_counter()
+        compaction = compact(report.folder)
+        print(json.dumps({"runs": runs, "ok": report.ok, "seconds": seconds,
+                          "peak_before_mib": before, "peak_after_mib": after,
+                          "compact_s": time.perf_counter() - started, "files": compaction.files,
+                          "peak_compact_mib": peak_rss_mib()}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--months", type=int, default=24, help="months per run (throughput)")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=40, help="runs per sweep (throughput)")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2],
+                        help="worker counts to time (1 2)")
     parser.add_argument("--repeats", type=int, default=3, help="rounds; the best is kept")
     parser.add_argument("--memory-months", type=int, default=3, help="months per run (memory)")
+    parser.add_argument("--memory-runs", type=int, nargs="+", default=[400, 10_000],
+                        help="sweep sizes whose parent memory is compared (400 10000)")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    widest = max(args.workers)
+    os.environ["PYTHONWARNINGS"] = "ignore"  # workers: short runs' horizon warnings, not timed
+    warnings.simplefilter("ignore")
     if args.memory_child:
-        memory_child(args.memory_child, args.memory_months, args.workers)
+        memory_child(args.memory_child, args.memory_months, widest)
         return
     print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores; "
-          f"40 runs of {args.months} months, best of {args.repeats}; CPU check: "
-          f"{args.workers} busy processes do {cpu_capacity(args.workers):.2f}x the work of one")
+          f"{args.runs} runs of {args.months} months, best of {args.repeats}; CPU check: "
+          f"{widest} busy processes do {cpu_capacity(widest):.2f}x the work of one")
     print("\n| executor | workers | start-up (s) | sweep (s) | runs/min | vs serial |")
     print("|---|---:|---:|---:|---:|---:|")
+    serial_s = None
     with tempfile.TemporaryDirectory() as out:
-        rows = throughput(args.workers, args.months, args.repeats, Path(out))
-    for row in rows:
-        print(f"| {row['executor']} | {row['workers']} | {row['startup_s']:.1f} | "
-              f"{row['sweep_s']:.1f} | {40 * 60 / row['sweep_s']:.0f} | "
-              f"{rows[0]['sweep_s'] / row['sweep_s']:.2f}x |")
+        for workers in args.workers:
+            rows = throughput(workers, args.runs, args.months, args.repeats, Path(out))
+            serial_s = serial_s or rows[0]["sweep_s"]
+            for row in rows[0 if workers == args.workers[0] else 1:]:
+                print(f"| {row['executor']} | {row['workers']} | {row['startup_s']:.1f} | "
+                      f"{row['sweep_s']:.1f} | {args.runs * 60 / row['sweep_s']:.0f} | "
+                      f"{serial_s / row['sweep_s']:.2f}x |", flush=True)
     print(f"\n| runs ({args.memory_months} months each) | sweep (s) | parent peak RSS before "
-          "sweep (MiB) | parent peak RSS after sweep (MiB) | growth (MiB) |")
-    print("|---:|---:|---:|---:|---:|")
-    for runs in (40, 400):
+          "sweep (MiB) | after sweep (MiB) | growth (MiB) | compaction (s) | files "
+          "| peak after compaction (MiB) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for runs in args.memory_runs:
         child = subprocess.run(
-            [sys.executable, __file__, "--memory-child", str(runs), "--workers", str(args.workers),
+            [sys.executable, __file__, "--memory-child", str(runs), "--workers", str(widest),
              "--memory-months", str(args.memory_months)], capture_output=True, text=True, check=True)
         row = json.loads(child.stdout.strip().splitlines()[-1])
-        print(f"| {runs} | {row['seconds']:.1f} | {row['peak_before_mib']:.0f} | "
-              f"{row['peak_after_mib']:.0f} | {row['peak_after_mib'] - row['peak_before_mib']:.0f} |")
+        print(f"| {runs:,} | {row['seconds']:.1f} | {row['peak_before_mib']:.0f} | "
+              f"{row['peak_after_mib']:.0f} | {row['peak_after_mib'] - row['peak_before_mib']:.0f} "
+              f"| {row['compact_s']:.1f} | {row['files']} | {row['peak_compact_mib']:.0f} |",
+              flush=True)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import numpy as np
 
 from neocloud_abm.core.chips import installed_price
 from neocloud_abm.core.months import parse_month
+from neocloud_abm.core.scalars import clamp
 
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
@@ -64,7 +65,7 @@ class Environment:
                   - env.sentiment_failure_weight * model.recent_failure_rate())
         self.sentiment += (env.sentiment_reversion * (target - self.sentiment)
                            + model.rng.normal(0.0, env.sentiment_noise) + shock_sentiment)
-        self.sentiment = float(np.clip(self.sentiment, -5.0, 5.0))
+        self.sentiment = float(clamp(self.sentiment, -5.0, 5.0))
 
         self.base_rate = path_value(env.base_rate_path, month) + self.base_rate_shift
         years = (month - model.start) / 12.0

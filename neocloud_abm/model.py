@@ -26,6 +26,7 @@ from neocloud_abm.core.errors import ModelDivergence, NeocloudError, ParameterEr
 from neocloud_abm.core.fleet import GpuAccounts
 from neocloud_abm.core.ledger import Ledger
 from neocloud_abm.core.months import format_month, parse_month
+from neocloud_abm.core.scalars import clamp
 from neocloud_abm.core.units import HOURS_PER_MONTH
 from neocloud_abm.environment import Environment
 from neocloud_abm.markets.base import Market
@@ -156,14 +157,14 @@ class NeocloudMarket(mesa.Model):
         revenue = self.history["startup_revenue_usd"]
         if len(revenue) < 13 or revenue[-13] <= 0:
             return 0.0
-        return float(np.clip(math.log(max(revenue[-1], 1e-9) / revenue[-13]), -2.0, 2.0))
+        return float(clamp(math.log(max(revenue[-1], 1e-9) / revenue[-13]), -2.0, 2.0))
 
     def revenue_gap_share(self) -> float:
         """Last month's revenue gap as a share of the revenue the build-out requires."""
         gap, required = self.history["revenue_gap_usd"], self.history["required_revenue_usd"]
         if not gap or required[-1] <= 0:
             return 0.0
-        return float(np.clip(gap[-1] / required[-1], -1.0, 1.0))
+        return float(clamp(gap[-1] / required[-1], -1.0, 1.0))
 
     def recent_failure_rate(self) -> float:
         """Monthly failures per firm over the last three months, startups and neoclouds."""

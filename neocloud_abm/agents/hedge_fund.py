@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from neocloud_abm.core.scalars import clamp
+
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
 
@@ -71,29 +73,29 @@ class HedgeFund(mesa.Agent):
         elif interest < 0:
             self.model.ledger.transfer(self.account, sector, -interest, "margin_interest")
 
-    def decide(self) -> None:
+    def decide(self, fundamentals: dict[int, float]) -> None:
         """Orders: a share ``trade_speed`` of the way from current positions to targets."""
         hf = self.model.p.hedge_funds
-        targets = self.targets()
+        targets = self.targets(fundamentals)
         self.orders = {uid: hf.trade_speed * (targets.get(uid, 0.0) - self.positions.get(uid, 0.0))
                        for uid in set(targets) | set(self.positions)}
 
-    def targets(self) -> dict[int, float]:
+    def targets(self, fundamentals: dict[int, float]) -> dict[int, float]:
         """Target shares per firm: gross exposure ``target leverage x capital`` spread over
         the firms with a signal in proportion to it, scaled down while the summed signal is
         below ``signal_scale``. Short sellers short log overvaluation beyond their
         threshold; momentum funds buy past winners over their lookback. Each fund's
-        threshold, lookback and target leverage are the parameters times its style."""
+        threshold, lookback and target leverage are the parameters times its style.
+        ``fundamentals`` are the tradable firms' fundamental values per share this month."""
         model, hf = self.model, self.model.p.hedge_funds
         market = model.equity
         threshold = hf.short_margin * self.style[0]
-        lookback = int(np.clip(round(hf.momentum_lookback * self.style[1]), 1, MAX_LOOKBACK))
+        lookback = int(clamp(round(hf.momentum_lookback * self.style[1]), 1, MAX_LOOKBACK))
         signals: dict[int, float] = {}
         for listing in market.tradable():
             uid = listing.firm.unique_id
             if self.strategy == "short":
-                signal = (math.log(listing.price / market.fundamental_value(listing.firm))
-                          - threshold)
+                signal = math.log(listing.price / fundamentals[uid]) - threshold
             else:
                 signal = market.trailing_return(uid, lookback)
             if signal > 0.0:
@@ -147,7 +149,7 @@ class HedgeFund(mesa.Agent):
         self.nav *= 1.0 + ret
         self.performance += hf.flow_memory * (ret - self.performance)
         excess = self.performance - self.model.env.base_rate / 12.0
-        flow = float(np.clip(hf.flow_sensitivity * excess, -1.0, 1.0)) * max(capital, 0.0)
+        flow = float(clamp(hf.flow_sensitivity * excess, -1.0, 1.0)) * max(capital, 0.0)
         if flow > 0:
             ledger.sector_transfer("fund_investors", self.account, flow, "fund_subscription")
         elif flow < 0:
@@ -194,10 +196,12 @@ class FundIndustry:
             HedgeFund(self.model, "short" if i < shorts else "momentum", hf.initial_capital)
 
     def before_close(self, month: int) -> None:
-        """Funds pay financing and place their orders for the close."""
+        """Funds pay financing and place their orders for the close (fundamental values,
+        which nothing here changes, computed once for all funds)."""
+        fundamentals = self.model.equity.open_close()
         for fund in funds(self.model):
             fund.pay_financing()
-            fund.decide()
+            fund.decide(fundamentals)
 
     def after_close(self, month: int) -> None:
         """Margin calls, investor flows, then wind-ups of funds below their minimum."""

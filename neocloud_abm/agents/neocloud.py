@@ -22,6 +22,7 @@ import numpy as np
 
 from neocloud_abm.core.chips import Generation, installed_price, operating_cost_month
 from neocloud_abm.core.fleet import Cohort, Fleet
+from neocloud_abm.core.scalars import clamp
 from neocloud_abm.core.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class Neocloud(mesa.Agent):
         self.sold_gpu_hours: dict[int, float] = defaultdict(float)
         self.used_gpu_hours: dict[int, float] = defaultdict(float)
         self.available_gpu_hours: dict[int, float] = {}   # installed when the market cleared
+        self._costs: tuple[tuple[object, ...], dict[str, tuple[str, float]]] | None = None
         self.revenue = 0.0
         self.cash_flow_history: list[float] = []
         self.debt_service_history: list[float] = []
@@ -92,8 +94,7 @@ class Neocloud(mesa.Agent):
 
     def gpus(self) -> dict[int, float]:
         """Installed GPUs by generation index (generations with none left out)."""
-        counts = self.fleet.counts()
-        return {int(g): float(counts[g]) for g in np.flatnonzero(counts > 0)}
+        return self.fleet.installed()
 
     def installed_h100e(self) -> float:
         return float(self.fleet.counts() @ self.model.perf)
@@ -146,7 +147,7 @@ class Neocloud(mesa.Agent):
                 price = model.price_index * gen.perf * (1.0 + n.new_generation_premium)
             else:
                 gap = self.pressure.get(gen_index, n.target_utilization) - n.target_utilization
-                step = float(np.clip(n.price_adjustment * gap, -n.max_price_step, n.max_price_step))
+                step = float(clamp(n.price_adjustment * gap, -n.max_price_step, n.max_price_step))
                 price = self.prices[gen_index] * math.exp(step)
             self.prices[gen_index] = min(max(price, floor), ceiling)
         for gen_index in set(self.prices) - set(self.gpus()):
@@ -159,6 +160,7 @@ class Neocloud(mesa.Agent):
         when the market cleared, and the demand pressure the firm sees)."""
         self.sold_gpu_hours = defaultdict(float, sold)
         self.used_gpu_hours = defaultdict(float, used)
+        self._costs = None
         self.available_gpu_hours = available
         self.pressure = pressure
 
@@ -172,6 +174,7 @@ class Neocloud(mesa.Agent):
         """Nvidia rented back ``hours`` of unsold capacity for ``paid`` (circular financing)."""
         self.sold_gpu_hours[gen] += hours
         self.used_gpu_hours[gen] += hours
+        self._costs = None
         self.revenue += paid
 
     def buy_used(self, gen: int, count: float, unit_cost: float) -> None:
@@ -232,7 +235,16 @@ class Neocloud(mesa.Agent):
             self.default()
 
     def operating_costs(self) -> dict[str, tuple[str, float]]:
-        """This month's bills by external sector: power on hours used, rent, overhead."""
+        """This month's bills by external sector: power on hours used, rent, overhead.
+
+        Asked for thousands of times a month (cash reserves, lot sales), so kept until
+        the fleet, the hours used or the parameters (a shock) change."""
+        key = (self.fleet.version, self.model.p)
+        if self._costs is None or self._costs[0][0] != key[0] or self._costs[0][1] is not key[1]:
+            self._costs = (key, self._compute_operating_costs())
+        return self._costs[1]
+
+    def _compute_operating_costs(self) -> dict[str, tuple[str, float]]:
         model, market = self.model, self.model.p.market
         power = rent = overhead = 0.0
         for gen_index, count in self.gpus().items():
@@ -323,14 +335,14 @@ class Neocloud(mesa.Agent):
 
     def expected_price(self) -> float:
         """Adaptive estimate pushed along the last six months' trend, a year ahead."""
-        trend = float(np.clip(self.model.price_trend * 12.0, -1.0, 1.0))
+        trend = float(clamp(self.model.price_trend * 12.0, -1.0, 1.0))
         return self.price_estimate * math.exp(self.beliefs.extrapolation * trend)
 
     def expected_utilization(self, lead: float) -> float:
         """Demand grown over the lead time against installed capacity plus the orders in the
         pipeline that this firm does not neglect."""
         model = self.model
-        demand = model.demand_h100e * math.exp(np.clip(model.demand_trend * lead, -1.0, 1.5))
+        demand = model.demand_h100e * math.exp(clamp(model.demand_trend * lead, -1.0, 1.5))
         installed, backlog = model.industry.supply_view
         supply = max(installed + (1.0 - self.beliefs.competition_neglect) * backlog, 1.0)
         return min(demand / supply, 1.0)
@@ -407,7 +419,7 @@ class NeocloudIndustry:
         n = model.p.neoclouds
         spread = n.belief_dispersion
         return Beliefs(
-            competition_neglect=float(np.clip(n.competition_neglect
+            competition_neglect=float(clamp(n.competition_neglect
                                               + model.rng.normal(0, spread), 0.0, 1.0)),
             extrapolation=float(max(n.extrapolation * (1 + model.rng.normal(0, spread)), 0.0)),
             appetite=float(np.exp(model.rng.normal(0.0, 0.3))))
@@ -441,7 +453,7 @@ class NeocloudIndustry:
         if newest is None:
             return
         breakeven = self.breakeven_price(newest)
-        attraction = np.clip((model.price_index / breakeven - 1.0) / n.entry_margin, 0.0, 1.0)
+        attraction = clamp((model.price_index / breakeven - 1.0) / n.entry_margin, 0.0, 1.0)
         entrants = int(model.rng.poisson(n.entry_rate * attraction))
         for _ in range(entrants):
             crypto = bool(model.rng.random() < n.crypto_origin_share)

@@ -36,6 +36,7 @@ class Fleet:
         self.generations = generations
         self.cohorts: list[Cohort] = []
         self._cache: dict[object, object] = {}
+        self.version = 0   # bumped at every change, for caches of things derived from the fleet
 
     def __iter__(self) -> Iterator[Cohort]:
         return iter(self.cohorts)
@@ -45,6 +46,7 @@ class Fleet:
 
     def changed(self) -> None:
         self._cache.clear()
+        self.version += 1
 
     def sell_part(self, cohort: Cohort, count: float) -> None:
         """``count`` GPUs of a cohort leave the fleet (sold); empty cohorts go at the next
@@ -54,10 +56,13 @@ class Fleet:
 
     def release(self, loan_id: int) -> None:
         """A repaid loan's cohorts are no longer pledged."""
+        released = False
         for cohort in self.cohorts:
             if cohort.loan == loan_id:
                 cohort.loan = None
-        self.changed()
+                released = True
+        if released:
+            self.changed()
 
     def seize(self, loan_id: int) -> list[tuple[int, float]]:
         """A defaulted loan's cohorts go to its lender: their (generation, count), in fleet
@@ -73,7 +78,8 @@ class Fleet:
     def remove(self, leaving: Callable[[Cohort], bool]) -> list[Cohort]:
         """Take the cohorts for which ``leaving`` holds out of the fleet; returns them."""
         gone = [c for c in self.cohorts if leaving(c)]
-        self.keep(lambda c: not leaving(c))
+        if gone:
+            self.keep(lambda c: not leaving(c))
         return gone
 
     def add(self, cohort: Cohort) -> None:
@@ -89,8 +95,10 @@ class Fleet:
         self.changed()
 
     def keep(self, predicate: Callable[[Cohort], bool]) -> None:
-        self.cohorts = [c for c in self.cohorts if predicate(c)]
-        self.changed()
+        kept = [c for c in self.cohorts if predicate(c)]
+        if len(kept) != len(self.cohorts):
+            self.cohorts = kept
+            self.changed()
 
     def _cached(self, key: object, compute: Callable[[], object]) -> object:
         if key not in self._cache:
@@ -105,6 +113,13 @@ class Fleet:
                 counts[c.gen] += c.count
             return counts
         return self._cached("counts", compute)
+
+    def installed(self) -> dict[int, float]:
+        """GPUs installed by generation index, generations with none left out."""
+        def compute() -> dict[int, float]:
+            counts = self.counts()
+            return {int(g): float(counts[g]) for g in np.flatnonzero(counts > 0)}
+        return self._cached("installed", compute)
 
     def book_value(self, month: int, life: int) -> float:
         return self._cached(("book", month, life),

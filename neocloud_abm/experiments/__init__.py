@@ -2,7 +2,8 @@
 (docs/model.md#64-experiments-and-seeds).
 
 Load a spec, run it on any :class:`concurrent.futures.Executor` into ``results/<name>/``,
-then analyse the results folder with pandas (or DuckDB)::
+then analyse the results folder with pandas (or DuckDB, through :func:`timeseries_dataset`;
+``compact`` makes a big sweep's series read fast)::
 
     from neocloud_abm.experiments import aggregate, load_spec, load_summary, process_pool, run_sweep
 
@@ -19,7 +20,9 @@ from neocloud_abm.experiments.analysis import (
     load_timeseries,
     morris_indices,
     sobol_indices,
+    timeseries_dataset,
 )
+from neocloud_abm.experiments.compaction import compact
 from neocloud_abm.experiments.design import run_table, sample_points
 from neocloud_abm.experiments.runner import (
     SerialExecutor,
@@ -42,6 +45,7 @@ __all__ = [
     "SweepAborted",
     "SweepReport",
     "aggregate",
+    "compact",
     "load_bounds",
     "load_spec",
     "load_summary",
@@ -54,4 +58,5 @@ __all__ = [
     "run_table",
     "sample_points",
     "sobol_indices",
+    "timeseries_dataset",
 ]

@@ -1,4 +1,5 @@
-"""Reading a results folder into pandas; replication bands; Sobol' and Morris indices (SALib).
+"""Reading a results folder into pandas (or through a pyarrow dataset, for DuckDB); replication
+bands; Sobol' and Morris indices (SALib).
 
 Parameter columns are the dotted names (``nvidia.generation_interval_months``), which no
 statistic or output column has, so helpers find them without being told.
@@ -7,52 +8,97 @@ statistic or output column has, so helpers find them without being told.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from neocloud_abm.core.errors import NeocloudError
+from neocloud_abm.experiments.compaction import compacted, listed_runs, unified_schema
 from neocloud_abm.experiments.design import MORRIS_LEVELS, SOBOL_SECOND_ORDER, problem
-from neocloud_abm.experiments.store import DESIGN_FILE, RUNS, SPEC_FILE, SUMMARY_FILE
+from neocloud_abm.experiments.store import (
+    DESIGN_FILE,
+    RUNS,
+    SPEC_FILE,
+    SUMMARY_FILE,
+    require,
+    run_name,
+)
 
 Bounds = dict[str, tuple[float, float]]
-
-
-def _require(path: Path) -> Path:
-    if not path.exists():
-        raise NeocloudError(f"{path} not found: is {path.parent} a sweep's results folder?")
-    return path
+SERIES_KEYS = ("point", "replication", "date")
 
 
 def load_summary(folder: str | Path) -> pd.DataFrame:
     """One row per finished run: key, parameters, ``summarize`` statistics, status, error."""
-    return pd.read_parquet(_require(Path(folder) / SUMMARY_FILE))
+    return pd.read_parquet(require(Path(folder) / SUMMARY_FILE))
 
 
-def load_timeseries(folder: str | Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+def timeseries_dataset(folder: str | Path) -> ds.Dataset:
+    """The successful runs' time series (point, replication, date, outputs) as a pyarrow
+    dataset, to query without loading it: ``dataset.to_table(columns=..., filter=...)``, or
+    ``duckdb.sql("select ... from dataset")``, which reads only the columns and row groups the
+    query needs. It is the compacted ``timeseries/`` while that is current, else the run files
+    (warning if a stale ``timeseries/`` is there); either way a column a run lacks is null in
+    its rows. Join ``design.parquet`` on (point, replication) for seeds and parameters."""
+    return _dataset(Path(folder))
+
+
+def _dataset(folder: Path, runs: pd.DataFrame | None = None) -> ds.Dataset:
+    """:func:`timeseries_dataset`; with ``runs`` (rows of the design), only the files that
+    may hold them, which may hold other runs too."""
+    listed = listed_runs(folder)
+    manifest = compacted(folder, listed)
+    if manifest is not None:
+        points = None if runs is None else set(runs["point"])
+        return ds.dataset(manifest.paths(folder, points), format="parquet")
+    if runs is not None:
+        listed = listed.keys() & {f"{RUNS}/{run_name(point, replication)}.parquet"
+                                  for point, replication in zip(runs["point"], runs["replication"],
+                                                                strict=True)}
+    paths = [folder / rel for rel in sorted(listed)]
+    return ds.dataset(paths, format="parquet",
+                      schema=unified_schema(pq.read_schema(path) for path in paths))
+
+
+def load_timeseries(folder: str | Path, columns: Sequence[str] | None = None,
+                    points: Collection[int] | None = None,
+                    filter: ds.Expression | None = None) -> pd.DataFrame:
     """Successful runs' time series in long format (point, replication, date, variable,
-    value), joined to the design table's seed and parameters. ``columns`` limits the
-    variables read; per-generation columns a run lacks are simply absent."""
+    value), joined to the design table's seed and parameters, read through
+    :func:`timeseries_dataset`: only the variables in ``columns``, the design points in
+    ``points`` and the rows that match ``filter`` (a pyarrow expression on the time-series
+    columns, e.g. ``pyarrow.dataset.field("date") >= "2025-01"``) are read. A variable a run
+    lacks (a per-generation column), or has no value of, is absent for that run."""
     folder = Path(folder)
-    design = pd.read_parquet(_require(folder / DESIGN_FILE))
-    keys = ["point", "replication", "date"]
-    frames = []
-    for path in sorted((folder / RUNS).glob("*.parquet")):
-        names = pq.read_schema(path).names
-        wanted = [c for c in names if c not in keys and (columns is None or c in columns)]
-        frame = pd.read_parquet(path, columns=[*keys, *wanted])
-        frames.append(frame.melt(id_vars=keys, var_name="variable", value_name="value"))
-    if not frames:
+    design = pd.read_parquet(require(folder / DESIGN_FILE))
+    dataset = _dataset(folder, None if points is None else design[design["point"].isin(points)])
+    keys = list(SERIES_KEYS)
+    variables = [name for name in dataset.schema.names
+                 if name not in keys and (columns is None or name in columns)]
+    if points is not None:
+        selected = ds.field("point").isin(list(points))
+        filter = selected if filter is None else selected & filter
+    wide = (dataset.to_table(columns=[*keys, *variables], filter=filter) if variables
+            else pa.table({}))
+    if wide.num_rows == 0:
         return pd.DataFrame(columns=[*design.columns, "date", "variable", "value"])
-    return pd.concat(frames, ignore_index=True).merge(design, on=["point", "replication"])
+    wide = wide.sort_by([("point", "ascending"), ("replication", "ascending")])
+    long = wide.to_pandas().melt(id_vars=keys, var_name="variable", value_name="value")
+    present = long["value"].notna().groupby([long["point"], long["replication"],
+                                             long["variable"]]).transform("any")
+    # Sorting by key, stably, puts each run's rows together: variable by variable, in date order.
+    long = long[present].sort_values(["point", "replication"], kind="stable", ignore_index=True)
+    return long.merge(design, on=["point", "replication"])
 
 
 def load_bounds(folder: str | Path) -> Bounds:
     """Parameter ranges of an LHS, Sobol' or Morris sweep, from its resolved spec."""
-    spec = json.loads(_require(Path(folder) / SPEC_FILE).read_text())
+    spec = json.loads(require(Path(folder) / SPEC_FILE).read_text())
     return {name: (axis["low"], axis["high"])
             for name, axis in spec["design"]["parameters"].items() if isinstance(axis, dict)}
 

@@ -13,6 +13,9 @@ Layout of ``results/<name>/``::
     summary.parquet    one row per finished run (rebuilt from the files above)
     provenance.json    one entry per sweep started here: versions, git commit, host, time
     quarantine/        run files that failed verification, kept for inspection, then redone
+    timeseries/        optional: the verified runs' series as one partitioned dataset, with
+                       a manifest of the runs it holds (``neocloud-abm compact``, see
+                       :mod:`~neocloud_abm.experiments.compaction`)
     .sweep.lock        the lock (see :class:`FolderLock`), naming the sweep that holds it
 
 Every file appears under its final name only once complete (written to a temporary file
@@ -48,7 +51,7 @@ from neocloud_abm.experiments.design import KEYS
 
 SPEC_FILE, DESIGN_FILE, SUMMARY_FILE = "spec.json", "design.parquet", "summary.parquet"
 CHECKSUM_FILE, PROVENANCE_FILE, LOCK_FILE = "checksums.sha256", "provenance.json", ".sweep.lock"
-RUNS, FAILED, QUARANTINE = "runs", "failed", "quarantine"
+RUNS, FAILED, QUARANTINE, TIMESERIES = "runs", "failed", "quarantine", "timeseries"
 SUMMARY_KEY, SPEC_KEY = b"neocloud_abm.summary", b"neocloud_abm.spec_hash"
 TAIL = ("attempts", "status", "error")
 LOCK_POLL_S = 0.2
@@ -92,6 +95,13 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def require(path: Path) -> Path:
+    """``path`` if it exists, else a one-line error that asks whether its folder is a sweep's."""
+    if not path.exists():
+        raise NeocloudError(f"{path} not found: is {path.parent} a sweep's results folder?")
+    return path
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
@@ -212,6 +222,10 @@ class Checksums:
         assert self._fd is not None, "add() before compact() opened the file"
         os.write(self._fd, f"{digest}  {rel}\n".encode())
 
+    def runs(self) -> dict[str, str]:
+        """The entries of successful runs (files under ``runs/``)."""
+        return {rel: digest for rel, digest in self.digests.items() if rel.startswith(f"{RUNS}/")}
+
     def discard(self, rel: str) -> None:
         self.digests.pop(rel, None)
 
@@ -276,9 +290,7 @@ class ResultStore:
                 stale.unlink()
         self.spec = spec_hash(resolved)
         self.checksums.load()
-        seeds = dict(zip(zip(design["point"], design["replication"], strict=True),
-                         design["seed"], strict=True))
-        found, foreign, bad = self._inventory(seeds)
+        found, foreign, bad = self._inventory(_seeds(design))
         spec_path = self.folder / SPEC_FILE
         changed = _changes(_read_spec(spec_path), resolved) if spec_path.exists() else []
         if foreign or (changed and not found):
@@ -293,7 +305,8 @@ class ResultStore:
 
     def _discard(self) -> None:
         """Delete the runs and everything made from them (--restart)."""
-        for path in (self.folder / RUNS, self.folder / FAILED, self.folder / QUARANTINE):
+        for path in (self.folder / RUNS, self.folder / FAILED, self.folder / QUARANTINE,
+                     self.folder / TIMESERIES):
             shutil.rmtree(path, ignore_errors=True)
         for name in (SPEC_FILE, SUMMARY_FILE, CHECKSUM_FILE):
             (self.folder / name).unlink(missing_ok=True)
@@ -306,7 +319,7 @@ class ResultStore:
         found: dict[Key, tuple[str, int]] = {}
         foreign, bad = 0, []
         for rel in self._run_files():
-            record, spec = self._read_verified(rel)
+            record, spec, _ = self._read_verified(rel)
             if record is not None and spec != self.spec:
                 foreign += 1
                 continue
@@ -323,18 +336,40 @@ class ResultStore:
         return [f"{sub}/{path.name}" for sub, pattern in ((RUNS, "*.parquet"), (FAILED, "*.json"))
                 for path in sorted((self.folder / sub).glob(pattern))]
 
-    def _read_verified(self, rel: str) -> tuple[dict[str, Any] | None, str]:
-        """A run file's summary row and spec hash, reading it once; (None, "") if its bytes
-        do not match their checksum or do not hold a complete row."""
+    def _read_verified(self, rel: str) -> tuple[dict[str, Any] | None, str, bytes]:
+        """A run file's summary row, spec hash and bytes, reading it once; (None, "", b"") if
+        its bytes do not match their checksum or do not hold a complete row."""
         try:
             data = (self.folder / rel).read_bytes()
             if self.checksums.matches(rel, data):
                 record, spec = decode_run(rel, data)
                 if isinstance(record, dict) and {*KEYS, *TAIL} <= record.keys():
-                    return record, spec
+                    return record, spec, data
         except (OSError, ValueError, KeyError, TypeError, pa.ArrowException):
             pass
-        return None, ""
+        return None, "", b""
+
+    def verified_runs(self) -> Iterator[tuple[Key, str, bytes]]:
+        """The successful runs that count, as (key, path in the folder, bytes), in key order:
+        the checks of :meth:`open` (checksum, spec hash from ``spec.json``, key in the design)
+        for a reader, such as compaction, that copies runs out of a folder it does not run. A
+        folder that is not a sweep's is refused here, before the first run is read."""
+        resolved = _read_spec(require(self.folder / SPEC_FILE))
+        if resolved is None:
+            raise NeocloudError(f"{self.folder / SPEC_FILE} is damaged; run the sweep again "
+                                "to rewrite it")
+        self.spec = spec_hash(resolved)
+        seeds = _seeds(pd.read_parquet(require(self.folder / DESIGN_FILE)))
+        self.checksums.load()
+        return self._verified(sorted(self.checksums.runs()), seeds)
+
+    def _verified(self, listed: list[str], seeds: Mapping[Key, int]
+                  ) -> Iterator[tuple[Key, str, bytes]]:
+        for rel in listed:
+            record, spec, data = self._read_verified(rel)
+            key = _design_key(rel, record, seeds) if record is not None and spec == self.spec else None
+            if key is not None:
+                yield key, rel, data
 
     def _quarantine(self, rel: str) -> None:
         target = self.folder / QUARANTINE / rel.replace("/", "_")
@@ -413,6 +448,12 @@ def _make_folder(folder: Path) -> None:
                        None)
         reason = f"{blocker} is a file, not a folder" if blocker else exc.strerror
         raise NeocloudError(f"cannot create the results folder {folder}: {reason}") from None
+
+
+def _seeds(design: pd.DataFrame) -> dict[Key, int]:
+    """The design's run keys and their seeds."""
+    return dict(zip(zip(design["point"], design["replication"], strict=True), design["seed"],
+                    strict=True))
 
 
 def _design_key(rel: str, record: dict[str, Any], seeds: Mapping[Key, int]) -> Key | None:

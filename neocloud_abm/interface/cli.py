@@ -17,6 +17,7 @@ import pandas as pd
 
 from neocloud_abm.core.errors import NeocloudError, ParameterError
 from neocloud_abm.experiments.command import add_sweep_parser
+from neocloud_abm.experiments.compaction import add_compact_parser
 from neocloud_abm.experiments.store import atomic_write
 from neocloud_abm.interface.plot_command import add_plot_parser
 from neocloud_abm.interface.viz_command import add_viz_parser
@@ -206,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.set_defaults(func=cmd_validate)
 
     add_sweep_parser(sub)
+    add_compact_parser(sub)
     add_plot_parser(sub)
     add_viz_parser(sub)
     return parser

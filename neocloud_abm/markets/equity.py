@@ -27,9 +27,8 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from neocloud_abm.agents.hedge_fund import MAX_LOOKBACK, HedgeFund, funds
+from neocloud_abm.core.scalars import clamp
 
 if TYPE_CHECKING:
     from neocloud_abm.agents.neocloud import Neocloud
@@ -66,6 +65,7 @@ class EquityMarket:
         self._index = 100.0
         self._link: dict[int, tuple[float, float]] = {}   # uid -> (shares, price) at last link
         self._exit_price: dict[int, float] = {}           # delisted since the last link
+        self._opening: tuple[int, dict[int, float]] = (-1, {})  # (step, values): open_close
 
     # --- listing and delisting ---------------------------------------------------------
     def list_firm(self, neocloud: Neocloud) -> None:
@@ -101,6 +101,14 @@ class EquityMarket:
             + eq.multiple_growth * _growth(listing.revenue)), eq.max_multiple)
         value = neocloud.book_equity() + multiple * 12.0 * listing.earnings
         return max(value / listing.shares, PRICE_FLOOR)
+
+    def open_close(self) -> dict[int, float]:
+        """The tradable firms' fundamental values per share, computed once as the monthly
+        close opens: the funds' orders and the close itself read them, and nothing between
+        the two changes a firm's books."""
+        values = {lst.firm.unique_id: self.fundamental_value(lst.firm) for lst in self.tradable()}
+        self._opening = (self.model.steps, values)
+        return values
 
     def price(self, neocloud: Neocloud) -> float:
         return self.listings[neocloud.unique_id].price
@@ -169,7 +177,7 @@ class EquityMarket:
         raised = min(max(amount_usd, 0.0), capacity)
         if raised <= 0.0:
             return 0.0
-        discount = float(np.clip(eq.issue_discount + eq.discount_short_interest * interest
+        discount = float(clamp(eq.issue_discount + eq.discount_short_interest * interest
                                  - eq.discount_sentiment * self.model.env.sentiment,
                                  0.0, eq.max_discount))
         new_shares = raised / (listing.price * (1.0 - discount))
@@ -189,9 +197,14 @@ class EquityMarket:
         eq = self.model.p.equity
         live = funds(self.model)
         noise = self.model.rng.normal(0.0, 1.0, len(self.listings))
+        opened, values = self._opening
+        if opened != self.model.steps:
+            values = {}
         for listing, shock in zip(list(self.listings.values()), noise, strict=True):
             firm = listing.firm
-            fundamental = self.fundamental_value(firm)
+            fundamental = values.get(firm.unique_id)
+            if fundamental is None:
+                fundamental = self.fundamental_value(firm)
             if not listing.priced:
                 listing.price, listing.priced = fundamental, True
                 listing.closes.append(fundamental)
@@ -223,7 +236,7 @@ class EquityMarket:
     def _move(listing: Listing, step: float) -> float:
         """Move the price by a bounded log step, floored; returns the log move made."""
         old = listing.price
-        listing.price = max(old * math.exp(float(np.clip(step, -MAX_LOG_STEP, MAX_LOG_STEP))),
+        listing.price = max(old * math.exp(float(clamp(step, -MAX_LOG_STEP, MAX_LOG_STEP))),
                             PRICE_FLOOR)
         return math.log(listing.price / old)
 
@@ -258,7 +271,7 @@ class EquityMarket:
                 continue
             base = (sum(max(sign * f.positions.get(uid, 0.0), 0.0) for f in others)
                     + sum(then[f] - added[f] for f in orders))
-            fill = float(np.clip((limit * listing.shares - base) / wanted, 0.0, 1.0))
+            fill = float(clamp((limit * listing.shares - base) / wanted, 0.0, 1.0))
             for f, extra in added.items():
                 scaled[f] -= sign * (1.0 - fill) * extra
         return scaled
@@ -291,4 +304,4 @@ def _growth(revenue: list[float]) -> float:
     """Year-on-year log growth of smoothed revenue, bounded; 0 without a year of history."""
     if len(revenue) < 13 or revenue[0] <= 0.0 or revenue[-1] <= 0.0:
         return 0.0
-    return float(np.clip(math.log(revenue[-1] / revenue[0]), -1.0, 1.0))
+    return float(clamp(math.log(revenue[-1] / revenue[0]), -1.0, 1.0))

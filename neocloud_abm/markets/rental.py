@@ -97,12 +97,15 @@ class ContractBook:
     end: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     active: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
-    def add(self, tenant: int, provider: int, gen: int, gpu_hours: float, price: float,
-            end: int) -> None:
-        for name, value in (("tenant", tenant), ("provider", provider), ("gen", gen),
-                            ("gpu_hours", gpu_hours), ("price", price), ("end", end),
-                            ("active", True)):
-            setattr(self, name, np.append(getattr(self, name), value))
+    def add(self, signed: list[tuple[int, int, int, float, float, int]]) -> None:
+        """Append the month's new contracts, each (tenant, provider, gen, gpu_hours, price,
+        end), in one go (an append per contract copies the book each time)."""
+        if not signed:
+            return
+        for name, values in zip(("tenant", "provider", "gen", "gpu_hours", "price", "end"),
+                                zip(*signed, strict=True), strict=True):
+            setattr(self, name, np.append(getattr(self, name), values))
+        self.active = np.append(self.active, np.ones(len(signed), dtype=bool))
 
     def expire(self, month: int) -> None:
         self.active &= self.end > month
@@ -374,6 +377,7 @@ class RentalMarket:
         size_rank = np.argsort(np.argsort(need[eligible])) / max(len(eligible) - 1, 1)
         rank_of = dict(zip(eligible.tolist(), size_rank.tolist(), strict=True))
         signed_value = signed_hours = 0.0
+        signed = []
         for i in seekers[np.argsort(-need[seekers])]:
             term = round(s.min_term_months + (s.max_term_months - s.min_term_months)
                          * rank_of[int(i)])
@@ -385,12 +389,13 @@ class RentalMarket:
                     continue
                 gpu_hours = min(remaining / offers.perf[k], free[k])
                 price = offers.price[k] * (1.0 - p.market.contract_discount)
-                self.contracts.add(int(rows[i]), offers.sellers[k].account, int(offers.gen[k]),
-                                   gpu_hours, price, model.month + 1 + term)
+                signed.append((int(rows[i]), offers.sellers[k].account, int(offers.gen[k]),
+                               gpu_hours, price, model.month + 1 + term))
                 free[k] -= gpu_hours
                 remaining -= gpu_hours * offers.perf[k]
                 signed_value += gpu_hours * price
                 signed_hours += gpu_hours * offers.perf[k]
+        self.contracts.add(signed)
         if signed_hours > 0:
             self.contract_price = signed_value / signed_hours
 
