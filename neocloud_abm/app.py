@@ -125,6 +125,8 @@ def plot_components(columns: set[str]) -> list:
           "lender_losses_cum_usd": "tab:red"}, _axes("Credit", "$", DOLLARS)),
         ({"neocloud_defaults_cum": "tab:red", "neoclouds_active": "tab:blue"},
          _axes("Neoclouds: active and defaults", "count", COUNT)),
+        ({"expected_rent_decline": "tab:gray", "expected_rent_decline_neoclouds": "tab:orange"},
+         _axes("Rent decline learnt from launches", "per year", PERCENT)),
     ]
     components = []
     for measure, post in charts:

@@ -36,6 +36,7 @@ CLI_CASES = [
     (["run", "--scenario", "baselin"], "did you mean 'baseline'"),
     (["run", "--scenario", "missing/file.toml"], "file not found"),
     (["params", "--group", "nvdia"], "did you mean 'nvidia'"),
+    (["params", "--format", "markdown", "--scenario", "baseline"], "leave out --scenario"),
     (["validate", "--seeds", "0"], "--seeds 0 is out of range: allowed 1..1000"),
     (["validate", "--seeds", "abc"], "--seeds 'abc' is not a whole number"),
     (["plot", "nowhere-at-all"], "does not exist"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -90,6 +91,17 @@ def test_params_lists_every_parameter_with_unit_and_source(capsys):
     table = pd.read_csv(StringIO(capsys.readouterr().out))
     assert set(table["name"]) == set(PARAMETERS)
     assert table["unit"].notna().all() and table["source"].notna().all()
+
+
+def test_the_documented_parameter_registry_is_the_live_one(capsys):
+    """docs/model.md's Appendix A is exactly `params --format markdown`: the documentation
+    cannot drift from the code (regenerate the appendix with that command)."""
+    assert main(["params", "--format", "markdown"]) == 0
+    tables = capsys.readouterr().out
+    doc = (Path(__file__).parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
+    appendix = doc[doc.index("**market**\n\n| parameter"):doc.index("## Appendix B")]
+    assert appendix.strip() == tables.strip()
+    assert all(f"`{name}`" in tables for name in PARAMETERS)
 
 
 def test_scenarios_lists_the_builtins(capsys):

@@ -217,7 +217,7 @@ def test_index_starts_at_100_and_entries_do_not_move_it():
     assert market.index() == 100.0
     model.step()
     level = market.index()
-    entrant = Neocloud(model, 5e8, Beliefs(0.5, 0.5, 1.0), crypto_origin=False, partner=False)
+    entrant = Neocloud(model, 5e8, Beliefs(0.5, 0.5, 1.0, 36.0), crypto_origin=False, partner=False)
     if entrant.unique_id not in market.listings:
         market.list_firm(entrant)
     assert market.index() == level

@@ -116,14 +116,24 @@ def test_startup_counts_add_up(scenario):
 
 
 def test_a_loan_amortises_from_its_first_draw():
+    """The amortisation clock runs only once a loan is drawn: at its first draw a loan still
+    has the full term, however long its commitment waited for deliveries. (A loan swept down
+    to zero while part of its commitment is undrawn keeps its clock where it was.)"""
     model = NeocloudMarket(load_scenario("baseline"), rng=1)
     term = model.p.lenders.term_months
-    seen = 0
+    credit, draw = model.credit, model.credit.draw
+    clocks_at_first_draw, drawn_before = [], set()
+
+    def recorded_draw(loan, cost):
+        if loan.id not in drawn_before:
+            clocks_at_first_draw.append((loan.months_left, model.month - loan.originated))
+        paid = draw(loan, cost)
+        if paid > 0:
+            drawn_before.add(loan.id)
+        return paid
+
+    credit.draw = recorded_draw
     for _ in range(30):
         model.step()
-        for lender in model.lenders():
-            for loan in model.credit.book_of(lender):
-                if loan.drawn == 0 and loan.undrawn > 0:
-                    assert loan.months_left == term
-                    seen += 1
-    assert seen > 0, "some commitments wait for deliveries"
+    assert clocks_at_first_draw and {clock for clock, _ in clocks_at_first_draw} == {term}
+    assert max(waited for _, waited in clocks_at_first_draw) > 0, "some commitments wait"

@@ -101,25 +101,27 @@ def test_a_new_generation_cuts_the_rent_and_value_of_the_previous_one():
 
     assert_increase(paired(year_after("spot_price_h100"), actual, late), 0.05, "H100 rent, $/h")
     assert_increase(paired(year_after("gpu_value_h100"), actual, late), 2000.0, "H100 value, $")
-    cuts = [run("baseline", seed)["gpu_value_h100"].iloc[35:37].pct_change().iloc[-1] for seed in SEEDS]
-    assert np.median(cuts) < -0.1, "the H100's value falls at the B200's release"
+    values = [run("baseline", seed)["gpu_value_h100"] for seed in SEEDS]
+    cuts = [v.iloc[38] / v.iloc[35] - 1.0 for v in values]   # 2024-12 to 2025-03 (fact S4)
+    assert np.median(cuts) < -0.1, f"the H100's value falls within months of the B200: {cuts}"
 
 
 def test_more_competition_neglect_overbuilds_orders_deepens_the_bust_and_breaks_firms():
     """Neglecting rivals' orders (Greenwood & Hanson 2015) shows in the order book, not in
     installed capacity: Nvidia's output, not orders, paces deliveries in 2023-25, so
     neglect piles up a larger backlog, a larger glut relative to demand, a deeper first
-    trough and more defaults (paired over ten seeds, 72 months)."""
+    trough and more defaults (paired over ten seeds, 72 months; the trough, a smaller effect
+    against more noise, over forty: median $0.19/h, Wilcoxon p = 0.01 when written)."""
     aware, neglectful = ("baseline", {"neoclouds.competition_neglect": 0.0}), \
         ("baseline", {"neoclouds.competition_neglect": 1.0})
 
-    def compare(statistic, margin, what, first=aware, second=neglectful):
-        assert_increase(paired(statistic, first, second, months=72), margin, what)
+    def compare(statistic, margin, what, first=aware, second=neglectful, seeds=SEEDS):
+        assert_increase(paired(statistic, first, second, months=72, seeds=seeds), margin, what)
 
     compare(lambda df: df["backlog_h100e"].iloc[:36].max(), 50_000, "peak backlog, H100e")
     compare(lambda df: summarize(df)["max_glut"], 0.05, "max glut")
     compare(lambda df: df["spot_price_h100e"].iloc[24:48].min(), 0.05, "first trough, $/h",
-            first=neglectful, second=aware)
+            first=neglectful, second=aware, seeds=tuple(range(1, 41)))
     compare(lambda df: df["neocloud_defaults_cum"].iloc[-1], 2, "defaults")
 
 

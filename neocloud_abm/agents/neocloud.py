@@ -4,7 +4,8 @@
 The balance sheet is cash (a ledger account), a fleet of cohorts, term contracts (in the
 rental market's contract book) and loans (in the credit market; ``Cohort.loan`` names the
 loan a cohort is pledged to). Expectations are per firm: an adaptive price estimate with an
-extrapolated trend, a degree of competition neglect and an assumed economic life. A firm
+extrapolated trend, a rent decline learnt from chip launches (held with the firm's own
+confidence in its prior), a degree of competition neglect and an assumed economic life. A firm
 updates its own state from what the markets report to it (rentals settled, a capacity
 backstop paid, used GPUs bought). The industry (:class:`NeocloudIndustry`) creates the
 initial firms and entrants and keeps the month's industry-wide flows.
@@ -22,6 +23,7 @@ import numpy as np
 
 from neocloud_abm.core.chips import Generation, installed_price, operating_cost_month
 from neocloud_abm.core.fleet import Cohort, Fleet
+from neocloud_abm.core.learning import DeclineBelief, launch_evidence
 from neocloud_abm.core.scalars import clamp
 from neocloud_abm.core.units import HOURS_PER_MONTH
 
@@ -37,17 +39,20 @@ class Beliefs:
     competition_neglect: float
     extrapolation: float
     appetite: float
+    prior_months: float   # weight of the rent decline the firm starts with, in months
 
 
 def npv_margin(gen: Generation, price_h100e: float, utilization: float, lead: float,
-               life: int, markup: float, params, colocation_discount: float = 0.0) -> float:
+               life: int, markup: float, params, expected_decline: float,
+               colocation_discount: float = 0.0) -> float:
     """NPV of one installed GPU over ``life`` months, as a fraction of its discounted cost.
 
-    Rent per GPU-hour is ``perf x price_h100e`` today and declines at the expected rate as
-    newer generations arrive, also while the order waits; the GPU is paid for on delivery.
+    Rent per GPU-hour is ``perf x price_h100e`` today and declines by ``expected_decline`` a
+    year as newer generations arrive, also while the order waits; the GPU is paid for on
+    delivery.
     """
     monthly = (1.0 + params.neoclouds.cost_of_capital) ** (1.0 / 12.0)
-    decline = (1.0 - params.market.expected_price_decline) ** (1.0 / 12.0)
+    decline = (1.0 - expected_decline) ** (1.0 / 12.0)
     age = np.arange(life)
     discount = monthly ** -(lead + age)
     rent = HOURS_PER_MONTH * utilization * gen.perf * price_h100e * decline ** (lead + age)
@@ -79,6 +84,7 @@ class Neocloud(mesa.Agent):
         self.cash_flow_history: list[float] = []
         self.debt_service_history: list[float] = []
         self.price_estimate = model.price_index
+        self.decline = DeclineBelief(model.secondary.decline.decline, beliefs.prior_months)
         self.equity_raised = 0.0
         self.active = True
         model.equity.list_firm(self)
@@ -332,6 +338,7 @@ class Neocloud(mesa.Agent):
     def update_beliefs(self) -> None:
         weight = self.model.p.neoclouds.adaptive_weight
         self.price_estimate += weight * (self.model.price_index - self.price_estimate)
+        self.decline.observe(launch_evidence(self.model.gens, self.model.month))
 
     def expected_price(self) -> float:
         """Adaptive estimate pushed along the last six months' trend, a year ahead."""
@@ -359,7 +366,8 @@ class Neocloud(mesa.Agent):
             utilization = self.expected_utilization(lead)
             price = self.expected_price() * (utilization / n.target_utilization) ** n.price_sensitivity
             margin = npv_margin(gen, price, utilization, lead, n.assumed_life_months,
-                                nvidia.markups[gen.index], model.p, self.colocation_discount)
+                                nvidia.markups[gen.index], model.p, self.decline.decline,
+                                self.colocation_discount)
             if best is None or margin > best[1]:
                 best = (gen, margin)
         if best is None or best[1] <= 0.0:
@@ -403,7 +411,7 @@ class NeocloudIndustry:
         per_generation = tuple(f"installed_gpus_{g.name}" for g in self.model.gens)
         return ("installed_h100e", "neoclouds_active", "neocloud_entries", "neocloud_defaults",
                 "neocloud_defaults_cum", "capex_usd", "equity_raised_usd",
-                "neocloud_revenue_usd", *per_generation)
+                "neocloud_revenue_usd", "expected_rent_decline_neoclouds", *per_generation)
 
     def begin_month(self) -> None:
         self.flows = dict.fromkeys(FLOWS, 0.0)
@@ -422,7 +430,9 @@ class NeocloudIndustry:
             competition_neglect=float(clamp(n.competition_neglect
                                               + model.rng.normal(0, spread), 0.0, 1.0)),
             extrapolation=float(max(n.extrapolation * (1 + model.rng.normal(0, spread)), 0.0)),
-            appetite=float(np.exp(model.rng.normal(0.0, 0.3))))
+            appetite=float(np.exp(model.rng.normal(0.0, 0.3))),
+            prior_months=model.p.market.decline_prior_months
+            * float(np.exp(model.rng.normal(0.0, spread))))
 
     def create_initial(self) -> None:
         """Firms of lognormal size sharing the 2022 fleet of the oldest generation; the
@@ -463,12 +473,13 @@ class NeocloudIndustry:
 
     def breakeven_price(self, gen: Generation) -> float:
         """Flat perf-adjusted price at which a new GPU earns its cost of capital at target
-        utilization (the NPV margin is linear in the price)."""
+        utilization and the rent decline the market has learnt (the NPV margin is linear in
+        the price)."""
         model = self.model
         n = model.p.neoclouds
         lead = float(model.p.nvidia.deployment_lag_months)
         args = (n.target_utilization, lead, n.assumed_life_months,
-                model.nvidia.markups[gen.index], model.p)
+                model.nvidia.markups[gen.index], model.p, model.secondary.decline.decline)
         at_one, at_two = npv_margin(gen, 1.0, *args), npv_margin(gen, 2.0, *args)
         slope = at_two - at_one
         return max(1.0 - at_one / slope, 1e-6) if slope > 0 else math.inf
@@ -494,7 +505,10 @@ class NeocloudIndustry:
                "neoclouds_active": len(clouds), **self.flows,
                "neocloud_defaults_cum": float(sum(model.history["neocloud_defaults"]))
                + self.flows["neocloud_defaults"],
-               "neocloud_revenue_usd": float(sum(c.revenue for c in clouds))}
+               "neocloud_revenue_usd": float(sum(c.revenue for c in clouds)),
+               "expected_rent_decline_neoclouds": (
+                   float(np.mean([c.decline.decline for c in clouds])) if clouds
+                   else model.secondary.decline.decline)}
         for g in model.gens:
             row[f"installed_gpus_{g.name}"] = float(installed[g.index])
         return row

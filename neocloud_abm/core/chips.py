@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from neocloud_abm.core.months import parse_month
+from neocloud_abm.core.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
     from neocloud_abm.parameters.params import Params
@@ -57,6 +58,6 @@ def operating_cost_month(gen: Generation, utilization: float, params: Params,
                          colocation_discount: float = 0.0) -> float:
     """$ per GPU-month: power on the hours used, colocation on every GPU, overhead."""
     market = params.market
-    power = gen.power_kw * 730.0 * utilization * market.power_price_kwh
+    power = gen.power_kw * HOURS_PER_MONTH * utilization * market.power_price_kwh
     rent = gen.power_kw * market.colocation_kw_month * (1.0 - colocation_discount)
     return power + rent + params.neoclouds.overhead_gpu_month

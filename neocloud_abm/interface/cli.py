@@ -20,6 +20,7 @@ from neocloud_abm.experiments.command import add_sweep_parser
 from neocloud_abm.experiments.compaction import add_compact_parser
 from neocloud_abm.experiments.store import atomic_write
 from neocloud_abm.interface.plot_command import add_plot_parser
+from neocloud_abm.interface.registry_table import registry_markdown
 from neocloud_abm.interface.viz_command import add_viz_parser
 from neocloud_abm.model import NeocloudMarket
 from neocloud_abm.outputs.provenance import provenance
@@ -125,13 +126,19 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
-    values = load_scenario(args.scenario).to_dict() if args.scenario else None
     groups = list(dict.fromkeys(name.split(".")[0] for name in PARAMETERS))
     if args.group and args.group not in groups:
         close = difflib.get_close_matches(args.group, groups, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise ParameterError(f"--group {args.group!r} is not a parameter group: {hint}groups are "
                              + ", ".join(groups))
+    if args.format == "markdown":
+        if args.scenario:
+            raise ParameterError("--format markdown prints the registry's defaults (the tables of "
+                                 "docs/model.md, Appendix A); leave out --scenario")
+        print(registry_markdown(args.group), end="")
+        return 0
+    values = load_scenario(args.scenario).to_dict() if args.scenario else None
     rows = []
     for name, spec in PARAMETERS.items():
         if args.group and not name.startswith(args.group + "."):
@@ -197,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     params = sub.add_parser("params", help="every parameter with default, unit, bounds, source")
     params.add_argument("--scenario", help="show this scenario's values instead of defaults")
     params.add_argument("--group", help="only this group, e.g. neoclouds")
-    params.add_argument("--format", choices=("text", "csv"), default="text")
+    params.add_argument("--format", choices=("text", "csv", "markdown"), default="text")
     params.set_defaults(func=cmd_params)
 
     validate = sub.add_parser("validate", help="the facts the model must reproduce: target vs "

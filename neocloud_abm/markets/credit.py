@@ -24,6 +24,8 @@ import numpy as np
 from neocloud_abm.core.chips import operating_cost_month
 from neocloud_abm.core.units import HOURS_PER_MONTH
 
+DUST = 1e-6  # $: a balance below this is rounding residue of draws and repayments, i.e. zero
+
 if TYPE_CHECKING:
     from neocloud_abm.agents.lender import Lender
     from neocloud_abm.agents.neocloud import Neocloud
@@ -185,7 +187,7 @@ class CreditMarket:
         if amount <= 0:
             return 0.0
         loan.lender.pay_out(amount, "loan_draw", loan.borrower.account)
-        loan.undrawn -= amount
+        loan.undrawn = loan.undrawn - amount if loan.undrawn - amount > DUST else 0.0
         loan.drawn += amount
         if loan.months_left == 0:
             loan.months_left = self.model.p.lenders.term_months
@@ -207,7 +209,7 @@ class CreditMarket:
 
     def repay(self, loan: Loan, principal: float) -> None:
         loan.drawn -= principal
-        if loan.drawn <= 1e-6 and loan.undrawn <= 0:
+        if loan.drawn <= DUST and loan.undrawn <= 0:
             self.close(loan)
 
     def recover(self, loan: Loan, amount: float) -> None:
@@ -226,8 +228,9 @@ class CreditMarket:
         pay for it."""
         if loan is None:
             return
-        loan.undrawn = max(loan.undrawn - loan.advance * amount, 0.0)
-        if loan.drawn <= 0 and loan.undrawn <= 0:
+        left = loan.undrawn - loan.advance * amount
+        loan.undrawn = left if left > DUST else 0.0
+        if loan.drawn <= DUST and loan.undrawn <= 0:
             self.close(loan)
 
     def close(self, loan: Loan) -> None:

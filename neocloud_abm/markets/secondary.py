@@ -1,20 +1,26 @@
 """The secondary market for used GPUs: what one installed GPU of each generation is worth
 (docs/model.md#79-secondary-market).
 
-Value = min(income value, perf-adjusted replacement cost) x (1 - fire-sale discount).
-The replacement bound is how a new generation cuts the value of old ones (fact S4); the
-discount grows with forced sales relative to market depth and decays as the overhang clears.
-The market owns its values, discounts, the month's forced sales and the installed base its
-depth is measured against.
-"""
+Value = min(income value, replacement value) x (1 - fire-sale discount), never below scrap.
+Both bounds are appraisals, as lenders' marks are. The income value capitalises each
+generation's smoothed rent and utilization, not one month's fill (a fresh, still unrented
+cohort would otherwise halve a generation's value for a month), at the rent decline learnt
+from chip launches, plus its scrap value at the end of its economic life. The replacement
+value is the smoothed cost of the same compute bought new: how a new generation cuts the
+value of old ones (fact S4). The discount grows with forced sales relative to market depth
+and decays as the overhang clears. The market owns its values, appraisal inputs, learnt
+decline, discounts, the month's forced sales and the installed base its depth is measured
+against."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from neocloud_abm.core.chips import installed_price, operating_cost_month
+from neocloud_abm.core.learning import DeclineBelief, launch_evidence
 from neocloud_abm.core.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
@@ -29,54 +35,114 @@ class SecondaryMarket:
         n = len(model.gens)
         self.value = np.zeros(n)
         self.discount = np.zeros(n)
-        self.sold = np.zeros(n)
+        self.sold = np.zeros(n)          # GPUs force-sold so far this month
+        self.forced_sales = np.zeros(n)  # GPUs force-sold in the month last valued
         self.installed = np.zeros(n)   # GPUs installed by generation: the market's depth
+        self.rent = np.full(n, np.nan)          # smoothed $ per GPU-hour, by generation
+        self.utilization = np.full(n, np.nan)   # smoothed share of hours sold
+        self.new_cost = math.nan   # smoothed installed cost of new compute, $ per H100e
+        market = model.p.market
+        self.decline = DeclineBelief(market.expected_price_decline, market.decline_prior_months)
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return ("gpu_value_index", *(f"gpu_value_{g.name}" for g in self.model.gens))
+        gens = self.model.gens
+        return ("gpu_value_index", "expected_rent_decline",
+                *(f"gpu_value_{g.name}" for g in gens), *(f"forced_sales_{g.name}" for g in gens))
+
+    def observed(self, gen_index: int) -> tuple[float, float]:
+        """This month's rent and utilization of a generation (where it is not offered, the
+        index rent for its compute and the target utilization)."""
+        model = self.model
+        price = model.rental.gen_price.get(gen_index, model.price_index * model.perf[gen_index])
+        utilization = model.rental.gen_utilization.get(gen_index,
+                                                       model.p.neoclouds.target_utilization)
+        return price, utilization
+
+    def appraise_inputs(self, released: list[int]) -> None:
+        """Fold the month into each released generation's smoothed rent and utilization, into
+        the smoothed cost of new compute and, when a generation is launched, into the rent
+        decline buyers and lenders expect. A generation's first appraisal starts from its
+        first rent and the target utilization (its first cohort is not rented yet)."""
+        model, gain = self.model, self.model.p.market.appraisal_gain
+        self.decline.observe(launch_evidence(model.gens, model.month))
+        for i in released:
+            price, utilization = self.observed(i)
+            if math.isnan(self.rent[i]):
+                self.rent[i] = price
+                self.utilization[i] = model.p.neoclouds.target_utilization
+            self.rent[i] += gain * (price - self.rent[i])
+            self.utilization[i] += gain * (utilization - self.utilization[i])
+        cost = self.new_compute_cost()
+        if cost is not None:
+            if math.isnan(self.new_cost):
+                self.new_cost = cost
+            self.new_cost += model.p.market.replacement_appraisal_gain * (cost - self.new_cost)
 
     def observe_installed(self) -> None:
         """Measure depth against the fleets as they stand now (after deliveries, and again
         when values are updated)."""
         self.installed = self.model.industry.installed_by_gen()
 
-    def income_value(self, gen_index: int) -> float:
-        """Rent net of operating cost over the market's remaining economic life, discounted."""
+    def income_stream(self, gen_index: int) -> np.ndarray:
+        """One GPU's discounted rent net of operating cost, for each month of the market's
+        remaining economic life (the owner idles it rather than run it at a loss)."""
         model = self.model
         gen, p = model.gens[gen_index], model.p
-        price = model.rental.gen_price.get(gen_index, model.price_index * gen.perf)
-        utilization = model.rental.gen_utilization.get(gen_index, p.neoclouds.target_utilization)
+        if math.isnan(self.rent[gen_index]):   # not yet appraised: this month's figures
+            price, utilization = self.observed(gen_index)
+        else:
+            price, utilization = self.rent[gen_index], self.utilization[gen_index]
         remaining = max(p.market.secondary_life_months - max(model.month - gen.release, 0), 1)
         age = np.arange(remaining)
-        decline = (1.0 - p.market.expected_price_decline) ** (age / 12.0)
+        decline = (1.0 - self.decline.decline) ** (age / 12.0)
         discount = (1.0 + p.neoclouds.cost_of_capital) ** (-age / 12.0)
         rent = HOURS_PER_MONTH * utilization * price * decline
         net = rent - operating_cost_month(gen, utilization, p)
-        return float((np.maximum(net, 0.0) * discount).sum())
+        return np.maximum(net, 0.0) * discount
+
+    def income_value(self, gen_index: int) -> float:
+        """The income stream plus the scrap value at the end of the economic life, so that
+        an old GPU's value runs down to its scrap value instead of falling off a cliff."""
+        stream = self.income_stream(gen_index)
+        monthly = (1.0 + self.model.p.neoclouds.cost_of_capital) ** (1.0 / 12.0)
+        return float(stream.sum()) + self.scrap_value(gen_index) * monthly ** -len(stream)
+
+    def scrap_value(self, gen_index: int) -> float:
+        return SCRAP_SHARE * self.model.gens[gen_index].price
+
+    def new_compute_cost(self) -> float | None:
+        """This month's installed cost of one H100e bought as the newest generation on sale;
+        None with nothing on sale."""
+        nvidia = self.model.nvidia
+        newest = max(nvidia.on_sale(), key=lambda g: g.release, default=None)
+        if newest is None:
+            return None
+        return installed_price(newest, nvidia.markups[newest.index], self.model.p) / newest.perf
 
     def replacement_value(self, gen_index: int) -> float:
-        """What the same compute costs new, bought as the newest generation on sale."""
-        model = self.model
-        newest = max(model.nvidia.on_sale(), key=lambda g: g.release, default=None)
-        gen = model.gens[gen_index]
-        if newest is None:
+        """What the same compute costs new, as the newest generation on sale: no buyer pays
+        more for a used GPU. Appraised (smoothed) like the rent, so a release or a markup
+        swing moves marks over a few months, not in one."""
+        model, gen = self.model, self.model.gens[gen_index]
+        cost = self.new_compute_cost() if math.isnan(self.new_cost) else self.new_cost
+        if cost is None:
             return installed_price(gen, 0.0, model.p)
-        markup = model.nvidia.markups[newest.index]
-        return installed_price(newest, markup, model.p) * gen.perf / newest.perf
+        return cost * gen.perf
 
     def step(self, month: int) -> None:
         """Event 9: new values and fire-sale discounts for every released generation."""
         model, m = self.model, self.model.p.market
         released = [g.index for g in model.gens if g.release <= month]
         self.observe_installed()
+        self.appraise_inputs(released)
         for i in released:
             depth = max(self.installed[i] * m.depth_share, 1.0)
             self.discount[i] = min(self.discount[i] * m.fire_sale_decay
                                    + m.fire_sale_impact * self.sold[i] / depth,
                                    m.fire_sale_max_discount)
             self.update_one(i)
-        self.sold = np.zeros(len(model.gens))
+        self.forced_sales, self.sold = self.sold, np.zeros(len(model.gens))
 
     def bid(self, gen_index: int) -> float:
         """Price per GPU a buyer pays now, before the impact of this sale."""
@@ -86,8 +152,8 @@ class SecondaryMarket:
 
     def update_one(self, gen_index: int) -> None:
         fundamental = min(self.income_value(gen_index), self.replacement_value(gen_index))
-        scrap = SCRAP_SHARE * self.model.gens[gen_index].price
-        self.value[gen_index] = max(fundamental * (1.0 - self.discount[gen_index]), scrap)
+        self.value[gen_index] = max(fundamental * (1.0 - self.discount[gen_index]),
+                                    self.scrap_value(gen_index))
 
     def dispose(self, gen_index: int, count: float, seller_account: int) -> float:
         """Sell used GPUs at the fire-sale price: to the neocloud with the most cash if it can
@@ -122,7 +188,8 @@ class SecondaryMarket:
         weights = self.installed * model.perf
         index = (float(weights @ (self.value / model.perf) / weights.sum())
                  if weights.sum() > 0 else 0.0)
-        row = {"gpu_value_index": index}
+        row = {"gpu_value_index": index, "expected_rent_decline": self.decline.decline}
         for g in model.gens:
             row[f"gpu_value_{g.name}"] = float(self.value[g.index])
+            row[f"forced_sales_{g.name}"] = float(self.forced_sales[g.index])
         return row

@@ -34,17 +34,18 @@ COLUMNS = (
     "debt_outstanding_usd", "collateral_value_usd", "aggregate_ltv", "new_lending_usd",
     "new_commitments_usd", "credit_spread", "lender_losses_usd", "lender_losses_cum_usd",
     "lender_capital_usd", "lenders_active", "lender_failures", "covenant_breaches",
-    "covenant_waivers", "loans_accelerated", "gpu_value_index",
+    "covenant_waivers", "loans_accelerated", "gpu_value_index", "expected_rent_decline",
+    "expected_rent_decline_neoclouds",
     "neocloud_equity_index", "short_interest", "hedge_fund_capital_usd",
     "hedge_fund_capital_short_usd", "hedge_fund_capital_momentum_usd", "hedge_fund_failures",
     "hedge_fund_margin_calls", "nvidia_equity_investment_usd", "nvidia_backstop_usd",
 )
 # Per-generation columns of the month table, ``<prefix>_<generation>``, and the variable each
 # is in the per-generation table: $ per GPU-hour, $ per GPU, GPUs installed, hours sold /
-# installed.
+# installed, GPUs force-sold in the month.
 PER_GENERATION: Mapping[str, str] = MappingProxyType(
     {"spot_price": "price", "gpu_value": "value", "installed_gpus": "installed",
-     "utilization": "utilization"})
+     "utilization": "utilization", "forced_sales": "forced_sales"})
 
 
 def generation_columns(gens: Iterable[Generation]) -> list[str]:
@@ -85,7 +86,8 @@ def revenue_gap(model: NeocloudMarket, row: dict[str, float]) -> tuple[float, fl
 
 def generation_table(results: pd.DataFrame, gens: Iterable[Generation]) -> pd.DataFrame:
     """The per-generation series of a month table as data: columns ``date``, ``generation``
-    (the chip's name), ``variable`` (price, value, installed, utilization) and ``value``.
+    (the chip's name), ``variable`` (price, value, installed, utilization, forced_sales) and
+    ``value``.
     Months before a generation's release, or after its last GPU left, have value 0."""
     parts = []
     for gen in gens:

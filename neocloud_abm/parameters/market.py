@@ -63,13 +63,42 @@ class MarketParams:
         plausible_source="modelling assumption around the 6-year booked life")
     expected_price_decline: float = param(
         0.2, "fraction per year", low=0.0, high=0.9,
-        doc="decline of a GPU's rent that buyers and lenders price in",
+        doc="yearly decline of a GPU's rent that buyers, lenders and neoclouds expect before any "
+            "launch is seen (the prior of the learnt decline)",
         source="price-performance ~1.45x better per generation (Nvidia list prices, MLPerf); modelling "
                "assumption",
         plausible=(0.1, 0.35),
         plausible_source="GPU price-performance ~1.4x per year to ~1.45x per generation (Epoch AI; Nvidia "
                          "list prices); modelling assumption",
         label="expected rent decline")
+    decline_prior_months: float = param(
+        36.0, "months of evidence", low=1.0, high=1e4,
+        doc="weight of the prior rent decline against the price-performance each launch reveals "
+            "(each neocloud's drawn around it)",
+        source="the prior rests on years of GPU price-performance history (Epoch AI; Nvidia list "
+               "prices); counting it as three years of evidence is a modelling assumption",
+        plausible=(12.0, 120.0),
+        plausible_source="modelling assumption: one to ten years of earlier evidence",
+        label="weight of the prior decline")
+    appraisal_gain: float = param(
+        0.2, "per month", low=0.01, high=1.0,
+        doc="weight of the newest month in the smoothed rent and utilization that a used GPU's "
+            "income value capitalises (1: the month's own)",
+        source="collateral appraisals rest on trailing averages of observed rents, not one month's "
+               "fill; modelling assumption (about a five-month memory)",
+        plausible=(0.1, 0.35),
+        plausible_source="modelling assumption: memories of about three to ten months",
+        label="rent appraisal gain")
+    replacement_appraisal_gain: float = param(
+        0.4, "per month", low=0.01, high=1.0,
+        doc="weight of the newest month in the smoothed cost of new compute that caps a used "
+            "GPU's value (1: the month's own)",
+        source="a new generation's list price and performance are public at launch, its street "
+               "price and availability within a few months; modelling assumption",
+        plausible=(0.25, 0.7),
+        plausible_source="modelling assumption: most of a launch's price cut priced in within one to "
+                         "four months",
+        label="replacement appraisal gain")
     depth_share: float = param(
         0.05, "fraction of fleet per month", low=0.001, high=1.0,
         doc="used GPUs of a generation the secondary market absorbs per month without a discount",
