@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import run
 
 from neocloud_abm import NeocloudMarket, load_scenario
+from neocloud_abm.core.months import format_month
 from neocloud_abm.interface.plots import (
     GENERATION_TABLE_COLUMNS,
     generation_releases,
@@ -19,6 +21,7 @@ from neocloud_abm.interface.plots import (
     plot_run,
     run_figure,
 )
+from neocloud_abm.outputs.reporters import generation_table
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CREDIT_EQUITY = ("debt_outstanding_usd", "aggregate_ltv", "lender_losses_cum_usd",
@@ -156,6 +159,17 @@ def test_zero_generations_are_masked_and_skipped(synthetic: pd.DataFrame,
     assert len(drawn_lines(fig, "Secondary-market")) == 2  # A100 and H100; not the aggregate index
     a100 = next(line for line in drawn_lines(fig, "by generation") if np.isnan(line.get_ydata()).any())
     assert np.isnan(a100.get_ydata()[30:]).all() and not np.isnan(a100.get_ydata()[:30]).any()
+
+
+def test_release_lines_are_at_the_chips_releases_not_their_first_rent() -> None:
+    """The H100 was released in 2023-03 and first rented months later; the figures mark the
+    release."""
+    model = NeocloudMarket(load_scenario("baseline"), rng=1)
+    table = generation_table(run("baseline", 1), model.gens)
+    releases = generation_releases(table)
+    expected = {g.name: pd.Timestamp(format_month(g.release) + "-01") for g in model.gens[1:]
+                if model.start < g.release < model.start + model.horizon}
+    assert releases == expected and releases["h100"] == pd.Timestamp("2023-03-01")
 
 
 def test_generations_come_from_the_generation_table_not_column_names(synthetic: pd.DataFrame) -> None:

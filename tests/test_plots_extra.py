@@ -35,7 +35,8 @@ def generation_rows(months: int = 36) -> pd.DataFrame:
     the H100 released in month 12."""
     t = np.arange(months, dtype=float)
     prices = {"a100": np.full(months, 1.2), "h100": np.where(t >= 12, 7.0, 0.0)}
-    return long_table(run_table(0, months)["date"], {g: {"price": p} for g, p in prices.items()})
+    return long_table(run_table(0, months)["date"],
+                      {g: {"price": p, "value": 5000.0 * p} for g, p in prices.items()})
 
 
 def summary_table(neglect: tuple[float, ...] = (0.0, 1.0),

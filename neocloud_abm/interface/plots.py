@@ -156,13 +156,15 @@ def generation_series(generations: pd.DataFrame, variable: str) -> pd.DataFrame:
 
 
 def generation_releases(generations: pd.DataFrame) -> dict[str, pd.Timestamp]:
-    """Release month of each generation: the first month its price is positive. A
-    generation already on the market in the table's first month has no release in the run."""
-    prices = generation_series(generations, "price")
-    dates = month_dates(prices.index)
+    """Release month of each generation: the first month it has a secondary-market value,
+    which the market gives it from its release (its first rent comes months later, after
+    the deployment lag). A generation already released in the table's first month has no
+    release in the run."""
+    values = generation_series(generations, "value")
+    dates = month_dates(values.index)
     releases = {}
-    for g in prices.columns:
-        first = int(np.argmax(prices[g].to_numpy(float) > 0))
+    for g in values.columns:
+        first = int(np.argmax(values[g].to_numpy(float) > 0))
         if first > 0:
             releases[g] = dates[first]
     return releases
