@@ -49,9 +49,13 @@ def test_buyers_and_lenders_learn_each_launch_in_its_month():
 
 
 def test_a_faster_cadence_is_learnt_and_firms_hold_their_own_beliefs():
-    """Blackwell early and a generation every year at 3x: by 2028 buyers, lenders and
-    neoclouds expect rents to fall faster than in the baseline (at least 5 points), and
-    each firm's belief differs with its confidence in the prior."""
+    """Blackwell early and a generation every year at 3x: after its first launch buyers and
+    lenders expect rents to fall faster than in the baseline, and by 2028 neoclouds do too
+    (at least 5 points); each firm's belief differs with its confidence in the prior."""
+    first_launch = parse_month("2024-12") - parse_month("2022-01")   # after the early B200 only
+    base, fast = run("baseline", 1), run("blackwell_shock", 1)
+    assert (fast["expected_rent_decline"].iloc[first_launch]
+            > base["expected_rent_decline"].iloc[first_launch] + 0.05), "priced in at one launch"
     month = parse_month("2028-01") - parse_month("2022-01")
     for seed in SEEDS:
         fast, base = run("blackwell_shock", seed), run("baseline", seed)
