@@ -24,6 +24,7 @@ from neocloud_abm.agents.startup import Startups
 from neocloud_abm.core.chips import build_schedule
 from neocloud_abm.core.errors import ModelDivergence, NeocloudError, ParameterError, ScenarioWarning
 from neocloud_abm.core.fleet import GpuAccounts
+from neocloud_abm.core.learning import launch_evidence
 from neocloud_abm.core.ledger import Ledger
 from neocloud_abm.core.months import format_month, parse_month
 from neocloud_abm.core.scalars import clamp
@@ -67,6 +68,8 @@ class NeocloudMarket(mesa.Model):
         self.month = self.start
         self.gens = build_schedule(self.p, self.start + self.p.market.months)
         self.perf = np.array([g.perf for g in self.gens])
+        # What each launch month reveals about the fall in price per H100e, worked out once.
+        self.launches = {g.release: launch_evidence(self.gens, g.release) for g in self.gens}
         self.ledger = Ledger()
         self.rental = RentalMarket(self)
         self.startups = Startups(self)

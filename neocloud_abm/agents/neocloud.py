@@ -23,7 +23,7 @@ import numpy as np
 
 from neocloud_abm.core.chips import Generation, installed_price, operating_cost_month
 from neocloud_abm.core.fleet import Cohort, Fleet
-from neocloud_abm.core.learning import DeclineBelief, launch_evidence
+from neocloud_abm.core.learning import DeclineBelief
 from neocloud_abm.core.scalars import clamp
 from neocloud_abm.core.units import HOURS_PER_MONTH
 
@@ -338,7 +338,7 @@ class Neocloud(mesa.Agent):
     def update_beliefs(self) -> None:
         weight = self.model.p.neoclouds.adaptive_weight
         self.price_estimate += weight * (self.model.price_index - self.price_estimate)
-        self.decline.observe(launch_evidence(self.model.gens, self.model.month))
+        self.decline.observe(self.model.launches.get(self.model.month, ()))
 
     def expected_price(self) -> float:
         """Adaptive estimate pushed along the last six months' trend, a year ahead."""

@@ -20,7 +20,7 @@ from neocloud_abm.experiments.command import add_sweep_parser
 from neocloud_abm.experiments.compaction import add_compact_parser
 from neocloud_abm.experiments.store import atomic_write
 from neocloud_abm.interface.plot_command import add_plot_parser
-from neocloud_abm.interface.registry_table import registry_markdown
+from neocloud_abm.interface.registry_table import plausible_text, registry_markdown
 from neocloud_abm.interface.viz_command import add_viz_parser
 from neocloud_abm.model import NeocloudMarket
 from neocloud_abm.outputs.provenance import provenance
@@ -146,7 +146,7 @@ def cmd_params(args: argparse.Namespace) -> int:
         value = values[name] if values else spec.default
         numeric = spec.kind in ("float", "int")
         bounds = f"[{spec.low:g}, {spec.high:g}]" if numeric else spec.allowed()
-        plausible = f"[{spec.plausible[0]:g}, {spec.plausible[1]:g}]" if spec.plausible else ""
+        plausible = plausible_text(spec)
         rows.append((name, _short(value), spec.unit, bounds, plausible, spec.source,
                      spec.plausible_source, spec.doc))
     columns = ["name", "value", "unit", "bounds", "plausible", "source", "plausible_source",

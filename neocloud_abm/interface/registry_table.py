@@ -16,6 +16,11 @@ def _text(value: str) -> str:
     return value.replace("$", "\\$").replace("|", "\\|")
 
 
+def plausible_text(spec: Spec) -> str:
+    """The plausible range as printed in tables ('' if the parameter has none)."""
+    return f"[{spec.plausible[0]:g}, {spec.plausible[1]:g}]" if spec.plausible else ""
+
+
 def _default(spec: Spec) -> str:
     if spec.kind == "bool":
         return "true" if spec.default else "false"
@@ -46,9 +51,8 @@ def registry_markdown(only: str | None = None) -> str:
         for name, spec in PARAMETERS.items():
             if name.partition(".")[0] != group:
                 continue
-            plausible = f"[{spec.plausible[0]:g}, {spec.plausible[1]:g}]" if spec.plausible else ""
             cells = (f"`{name}`" + (" †" if spec.setup_only else ""), _default(spec),
-                     _text(spec.unit), _bounds(spec), plausible, _text(spec.source),
+                     _text(spec.unit), _bounds(spec), plausible_text(spec), _text(spec.source),
                      _text(spec.doc))
             rows.append("| " + " | ".join(cells) + " |")
         parts.append("\n".join(rows))

@@ -26,6 +26,11 @@ from neocloud_abm.core.units import HOURS_PER_MONTH
 
 DUST = 1e-6  # $: a balance below this is rounding residue of draws and repayments, i.e. zero
 
+
+def _residual(balance: float) -> float:
+    """A balance, with rounding residue counted as zero."""
+    return balance if balance > DUST else 0.0
+
 if TYPE_CHECKING:
     from neocloud_abm.agents.lender import Lender
     from neocloud_abm.agents.neocloud import Neocloud
@@ -187,7 +192,7 @@ class CreditMarket:
         if amount <= 0:
             return 0.0
         loan.lender.pay_out(amount, "loan_draw", loan.borrower.account)
-        loan.undrawn = loan.undrawn - amount if loan.undrawn - amount > DUST else 0.0
+        loan.undrawn = _residual(loan.undrawn - amount)
         loan.drawn += amount
         if loan.months_left == 0:
             loan.months_left = self.model.p.lenders.term_months
@@ -228,8 +233,7 @@ class CreditMarket:
         pay for it."""
         if loan is None:
             return
-        left = loan.undrawn - loan.advance * amount
-        loan.undrawn = left if left > DUST else 0.0
+        loan.undrawn = _residual(loan.undrawn - loan.advance * amount)
         if loan.drawn <= DUST and loan.undrawn <= 0:
             self.close(loan)
 

@@ -20,13 +20,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neocloud_abm.core.chips import installed_price, operating_cost_month
-from neocloud_abm.core.learning import DeclineBelief, launch_evidence
+from neocloud_abm.core.learning import DeclineBelief
 from neocloud_abm.core.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
 
 SCRAP_SHARE = 0.02  # a GPU is never worth less than parts and scrap: 2% of its list price
+
+
+def _smoothed(current: float, observation: float, gain: float, start: float | None = None) -> float:
+    """An appraisal moved ``gain`` of the way to this month's observation; a first appraisal
+    starts from ``start`` (or the observation itself)."""
+    if math.isnan(current):
+        current = observation if start is None else start
+    return current + gain * (observation - current)
 
 
 class SecondaryMarket:
@@ -65,19 +73,16 @@ class SecondaryMarket:
         decline buyers and lenders expect. A generation's first appraisal starts from its
         first rent and the target utilization (its first cohort is not rented yet)."""
         model, gain = self.model, self.model.p.market.appraisal_gain
-        self.decline.observe(launch_evidence(model.gens, model.month))
+        self.decline.observe(model.launches.get(model.month, ()))
         for i in released:
             price, utilization = self.observed(i)
-            if math.isnan(self.rent[i]):
-                self.rent[i] = price
-                self.utilization[i] = model.p.neoclouds.target_utilization
-            self.rent[i] += gain * (price - self.rent[i])
-            self.utilization[i] += gain * (utilization - self.utilization[i])
+            self.rent[i] = _smoothed(self.rent[i], price, gain)
+            self.utilization[i] = _smoothed(self.utilization[i], utilization, gain,
+                                            start=model.p.neoclouds.target_utilization)
         cost = self.new_compute_cost()
         if cost is not None:
-            if math.isnan(self.new_cost):
-                self.new_cost = cost
-            self.new_cost += model.p.market.replacement_appraisal_gain * (cost - self.new_cost)
+            self.new_cost = _smoothed(self.new_cost, cost,
+                                      model.p.market.replacement_appraisal_gain)
 
     def observe_installed(self) -> None:
         """Measure depth against the fleets as they stand now (after deliveries, and again
