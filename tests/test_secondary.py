@@ -24,24 +24,28 @@ def _generations(scenario: str) -> tuple:
     return tuple(NeocloudMarket(load_scenario(scenario), rng=1).gens)
 
 
-def mark_moves(df: pd.DataFrame, scenario: str) -> tuple[int, int]:
-    """(generation-months whose mark moved by at most JUMP, generation-months counted): a
-    generation counts from its second valued month, except months with forced sales above
-    FORCED of the GPUs of that generation installed the month before."""
+def valued_months(df: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """Each generation-month with a value in this month and the one before: the ratio of
+    the two marks, and whether forced sales that month exceeded FORCED of the generation's
+    GPUs installed the month before."""
     table = generation_table(df, _generations(scenario))
     wide = table.pivot_table(index=["generation", "date"], columns="variable", values="value")
-    smooth = counted = 0
+    parts = []
     for _, gen in wide.groupby(level="generation"):
-        value = gen["value"].to_numpy()
-        installed = gen["installed"].to_numpy()
-        forced = gen["forced_sales"].to_numpy()
+        value, installed = gen["value"].to_numpy(), gen["installed"].to_numpy()
         valued = (value[1:] > 0) & (value[:-1] > 0)
-        excused = forced[1:] > FORCED * np.maximum(installed[:-1], 1.0)
-        keep = valued & ~excused
-        ratio = value[1:][keep] / value[:-1][keep]
-        smooth += int((np.abs(ratio - 1.0) <= JUMP).sum())
-        counted += int(keep.sum())
-    return smooth, counted
+        heavy = gen["forced_sales"].to_numpy()[1:] > FORCED * np.maximum(installed[:-1], 1.0)
+        parts.append(pd.DataFrame({"ratio": value[1:][valued] / value[:-1][valued],
+                                   "heavy_sales": heavy[valued]}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def mark_moves(df: pd.DataFrame, scenario: str) -> tuple[int, int]:
+    """(generation-months whose mark moved by at most JUMP, generation-months counted): a
+    generation counts from its second valued month, except months of heavy forced sales."""
+    months = valued_months(df, scenario)
+    kept = months.loc[~months["heavy_sales"], "ratio"]
+    return int((np.abs(kept - 1.0) <= JUMP).sum()), len(kept)
 
 
 def smooth_share(df: pd.DataFrame, scenario: str = "baseline") -> float:
@@ -73,18 +77,9 @@ def test_appraising_rents_and_replacement_cost_removes_the_jumps():
 def test_forced_sales_are_reported_and_depress_the_mark():
     """A credit crunch forces sales; months with forced sales above FORCED of a generation's
     installed GPUs show a lower mark change on average than the months without."""
-    with_sales, without = [], []
-    for seed in SEEDS:
-        df = run("credit_crunch", seed)
-        table = generation_table(df, _generations("credit_crunch"))
-        wide = table.pivot_table(index=["generation", "date"], columns="variable", values="value")
-        for _, gen in wide.groupby(level="generation"):
-            value, forced = gen["value"].to_numpy(), gen["forced_sales"].to_numpy()
-            installed = gen["installed"].to_numpy()
-            valued = (value[1:] > 0) & (value[:-1] > 0)
-            change = np.log(np.where(valued, value[1:], 1.0) / np.where(valued, value[:-1], 1.0))
-            heavy = forced[1:] > FORCED * np.maximum(installed[:-1], 1.0)
-            with_sales += change[valued & heavy].tolist()
-            without += change[valued & ~heavy].tolist()
+    months = pd.concat([valued_months(run("credit_crunch", seed), "credit_crunch")
+                        for seed in SEEDS], ignore_index=True)
+    change = np.log(months["ratio"])
+    with_sales, without = change[months["heavy_sales"]], change[~months["heavy_sales"]]
     assert len(with_sales) >= 10, "the credit crunch forces sales"
     assert np.mean(with_sales) < np.mean(without) - 0.01, (np.mean(with_sales), np.mean(without))
