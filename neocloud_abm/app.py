@@ -127,6 +127,11 @@ def plot_components(columns: set[str]) -> list:
          _axes("Neoclouds: active and defaults", "count", COUNT)),
         ({"expected_rent_decline": "tab:gray", "expected_rent_decline_neoclouds": "tab:orange"},
          _axes("Rent decline learnt from launches", "per year", PERCENT)),
+        ({"powered_capacity_mw": "tab:blue", "power_pipeline_mw": "tab:purple",
+          "neocloud_power_mw": "tab:orange", "stranded_mw": "tab:red"},
+         _axes("Powered data-centre space", "MW of facility power", COUNT)),
+        ({"colocation_rent_kw_month": "tab:brown"},
+         _axes("Colocation rent", "$ per kW-month", PRICE)),
     ]
     components = []
     for measure, post in charts:

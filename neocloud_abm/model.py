@@ -33,6 +33,7 @@ from neocloud_abm.environment import Environment
 from neocloud_abm.markets.base import Market
 from neocloud_abm.markets.credit import CreditMarket
 from neocloud_abm.markets.equity import EquityMarket
+from neocloud_abm.markets.power import PowerMarket
 from neocloud_abm.markets.rental import RentalMarket
 from neocloud_abm.markets.secondary import SecondaryMarket
 from neocloud_abm.outputs import reporters
@@ -83,8 +84,10 @@ class NeocloudMarket(mesa.Model):
         self.credit = CreditMarket(self)
         self.equity = EquityMarket(self)
         self.env = Environment(self)
+        self.power = PowerMarket(self)
         self.industry = NeocloudIndustry(self)
         self.industry.create_initial()
+        self.power.open()
         self.initial_capacity_h100e = self.industry.installed_h100e()
         self.startups.create_initial(self.initial_capacity_h100e, self.price_index)
         self.funds = FundIndustry(self)
@@ -106,6 +109,7 @@ class NeocloudMarket(mesa.Model):
             self.rental,                                                      # 4 rental market
             Phase("startups settle", self.startups.settle),                   # 5
             Phase("Nvidia delivers", self._deliver),                          # 6
+            self.power,                                                       #   powered space
             Phase("neoclouds operate and invest", self._operate),             # 7
             self.credit,                                                      # 8 credit market
             self.secondary,                                                   # 9 used GPUs

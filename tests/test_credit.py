@@ -76,7 +76,9 @@ def test_higher_ltv_means_more_boom_debt_more_defaults_and_losses_in_blackwell_s
     low, high = ("blackwell_shock", {"lenders.max_ltv": 0.4}), ("blackwell_shock", {"lenders.max_ltv": 0.8})
 
     def compare(statistic, margin, what):
-        assert_increase(paired(statistic, low, high, months=96), margin, what)
+        # Twenty seeds: the loss rate rises in 17 of 20 (Wilcoxon p = 0.003; with ten, 0.065).
+        assert_increase(paired(statistic, low, high, months=96, seeds=tuple(range(1, 21))),
+                        margin, what)
 
     compare(lambda df: df["debt_outstanding_usd"].iloc[:36].max(), 5e8, "debt through 2024, $")
     compare(lambda df: df["neocloud_defaults_cum"].iloc[-1], 2, "defaults")

@@ -71,6 +71,7 @@ def test_a_faster_cadence_is_learnt_and_firms_hold_their_own_beliefs():
 def test_a_steeper_expected_decline_lowers_a_new_gpus_npv_margin():
     model = NeocloudMarket(load_scenario("baseline"), rng=1)
     h100 = model.gens[1]
-    margins = [npv_margin(h100, 2.5, 0.8, 3.0, 72, 0.2, model.p, decline) for decline in
-               (0.0, 0.2, 0.4)]
+    rent = model.p.market.colocation_kw_month
+    margins = [npv_margin(h100, 2.5, 0.8, 3.0, 72, 0.2, model.p, decline, rent)
+               for decline in (0.0, 0.2, 0.4)]
     assert margins[0] > margins[1] > margins[2]

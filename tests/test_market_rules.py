@@ -27,7 +27,9 @@ def test_rationed_demand_is_what_the_last_offer_could_not_serve():
 
 
 def _model_with_contracts(seed: int = 2, months: int = 30) -> NeocloudMarket:
-    model = NeocloudMarket(load_scenario("baseline"), rng=seed)
+    """The baseline with space to spare, so that every GPU is powered and a provider's
+    contracts are limited only by the GPUs it holds."""
+    model = NeocloudMarket(load_scenario("baseline"), rng=seed, **{"power.initial_vacancy": 0.6})
     model.run(months)
     assert len(model.rental.contracts.live()), "the baseline signs contracts by then"
     return model

@@ -44,19 +44,22 @@ class Beliefs:
 
 def npv_margin(gen: Generation, price_h100e: float, utilization: float, lead: float,
                life: int, markup: float, params, expected_decline: float,
-               colocation_discount: float = 0.0) -> float:
+               colocation_rent: float, colocation_discount: float = 0.0,
+               power_wait: float = 0.0) -> float:
     """NPV of one installed GPU over ``life`` months, as a fraction of its discounted cost.
 
     Rent per GPU-hour is ``perf x price_h100e`` today and declines by ``expected_decline`` a
     year as newer generations arrive, also while the order waits; the GPU is paid for on
-    delivery.
+    delivery and earns (and pays colocation rent) only once powered space is found for it,
+    ``power_wait`` months later.
     """
     monthly = (1.0 + params.neoclouds.cost_of_capital) ** (1.0 / 12.0)
     decline = (1.0 - expected_decline) ** (1.0 / 12.0)
     age = np.arange(life)
-    discount = monthly ** -(lead + age)
-    rent = HOURS_PER_MONTH * utilization * gen.perf * price_h100e * decline ** (lead + age)
-    cost = operating_cost_month(gen, utilization, params, colocation_discount)
+    start = lead + power_wait
+    discount = monthly ** -(start + age)
+    rent = HOURS_PER_MONTH * utilization * gen.perf * price_h100e * decline ** (start + age)
+    cost = operating_cost_month(gen, utilization, colocation_rent, params, colocation_discount)
     value = float(((rent - cost) * discount).sum())
     outlay = installed_price(gen, markup, params) * monthly ** -lead
     return value / outlay - 1.0
@@ -79,7 +82,7 @@ class Neocloud(mesa.Agent):
         self.sold_gpu_hours: dict[int, float] = defaultdict(float)
         self.used_gpu_hours: dict[int, float] = defaultdict(float)
         self.available_gpu_hours: dict[int, float] = {}   # installed when the market cleared
-        self._costs: tuple[tuple[object, ...], dict[str, tuple[str, float]]] | None = None
+        self._costs: tuple[tuple[float, ...], object, dict[str, tuple[str, float]]] | None = None
         self.revenue = 0.0
         self.cash_flow_history: list[float] = []
         self.debt_service_history: list[float] = []
@@ -101,6 +104,12 @@ class Neocloud(mesa.Agent):
     def gpus(self) -> dict[int, float]:
         """Installed GPUs by generation index (generations with none left out)."""
         return self.fleet.installed()
+
+    def powered_gpus(self) -> dict[int, float]:
+        """Installed GPUs in powered space, by generation index (none left out): the ones
+        that can be rented."""
+        powered = self.model.power.powered(self)
+        return {int(g): float(powered[g]) for g in np.flatnonzero(powered > 0)}
 
     def installed_h100e(self) -> float:
         return float(self.fleet.counts() @ self.model.perf)
@@ -245,19 +254,22 @@ class Neocloud(mesa.Agent):
 
         Asked for thousands of times a month (cash reserves, lot sales), so kept until
         the fleet, the hours used or the parameters (a shock) change."""
-        key = (self.fleet.version, self.model.p)
-        if self._costs is None or self._costs[0][0] != key[0] or self._costs[0][1] is not key[1]:
-            self._costs = (key, self._compute_operating_costs())
-        return self._costs[1]
+        lease = self.model.power.lease_of(self)
+        key = (self.fleet.version, lease.kw, lease.rent)
+        if self._costs is None or self._costs[0] != key or self._costs[1] is not self.model.p:
+            self._costs = (key, self.model.p, self._compute_operating_costs(lease.kw * lease.rent))
+        return self._costs[2]
 
-    def _compute_operating_costs(self) -> dict[str, tuple[str, float]]:
+    def _compute_operating_costs(self, lease_rent: float) -> dict[str, tuple[str, float]]:
+        """Power on hours used, the lease's rent on powered space (stranded GPUs pay none),
+        overhead on every GPU."""
         model, market = self.model, self.model.p.market
-        power = rent = overhead = 0.0
+        power = overhead = 0.0
         for gen_index, count in self.gpus().items():
             gen = model.gens[gen_index]
             power += gen.power_kw * self.used_gpu_hours[gen_index] * market.power_price_kwh
-            rent += count * gen.power_kw * market.colocation_kw_month * (1 - self.colocation_discount)
             overhead += count * model.p.neoclouds.overhead_gpu_month
+        rent = lease_rent * (1 - self.colocation_discount)
         return {"utilities": ("power", power), "landlords": ("colocation", rent),
                 "infrastructure_suppliers": ("overhead", overhead)}
 
@@ -328,6 +340,7 @@ class Neocloud(mesa.Agent):
         """Leave the model; whatever cash is left is the equity holders' residual claim."""
         left = self.cash
         self.model.equity.delist(self, residual=max(left, 0.0))
+        self.model.power.release(self)
         if left > 0.0:
             self.model.ledger.sector_transfer("equity_investors", self.account, left,
                                               "residual_to_equity", to_sector=True)
@@ -367,7 +380,8 @@ class Neocloud(mesa.Agent):
             price = self.expected_price() * (utilization / n.target_utilization) ** n.price_sensitivity
             margin = npv_margin(gen, price, utilization, lead, n.assumed_life_months,
                                 nvidia.markups[gen.index], model.p, self.decline.decline,
-                                self.colocation_discount)
+                                model.power.rent, self.colocation_discount,
+                                max(model.power.wait_months - lead, 0.0))
             if best is None or margin > best[1]:
                 best = (gen, margin)
         if best is None or best[1] <= 0.0:
@@ -479,7 +493,8 @@ class NeocloudIndustry:
         n = model.p.neoclouds
         lead = float(model.p.nvidia.deployment_lag_months)
         args = (n.target_utilization, lead, n.assumed_life_months,
-                model.nvidia.markups[gen.index], model.p, model.secondary.decline.decline)
+                model.nvidia.markups[gen.index], model.p, model.secondary.decline.decline,
+                model.power.rent, 0.0, max(model.power.wait_months - lead, 0.0))
         at_one, at_two = npv_margin(gen, 1.0, *args), npv_margin(gen, 2.0, *args)
         slope = at_two - at_one
         return max(1.0 - at_one / slope, 1e-6) if slope > 0 else math.inf

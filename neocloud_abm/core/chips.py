@@ -54,10 +54,10 @@ def installed_price(gen: Generation, markup: float, params: Params) -> float:
     return gen.price * (1.0 + markup) * params.market.install_multiplier
 
 
-def operating_cost_month(gen: Generation, utilization: float, params: Params,
-                         colocation_discount: float = 0.0) -> float:
-    """$ per GPU-month: power on the hours used, colocation on every GPU, overhead."""
-    market = params.market
-    power = gen.power_kw * HOURS_PER_MONTH * utilization * market.power_price_kwh
-    rent = gen.power_kw * market.colocation_kw_month * (1.0 - colocation_discount)
+def operating_cost_month(gen: Generation, utilization: float, rent_kw_month: float,
+                         params: Params, colocation_discount: float = 0.0) -> float:
+    """$ per GPU-month: power on the hours used, colocation rent (``rent_kw_month``, $ per
+    kW-month) on the GPU's facility power, overhead."""
+    power = gen.power_kw * HOURS_PER_MONTH * utilization * params.market.power_price_kwh
+    rent = gen.power_kw * rent_kw_month * (1.0 - colocation_discount)
     return power + rent + params.neoclouds.overhead_gpu_month

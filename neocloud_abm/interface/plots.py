@@ -509,6 +509,16 @@ def draw_equity(ax: Axes, run: RunData) -> None:
                              "Short interest (% of float)"))
 
 
+def draw_power(ax: Axes, run: RunData) -> None:
+    run.line(ax, "powered_capacity_mw", "Powered space", 1e3, color="C0")
+    run.line(ax, "power_pipeline_mw", "Under construction", 1e3, color="C4", linewidth=1.0)
+    run.line(ax, "neocloud_power_mw", "Neocloud fleets' need", 1e3, color="C1")
+    run.line(ax, "stranded_mw", "Stranded (no space)", 1e3, color="C3", linewidth=1.0)
+    ax.set_ylabel("GW of facility power")
+    positive_floor(ax)
+    legend(ax, *percent_twin(ax, run, "power_vacancy", "Vacancy (right)", "Vacancy"))
+
+
 # Panels in reading order (row by row, two per row). Add an entry to add a panel.
 PANELS: tuple[Panel, ...] = (
     Panel("generation_prices", "Spot rental price by generation", draw_generation_prices,
@@ -529,6 +539,8 @@ PANELS: tuple[Panel, ...] = (
           ("debt_outstanding_usd", "aggregate_ltv", "lender_losses_cum_usd")),
     Panel("equity", "Neocloud equity and short interest", draw_equity,
           ("neocloud_equity_index", "short_interest")),
+    Panel("power", "Powered data-centre space", draw_power,
+          ("powered_capacity_mw", "power_pipeline_mw", "neocloud_power_mw", "stranded_mw")),
 )
 
 

@@ -149,7 +149,7 @@ class CreditMarket:
         spot = max(borrower.revenue - contracted, 0.0)
         new_rent = new_gpus * model.price_index * gen.perf * HOURS_PER_MONTH * utilization
         costs = (sum(amount for _, amount in borrower.operating_costs().values())
-                 + new_gpus * operating_cost_month(gen, utilization, p))
+                 + new_gpus * operating_cost_month(gen, utilization, model.power.rent, p))
         flow = contracted + (1.0 - haircut) * (spot + new_rent) - costs
         service = sum(loan.payment_due() for loan in self.loans_of(borrower)) + new_payment
         return flow / service if service > 0 else math.inf

@@ -176,7 +176,7 @@ def build_offers(model, book: ContractBook, contract_rows: np.ndarray,
     contracted_by_key = _sum_by_offer(model, book, contract_rows, contract_hours)
     sellers, gen, total, contracted, price = [], [], [], [], []
     for cloud in model.neoclouds():
-        for g, count in sorted(cloud.gpus().items()):
+        for g, count in sorted(cloud.powered_gpus().items()):
             sellers.append(cloud)
             gen.append(g)
             total.append(count * HOURS_PER_MONTH)
@@ -223,7 +223,7 @@ class RentalMarket:
         if not len(live):
             return promised
         installed = {_offer_key(model, cloud.account, g): count * HOURS_PER_MONTH
-                     for cloud in model.neoclouds() for g, count in cloud.gpus().items()}
+                     for cloud in model.neoclouds() for g, count in cloud.powered_gpus().items()}
         promised_by_key = _sum_by_offer(model, book, live, promised)
         keys = _offer_key(model, book.provider[live], book.gen[live])
         share = np.array([min(1.0, installed.get(key, 0.0) / promised_by_key[key])

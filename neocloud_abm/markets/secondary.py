@@ -103,7 +103,7 @@ class SecondaryMarket:
         decline = (1.0 - self.decline.decline) ** (age / 12.0)
         discount = (1.0 + p.neoclouds.cost_of_capital) ** (-age / 12.0)
         rent = HOURS_PER_MONTH * utilization * price * decline
-        net = rent - operating_cost_month(gen, utilization, p)
+        net = rent - operating_cost_month(gen, utilization, model.power.rent, p)
         return np.maximum(net, 0.0) * discount
 
     def income_value(self, gen_index: int) -> float:

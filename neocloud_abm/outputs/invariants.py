@@ -51,7 +51,8 @@ def violations(model: NeocloudMarket) -> list[str]:
                 found.append(f"neocloud {cloud.unique_id} owes a loan no lender holds")
     if not (model.price_index > 0 and math.isfinite(model.price_index)):
         found.append(f"spot price index is {model.price_index}")
-    found += _capacity_violations(model) + _price_violations(model) + _stock_violations(model)
+    found += (_capacity_violations(model) + _power_violations(model) + _price_violations(model)
+              + _stock_violations(model))
     for key, value in model.outputs.items():
         if not math.isfinite(value):
             found.append(f"output {key} is {value}")
@@ -79,6 +80,29 @@ def _capacity_violations(model: NeocloudMarket) -> list[str]:
             if sold > available * (1 + TOL) + TOL:
                 found.append(f"neocloud {cloud.unique_id} sold {sold:.6g} {model.gens[gen].name} "
                              f"GPU-hours of {available:.6g} installed when the market cleared")
+    return found
+
+
+def _power_violations(model: NeocloudMarket) -> list[str]:
+    """Leased space never exceeds powered capacity; a firm's powered GPUs fit in its lease
+    and are GPUs it has installed; rents are positive."""
+    power = model.power
+    found = []
+    scale = max(power.capacity_kw, 1.0)
+    if power.leased_kw() > power.capacity_kw + TOL * scale:
+        found.append(f"{power.leased_kw():.6g} kW leased of {power.capacity_kw:.6g} kW powered")
+    if any(lease.kw < -TOL * scale for lease in power.leases.values()):
+        found.append("a lease holds negative space")
+    if any(v < 0 for v in power.pipeline.values()):
+        found.append("negative space under construction")
+    if not (power.rent > 0 and math.isfinite(power.rent)):
+        found.append(f"colocation rent is {power.rent!r}")
+    for cloud in model.neoclouds():
+        powered, counts = power.powered(cloud), cloud.fleet.counts()
+        if np.any(powered > counts * (1 + TOL) + TOL):
+            found.append(f"neocloud {cloud.unique_id} powers GPUs it has not installed")
+        if powered @ power.power_kw > power.lease_of(cloud).kw * (1 + TOL) + TOL:
+            found.append(f"neocloud {cloud.unique_id} powers more than its lease")
     return found
 
 

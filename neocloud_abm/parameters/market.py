@@ -37,12 +37,15 @@ class MarketParams:
         plausible=(0.05, 0.15),
         plausible_source="EIA Electric Power Monthly 2024: US industrial prices by state ~$0.05-0.15/kWh")
     colocation_kw_month: float = param(
-        137.0, "$/kW-month", low=0.0, high=1000.0,
-        doc="colocation rent per kW installed",
-        source="CBRE North America data centre trends H2 2024",
-        plausible=(100.0, 250.0),
-        plausible_source="CBRE North America Data Center Trends H2 2024 (wholesale ~$100-200/kW-month, "
-                         "rising); modelling assumption")
+        137.9, "$/kW-month", low=1.0, high=1000.0,
+        doc="normal colocation rent: the market rent at the start, and the rent at which developers "
+            "start new powered space at the base rate (power.base_start_rate)",
+        source="CBRE North America Data Center Trends H2 2022: primary-market average asking rent "
+               "$137.90 per kW-month (250-500 kW requirements)",
+        plausible=(100.0, 200.0),
+        plausible_source="CBRE North America Data Center Trends 2022-24: asking rents $127.50 (H1 "
+                         "2022) to $184.06 (H2 2024) per kW-month",
+        label="normal colocation rent")
     install_multiplier: float = param(
         1.6, "x chip price", low=1.0, high=3.0,
         doc="installed cost per GPU over the chip price",

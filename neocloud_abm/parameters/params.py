@@ -25,6 +25,7 @@ from neocloud_abm.parameters.lenders import LenderParams
 from neocloud_abm.parameters.market import MarketParams
 from neocloud_abm.parameters.neoclouds import NeocloudParams
 from neocloud_abm.parameters.nvidia import NvidiaParams
+from neocloud_abm.parameters.power import PowerParams
 from neocloud_abm.parameters.registry import GROUPS, PARAMETERS, check_constraints, check_name
 from neocloud_abm.parameters.spec import coerce
 from neocloud_abm.parameters.startups import StartupParams
@@ -99,6 +100,7 @@ class Params:
     nvidia: NvidiaParams
     neoclouds: NeocloudParams
     startups: StartupParams
+    power: PowerParams
     lenders: LenderParams
     hedge_funds: HedgeFundParams
     equity: EquityParams

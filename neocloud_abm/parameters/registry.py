@@ -24,13 +24,15 @@ from neocloud_abm.parameters.lenders import LenderParams
 from neocloud_abm.parameters.market import MarketParams
 from neocloud_abm.parameters.neoclouds import NeocloudParams
 from neocloud_abm.parameters.nvidia import NvidiaParams
+from neocloud_abm.parameters.power import PowerParams
 from neocloud_abm.parameters.spec import Constraint, Spec
 from neocloud_abm.parameters.startups import StartupParams
 
 GROUPS: Mapping[str, type] = MappingProxyType({
     "market": MarketParams, "environment": EnvironmentParams, "chips": ChipParams,
     "nvidia": NvidiaParams, "neoclouds": NeocloudParams, "startups": StartupParams,
-    "lenders": LenderParams, "hedge_funds": HedgeFundParams, "equity": EquityParams})
+    "power": PowerParams, "lenders": LenderParams, "hedge_funds": HedgeFundParams,
+    "equity": EquityParams})
 
 PARAMETERS: Mapping[str, Spec] = MappingProxyType({
     f"{group}.{field.name}": field.metadata["spec"]
