@@ -43,8 +43,10 @@ class Environment:
         self.monetisation = model.p.startups.revenue_per_compute
         self.hyperscaler_price = model.price_index * env.hyperscaler_markup
         self.hyperscaler_capacity = 0.0
+        self.hyperscaler_capex = 0.0
 
-    columns = ("sentiment", "base_rate", "asic_share", "hyperscaler_price_h100e")
+    columns = ("sentiment", "base_rate", "asic_share", "hyperscaler_price_h100e",
+               "hyperscaler_capex_usd")
 
     def step(self, month: int) -> None:
         """Event 1: shocks of the month, sentiment, the base rate, the ASIC share, the
@@ -77,12 +79,25 @@ class Environment:
         self.hyperscaler_price = min(stick * self.hyperscaler_price
                                      + (1 - stick) * env.hyperscaler_markup * model.price_index,
                                      self.list_price())
+        before = self.hyperscaler_capacity
         self.hyperscaler_capacity = (env.hyperscaler_capacity_share * model.initial_capacity_h100e
                                      * math.exp(env.hyperscaler_capacity_growth * years))
+        self.hyperscaler_capex = (max(self.hyperscaler_capacity - before, 0.0)
+                                  * self.installed_cost_h100e() if before > 0 else 0.0)
 
     def report(self) -> dict[str, float]:
         return {"sentiment": self.sentiment, "base_rate": self.base_rate,
-                "asic_share": self.asic_share, "hyperscaler_price_h100e": self.hyperscaler_price}
+                "asic_share": self.asic_share, "hyperscaler_price_h100e": self.hyperscaler_price,
+                "hyperscaler_capex_usd": self.hyperscaler_capex}
+
+    def installed_cost_h100e(self) -> float:
+        """What one H100e of new capacity costs installed this month: the newest generation
+        on sale at Nvidia's current markup (0 with nothing on sale)."""
+        model = self.model
+        newest = max(model.nvidia.on_sale(), key=lambda g: g.release, default=None)
+        if newest is None:
+            return 0.0
+        return installed_price(newest, float(model.nvidia.markups[newest.index]), model.p) / newest.perf
 
     def list_price(self) -> float:
         """Hyperscalers' on-demand list price, $ per H100e-hour: the H100's list price scaled

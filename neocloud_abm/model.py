@@ -167,8 +167,10 @@ class NeocloudMarket(mesa.Model):
         return float(clamp(math.log(max(revenue[-1], 1e-9) / revenue[-13]), -2.0, 2.0))
 
     def revenue_gap_share(self) -> float:
-        """Last month's revenue gap as a share of the revenue the build-out requires."""
-        gap, required = self.history["revenue_gap_usd"], self.history["required_revenue_usd"]
+        """Last month's revenue gap of the neocloud segment as a share of the revenue its
+        build-out requires."""
+        gap = self.history["revenue_gap_neocloud_usd"]
+        required = self.history["required_revenue_neocloud_usd"]
         if not gap or required[-1] <= 0:
             return 0.0
         return float(clamp(gap[-1] / required[-1], -1.0, 1.0))

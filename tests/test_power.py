@@ -7,18 +7,20 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+from conftest import SEEDS, assert_increase, run
 
 from neocloud_abm.agents.neocloud import npv_margin
 from neocloud_abm.core.units import HOURS_PER_MONTH
 from neocloud_abm.markets.power import OTHERS, powered_counts
 from neocloud_abm.model import NeocloudMarket, simulate
 from neocloud_abm.outputs.invariants import violations
+from neocloud_abm.outputs.summary import summarize
 
 # No new space and none to spare: every GPU delivered after the start is stranded unless an
 # older one is unplugged for it.
 STARVED = {"power.initial_vacancy": 0.0, "power.initial_pipeline_mw": 0.0,
            "power.base_start_rate": 0.0, "power.max_start_rate": 0.0,
-           "power.other_demand_growth": 0.0}
+           "power.other_demand_growth": 0.0, "power.other_rent_elasticity": 0.0}
 
 
 def test_space_powers_the_most_compute_per_kw_first():
@@ -108,10 +110,57 @@ def _peak_vacancy(args: tuple[int, int]) -> float:
 def test_a_longer_construction_lead_time_gives_larger_gluts_of_empty_space():
     """Comparative statics over ten seeds: with developers building on the rent they expect,
     space started in a shortage arrives later into a market that has turned, so the peak
-    share of empty space rises with the lead time (paired by seed; measured: 0.20 at 12
-    months, 0.50 at 36, in every seed; margin: 0.15 on the mean, and every seed higher)."""
+    share of empty space rises with the lead time (paired by seed; measured: 0.19 at 12
+    months, 0.34 at 36, higher in every seed; margin: 0.1 on the mean, and every seed
+    higher)."""
     seeds = range(1, 11)
     short = [_peak_vacancy((12, s)) for s in seeds]
     long = [_peak_vacancy((36, s)) for s in seeds]
     assert all(b > a for a, b in zip(short, long, strict=True))
-    assert np.mean(long) - np.mean(short) > 0.15
+    assert np.mean(long) - np.mean(short) > 0.1
+
+
+def test_no_space_is_leased_for_gpus_that_would_lose_money_in_it():
+    model = NeocloudMarket(rng=2, **{"market.months": 30})
+    model.run(30)
+    power = model.power
+    assert power.worth_powering().all()          # at the market's rent every generation pays
+    normal = power.rent
+    power.rent = 1e5                             # $100k per kW-month: none would
+    assert not power.worth_powering().any()
+    power.worth = power.worth_powering()
+    for cloud in model.neoclouds():
+        assert power.fleet_need(cloud) == 0.0 and power.powered(cloud).sum() == 0.0
+    power.rent = normal
+
+
+def test_the_other_tenants_want_less_space_when_it_is_dear():
+    model = NeocloudMarket(rng=2, **{"market.months": 12})
+    power, month = model.power, model.start + 6
+    normal = power.others_need(month)
+    power.rent *= 4.0
+    assert power.others_need(month) == pytest.approx(normal / 2.0)   # elasticity 0.5
+
+
+def _crunch_stats(args: tuple[str, int]) -> tuple[float, float, float]:
+    scenario, seed = args
+    df = run(scenario, seed, 120)
+    return (float((df["stranded_h100e"] / df["installed_h100e"]).mean()),
+            float(df["colocation_rent_kw_month"].max()), float(summarize(df)["decline_24m"]))
+
+
+def test_in_a_power_crunch_gpus_wait_for_space_rents_soar_and_the_bust_is_milder():
+    """`power_crunch` (four-year connections, half the construction ceiling) against the
+    baseline, ten paired seeds (measured: mean stranded share 0.5% -> 7%, peak rent $167 ->
+    $375 per kW-month, fall within 24 months of the peak 66% -> 49%, in the median; the fall
+    is milder in all ten seeds: capacity that cannot be powered does not reach the market).
+    Defaults do not differ measurably (twenty seeds: median 0, Wilcoxon p = 0.4)."""
+    base = [_crunch_stats(("baseline", s)) for s in SEEDS]
+    crunch = [_crunch_stats(("power_crunch", s)) for s in SEEDS]
+
+    def differences(i: int, first: list, second: list) -> np.ndarray:
+        return np.array([b[i] - a[i] for a, b in zip(first, second, strict=True)])
+
+    assert_increase(differences(0, base, crunch), 0.02, "mean share of installed GPUs stranded")
+    assert_increase(differences(1, base, crunch), 50.0, "peak colocation rent, $ per kW-month")
+    assert_increase(differences(2, crunch, base), 0.05, "fall within 24 months of the peak")

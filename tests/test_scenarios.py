@@ -22,7 +22,7 @@ def test_a_faster_bigger_leap_cadence_deepens_the_bust():
     """The fall after the peak deepens (measured over forty seeds with powered space: median
     +0.09, 39 of 40 seeds). It no longer breaks more firms: neoclouds learn the faster
     cadence from its launches and invest less, and the glut of powered space cuts their
-    colocation rents in the bust (defaults: median +1 over forty seeds, Wilcoxon p = 0.13),
+    colocation rents in the bust (defaults: median 0 over forty seeds, Wilcoxon p = 0.25),
     so the README claims no effect on defaults."""
     shock = ("blackwell_shock", {})
     assert_increase(paired(lambda df: summarize(df)["decline_24m"], BASELINE, shock), 0.05,
@@ -37,9 +37,10 @@ def test_an_ai_winter_on_top_of_the_glut_makes_defaults_widespread_and_costs_len
 
 def test_in_house_chips_shrink_the_demand_for_rented_gpus_and_the_boom():
     asics = ("hyperscaler_asics", {})
-    assert_increase(paired(lambda df: summarize(df)["peak_price"], asics, BASELINE), 0.1,
-                    "peak spot price, $/H100e-hour")
-    # Twenty seeds: 16 of 20 positive, Wilcoxon p = 0.001 (with ten, p was 0.065).
+    # Twenty seeds for both (with ten, p was 0.04 and 0.065 in two versions of the model):
+    # peak 18 of 20 lower, p = 0.001; late demand 18 of 20 lower, p = 0.0002.
+    assert_increase(paired(lambda df: summarize(df)["peak_price"], asics, BASELINE,
+                           seeds=tuple(range(1, 21))), 0.1, "peak spot price, $/H100e-hour")
     assert_increase(paired(lambda df: df["demand_h100e_hours"].iloc[-24:].mean(), asics, BASELINE,
                            seeds=tuple(range(1, 21))),
                     0.0, "demand for rented compute in the last two years")

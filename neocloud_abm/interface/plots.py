@@ -468,11 +468,13 @@ def draw_neoclouds(ax: Axes, run: RunData) -> None:
 def draw_revenue_gap(ax: Axes, run: RunData) -> None:
     if run.has("revenue_gap_usd"):
         gap = run.df["revenue_gap_usd"].to_numpy(float) / 1e9
-        ax.plot(run.dates, gap, color="C3", label="Revenue gap (annualised)")
+        ax.plot(run.dates, gap, color="C3", label="Whole market")
         ax.fill_between(run.dates, gap, 0, where=gap > 0, color="C3", alpha=0.15,
                         interpolate=True)
         ax.axhline(0, color="0.3", linewidth=0.8)
-    ax.set_ylabel("$bn per year")
+    run.line(ax, "revenue_gap_neocloud_usd", "Neoclouds", 1e9,
+             color="C1", linewidth=1.0)
+    ax.set_ylabel("$bn per year (annualised)")
     twins = []
     if run.has("sentiment"):
         right = twin(ax, "Sentiment (index)")

@@ -1,9 +1,10 @@
 """Powered data-centre space (docs/model.md#715-powered-data-centre-space).
 
 A GPU earns nothing until it sits in powered, cooled space. Neoclouds lease that space by
-the kW of facility power, competing with other tenants (hyperscalers and enterprises, whose
-need grows along a given path); the market owns the capacity built, the construction
-pipeline and every lease. Each month, after Nvidia's deliveries:
+the kW of facility power for the GPUs whose rent covers it, competing with other tenants
+(hyperscalers and enterprises, whose need grows along a given path and shrinks when space
+is dear); the market owns the capacity built, the construction pipeline and every lease.
+Each month, after Nvidia's deliveries:
 
 1. construction started ``power.lead_time_months`` ago completes;
 2. leases shrink to what each tenant needs, and free space is granted to tenants who need
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neocloud_abm.core.scalars import clamp
+from neocloud_abm.core.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
     from neocloud_abm.agents.neocloud import Neocloud
@@ -80,6 +82,7 @@ class PowerMarket:
         self.need_kw = 0.0
         self.wait_months = 0.0
         self.initial_others_kw = 0.0
+        self.worth = np.ones(len(model.gens))
         self.need_history: list[float] = []
 
     columns = COLUMNS
@@ -105,18 +108,33 @@ class PowerMarket:
         return self.leases.get(cloud.account, Lease())
 
     def fleet_need(self, cloud: Neocloud) -> float:
-        """kW of facility power the firm's whole installed fleet needs."""
-        return float(cloud.fleet.counts() @ self.power_kw)
+        """kW of facility power the firm's GPUs worth powering need."""
+        return float(cloud.fleet.counts() @ (self.power_kw * self.worth))
 
     def powered(self, cloud: Neocloud) -> np.ndarray:
-        """GPUs of each generation the firm's lease powers."""
-        return powered_counts(cloud.fleet.counts(), self.power_kw, self.order,
+        """GPUs of each generation the firm's lease powers (only generations worth it)."""
+        return powered_counts(cloud.fleet.counts() * self.worth, self.power_kw, self.order,
                               self.lease_of(cloud).kw)
 
+    def worth_powering(self) -> np.ndarray:
+        """Generations whose rent at target utilization covers the space and the energy of
+        an hour: a firm leases no space for GPUs that would lose money in it (older ones
+        first, when space is dear). Prices are this month's by generation, or the index's
+        for a generation not yet rented."""
+        model = self.model
+        utilization = model.p.neoclouds.target_utilization
+        price = np.array([model.rental.gen_price.get(g.index, model.price_index * g.perf)
+                          for g in model.gens])
+        cost = self.power_kw * (self.rent / HOURS_PER_MONTH
+                                + model.p.market.power_price_kwh * utilization)
+        return (price * utilization >= cost).astype(float)
+
     def others_need(self, month: int) -> float:
-        """kW the other tenants want this month."""
+        """kW the other tenants want this month: their path, less when rents are dear."""
+        power = self.model.p.power
         years = (month - self.model.start) / 12.0
-        return self.initial_others_kw * math.exp(self.model.p.power.other_demand_growth * years)
+        dearness = (self.rent / self.model.p.market.colocation_kw_month) ** -power.other_rent_elasticity
+        return self.initial_others_kw * math.exp(power.other_demand_growth * years) * dearness
 
     def backlog_kw(self) -> float:
         """kW the GPUs on order at Nvidia will need when delivered."""
@@ -125,6 +143,7 @@ class PowerMarket:
     # --- the month -----------------------------------------------------------------------------
     def step(self, month: int) -> None:
         self.capacity_kw += self.pipeline.pop(month, 0.0)
+        self.worth = self.worth_powering()
         need = self._lease_to_need(month)
         self.need_kw = float(sum(need.values()))
         self.need_history.append(self.need_kw)

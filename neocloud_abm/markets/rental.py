@@ -188,7 +188,8 @@ def build_offers(model, book: ContractBook, contract_rows: np.ndarray,
 
 
 MARKET_COLUMNS = ("spot_price_h100e", "contract_price_h100e", "utilization",
-                  "demand_h100e_hours", "sold_h100e_hours", "available_h100e_hours")
+                  "demand_h100e_hours", "sold_h100e_hours", "available_h100e_hours",
+                  "hyperscaler_sold_h100e_hours")
 
 
 class RentalMarket:
@@ -294,6 +295,7 @@ class RentalMarket:
                                contract_cost[rows] + result.spend, desired)
         self._record_market(offers, neo_fill, contract_h100e[rows], need, table.budget[rows],
                             contract_cost[rows])
+        self.volumes["hyperscaler_sold_h100e_hours"] = float(result.fill[-1])
         self._sign_contracts(offers, rows, need, contract_h100e[rows])
         table.fail_tenants(defaulting_tenants)
 

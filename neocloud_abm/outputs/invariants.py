@@ -159,5 +159,5 @@ TOL = 1e-9
 
 # Outputs that may legitimately be negative.
 # Lender capital is equity: a failed lender's can be negative (its funders bear the rest).
-SIGNED_OUTPUTS = frozenset({"revenue_gap_usd", "sentiment", "base_rate", "lender_losses_usd",
-                            "lender_losses_cum_usd", "lender_capital_usd"})
+SIGNED_OUTPUTS = frozenset({"revenue_gap_usd", "revenue_gap_neocloud_usd", "sentiment", "base_rate",
+                            "lender_losses_usd", "lender_losses_cum_usd", "lender_capital_usd"})

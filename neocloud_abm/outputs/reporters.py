@@ -28,9 +28,11 @@ COLUMNS = (
     "nvidia_revenue_usd", "nvidia_lead_time_months", "nvidia_markup",
     "neoclouds_active", "neocloud_entries", "neocloud_defaults", "neocloud_defaults_cum",
     "capex_usd", "equity_raised_usd", "neocloud_revenue_usd", "startups_active", "startup_entries",
-    "startup_failures", "funding_rounds", "startup_revenue_usd", "compute_spend_usd",
-    "required_revenue_usd", "revenue_gap_usd", "sentiment", "base_rate", "asic_share",
-    "hyperscaler_price_h100e",
+    "startup_failures", "funding_rounds", "startup_revenue_usd", "startup_revenue_neocloud_usd",
+    "compute_spend_usd",
+    "required_revenue_usd", "revenue_gap_usd", "required_revenue_neocloud_usd",
+    "revenue_gap_neocloud_usd", "sentiment", "base_rate", "asic_share",
+    "hyperscaler_price_h100e", "hyperscaler_capex_usd", "hyperscaler_sold_h100e_hours",
     "debt_outstanding_usd", "collateral_value_usd", "aggregate_ltv", "new_lending_usd",
     "new_commitments_usd", "credit_spread", "lender_losses_usd", "lender_losses_cum_usd",
     "lender_capital_usd", "lenders_active", "lender_failures", "covenant_breaches",
@@ -71,17 +73,31 @@ def month_row(model: NeocloudMarket) -> dict[str, float]:
     row: dict[str, float] = {}
     for source in model.reporters:
         row.update(source.report())
-    row["required_revenue_usd"], row["revenue_gap_usd"] = revenue_gap(model, row)
+    row.update(revenue_gaps(model, row))
     return row
 
 
-def revenue_gap(model: NeocloudMarket, row: dict[str, float]) -> tuple[float, float]:
-    """Sequoia's arithmetic, annualised: capex run-rate x 2 (total cost of the data centre)
-    x 2 (end users' margin) is the revenue the build-out requires; minus startups' revenue."""
-    capex = [*model.history["capex_usd"][-11:], row["capex_usd"]]
-    revenue = [*model.history["startup_revenue_usd"][-11:], row["startup_revenue_usd"]]
-    required = 4.0 * sum(capex) * 12.0 / len(capex)
-    return required, required - sum(revenue) * 12.0 / len(revenue)
+def revenue_gaps(model: NeocloudMarket, row: dict[str, float]) -> dict[str, float]:
+    """Sequoia's arithmetic, annualised over the trailing twelve months: capex x 2 (total
+    cost of the data centre) x 2 (end users' margin) is the revenue the build-out requires.
+    For the whole market (Sequoia's definition) that is neoclouds' and hyperscalers' capex
+    against all of the startups' revenue; for the neocloud segment, neoclouds' capex
+    against the revenue earned on compute rented from neoclouds (like for like)."""
+    def yearly(column: str, now: float) -> float:
+        values = [*model.history[column][-11:], now]
+        return sum(values) * 12.0 / len(values)
+
+    hours = row["sold_h100e_hours"] + row["hyperscaler_sold_h100e_hours"]
+    share = row["sold_h100e_hours"] / hours if hours > 0 else 1.0
+    on_neoclouds = row["startup_revenue_usd"] * share
+    revenue = yearly("startup_revenue_usd", row["startup_revenue_usd"])
+    required_neocloud = 4.0 * yearly("capex_usd", row["capex_usd"])
+    required = required_neocloud + 4.0 * yearly("hyperscaler_capex_usd", row["hyperscaler_capex_usd"])
+    return {"startup_revenue_neocloud_usd": on_neoclouds,
+            "required_revenue_usd": required, "revenue_gap_usd": required - revenue,
+            "required_revenue_neocloud_usd": required_neocloud,
+            "revenue_gap_neocloud_usd": required_neocloud
+            - yearly("startup_revenue_neocloud_usd", on_neoclouds)}
 
 
 def generation_table(results: pd.DataFrame, gens: Iterable[Generation]) -> pd.DataFrame:

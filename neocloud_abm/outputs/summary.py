@@ -24,7 +24,7 @@ def summarize(df: pd.DataFrame) -> dict[str, float | int | str]:
     dates = df["date"].astype(str).tolist()
     peak = int(np.argmax(price))
     trough = peak + int(np.argmin(price[peak:]))
-    peaks = turning_points(price)
+    peaks = turning_points(price_cycle(price))
     defaults = int(df["neocloud_defaults_cum"].iloc[-1])
     ever = int(df["neoclouds_active"].iloc[0] + df["neocloud_entries"].iloc[1:].sum()
                + df["neocloud_defaults"].iloc[0])
@@ -75,22 +75,42 @@ SUMMARY_INPUTS = ("date", "spot_price_h100e", "neocloud_defaults_cum", "neocloud
                   "available_h100e_hours", "revenue_gap_usd", "installed_h100e")
 
 
-def turning_points(price: np.ndarray, threshold: float = 0.3) -> list[int]:
-    """Indices of boom peaks: a peak counts when the price then falls by ``threshold``
-    (fractional) before exceeding it again; a standard filter for cycle dating."""
+HP_LAMBDA = 129_600.0   # Ravn & Uhlig (2002): 1,600 x 4^4 for monthly data
+CYCLE_AMPLITUDE = 0.3    # log points a detrended price must fall (or rise) to turn
+
+
+def hp_trend(y: np.ndarray, smoothing: float = HP_LAMBDA) -> np.ndarray:
+    """Hodrick-Prescott trend of ``y``: the series minimising squared deviations plus
+    ``smoothing`` times its squared second differences."""
+    n = len(y)
+    if n < 3:
+        return np.asarray(y, float).copy()
+    second = np.diff(np.eye(n), n=2, axis=0)
+    return np.linalg.solve(np.eye(n) + smoothing * second.T @ second, np.asarray(y, float))
+
+
+def price_cycle(price: np.ndarray) -> np.ndarray:
+    """The cyclical part of the log spot price: its deviation from the HP trend, so that the
+    steady fall of compute prices from one chip generation to the next is not a cycle."""
     log_price = np.log(price)
-    drop = -math.log(1.0 - threshold)
+    return log_price - hp_trend(log_price)
+
+
+def turning_points(series: np.ndarray, amplitude: float = CYCLE_AMPLITUDE) -> list[int]:
+    """Indices of boom peaks of a (log or detrended log) series: a peak counts when the
+    series then falls by ``amplitude`` before exceeding it again (a complete boom and bust);
+    the standard amplitude filter for dating cycles."""
     peaks, candidate, rising = [], 0, True
-    for i in range(1, len(log_price)):
+    for i in range(1, len(series)):
         if rising:
-            if log_price[i] > log_price[candidate]:
+            if series[i] > series[candidate]:
                 candidate = i
-            elif log_price[candidate] - log_price[i] >= drop:
+            elif series[candidate] - series[i] >= amplitude:
                 peaks.append(candidate)
                 candidate, rising = i, False
-        elif log_price[i] < log_price[candidate]:
+        elif series[i] < series[candidate]:
             candidate = i
-        elif log_price[i] - log_price[candidate] >= drop:
+        elif series[i] - series[candidate] >= amplitude:
             candidate, rising = i, True
     return peaks
 

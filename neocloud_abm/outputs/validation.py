@@ -88,7 +88,7 @@ FACTS = (
          lambda v: v > 11.0, "$bn"),
     Fact("S6", "neocloud debt / annual rental revenue, end of 2023", ">= 5x (CoreWeave: $2.3bn "
          "lent at $25m of revenue, Aug 2023)", _debt_to_revenue_boom, lambda v: v >= 5.0, "x"),
-    Fact("S9", "largest revenue gap 2023-26 (neocloud segment)", "> 0", _revenue_gap,
+    Fact("S9", "largest revenue gap 2023-26 (whole market, Sequoia)", "> 0", _revenue_gap,
          lambda v: v > 0.0, "$bn/yr"),
     Fact("S4", "H100 secondary value cut by the B200 release (within 3 months)", ">= 10%",
          _h100_value_cut, lambda v: v >= 0.1, "share"),

@@ -50,6 +50,14 @@ class PowerParams:
         plausible=(0.13, 0.27),
         plausible_source="LBNL 2024 United States Data Center Energy Usage Report: 176 TWh (2023) "
                          "to 325-580 TWh (2028), 13-27% a year")
+    other_rent_elasticity: float = param(
+        0.5, "elasticity", low=0.0, high=5.0,
+        doc="elasticity of the other tenants' need for colocation space to the rent relative to "
+            "the normal rent (they build their own campuses or go elsewhere when it is dear)",
+        source="modelling assumption (hyperscalers self-build most of their capacity; no estimate "
+               "of the rent elasticity of colocation demand was found)",
+        plausible=(0.0, 1.0),
+        plausible_source="modelling assumption: from inelastic to unit elastic")
     lead_time_months: int = param(
         24, "months", low=1, high=120,
         doc="months from the start of construction to powered, leasable space (grid connection "
