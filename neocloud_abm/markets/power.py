@@ -84,6 +84,7 @@ class PowerMarket:
         self.initial_others_kw = 0.0
         self.worth = np.ones(len(model.gens))
         self.need_history: list[float] = []
+        self._powered: dict[int, tuple[tuple, np.ndarray]] = {}
 
     columns = COLUMNS
 
@@ -112,9 +113,17 @@ class PowerMarket:
         return float(cloud.fleet.counts() @ (self.power_kw * self.worth))
 
     def powered(self, cloud: Neocloud) -> np.ndarray:
-        """GPUs of each generation the firm's lease powers (only generations worth it)."""
-        return powered_counts(cloud.fleet.counts() * self.worth, self.power_kw, self.order,
-                              self.lease_of(cloud).kw)
+        """GPUs of each generation the firm's lease powers (only generations worth it).
+
+        Read several times a month per firm (offers, contracts, outputs), so kept until the
+        fleet, the lease or the generations worth powering change."""
+        key = (cloud.fleet.version, self.lease_of(cloud).kw, self.worth.tobytes())
+        cached = self._powered.get(cloud.account)
+        if cached is None or cached[0] != key:
+            cached = (key, powered_counts(cloud.fleet.counts() * self.worth, self.power_kw,
+                                          self.order, key[1]))
+            self._powered[cloud.account] = cached
+        return cached[1]
 
     def worth_powering(self) -> np.ndarray:
         """Generations whose rent at target utilization covers the space and the energy of
@@ -154,6 +163,7 @@ class PowerMarket:
     def release(self, cloud: Neocloud) -> None:
         """A firm that leaves the market gives up its space."""
         self.leases.pop(cloud.account, None)
+        self._powered.pop(cloud.account, None)
 
     def _lease_to_need(self, month: int) -> dict[int, float]:
         """Shrink leases to need, then grant free space pro rata to shortfalls."""
