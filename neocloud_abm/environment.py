@@ -83,28 +83,20 @@ class Environment:
         self.hyperscaler_capacity = (env.hyperscaler_capacity_share * model.initial_capacity_h100e
                                      * math.exp(env.hyperscaler_capacity_growth * years))
         self.hyperscaler_capex = (max(self.hyperscaler_capacity - before, 0.0)
-                                  * self.installed_cost_h100e() if before > 0 else 0.0)
+                                  * (model.nvidia.installed_cost_h100e() or 0.0)
+                                  if before > 0 else 0.0)
 
     def report(self) -> dict[str, float]:
         return {"sentiment": self.sentiment, "base_rate": self.base_rate,
                 "asic_share": self.asic_share, "hyperscaler_price_h100e": self.hyperscaler_price,
                 "hyperscaler_capex_usd": self.hyperscaler_capex}
 
-    def installed_cost_h100e(self) -> float:
-        """What one H100e of new capacity costs installed this month: the newest generation
-        on sale at Nvidia's current markup (0 with nothing on sale)."""
-        model = self.model
-        newest = max(model.nvidia.on_sale(), key=lambda g: g.release, default=None)
-        if newest is None:
-            return 0.0
-        return installed_price(newest, float(model.nvidia.markups[newest.index]), model.p) / newest.perf
-
     def list_price(self) -> float:
         """Hyperscalers' on-demand list price, $ per H100e-hour: the H100's list price scaled
         by the perf-adjusted installed cost of the newest generation on sale against the
         H100's."""
         model = self.model
-        newest = max(model.nvidia.on_sale(), key=lambda g: g.release, default=None)
+        newest = model.nvidia.newest_on_sale()
         reference = next((g for g in model.gens if g.name == "h100"), None)
         list_h100 = model.p.environment.hyperscaler_list_price_h100e
         if newest is None or reference is None:

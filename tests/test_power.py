@@ -125,13 +125,11 @@ def test_no_space_is_leased_for_gpus_that_would_lose_money_in_it():
     model.run(30)
     power = model.power
     assert power.worth_powering().all()          # at the market's rent every generation pays
-    normal = power.rent
     power.rent = 1e5                             # $100k per kW-month: none would
     assert not power.worth_powering().any()
     power.worth = power.worth_powering()
     for cloud in model.neoclouds():
         assert power.fleet_need(cloud) == 0.0 and power.powered(cloud).sum() == 0.0
-    power.rent = normal
 
 
 def test_the_other_tenants_want_less_space_when_it_is_dear():

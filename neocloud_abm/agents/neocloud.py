@@ -381,7 +381,7 @@ class Neocloud(mesa.Agent):
             margin = npv_margin(gen, price, utilization, lead, n.assumed_life_months,
                                 nvidia.markups[gen.index], model.p, self.decline.decline,
                                 model.power.rent, self.colocation_discount,
-                                max(model.power.wait_months - lead, 0.0))
+                                model.power.wait_after(lead))
             if best is None or margin > best[1]:
                 best = (gen, margin)
         if best is None or best[1] <= 0.0:
@@ -473,7 +473,7 @@ class NeocloudIndustry:
         """Entry rises with how far the spot price is above a new GPU's break-even."""
         model = self.model
         n = model.p.neoclouds
-        newest = max(model.nvidia.on_sale(), key=lambda g: g.release, default=None)
+        newest = model.nvidia.newest_on_sale()
         if newest is None:
             return
         breakeven = self.breakeven_price(newest)
@@ -494,7 +494,7 @@ class NeocloudIndustry:
         lead = float(model.p.nvidia.deployment_lag_months)
         args = (n.target_utilization, lead, n.assumed_life_months,
                 model.nvidia.markups[gen.index], model.p, model.secondary.decline.decline,
-                model.power.rent, 0.0, max(model.power.wait_months - lead, 0.0))
+                model.power.rent, 0.0, model.power.wait_after(lead))
         at_one, at_two = npv_margin(gen, 1.0, *args), npv_margin(gen, 2.0, *args)
         slope = at_two - at_one
         return max(1.0 - at_one / slope, 1e-6) if slope > 0 else math.inf

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from neocloud_abm.core.chips import Generation
+from neocloud_abm.core.chips import Generation, installed_price
 
 if TYPE_CHECKING:
     from neocloud_abm.agents.neocloud import Neocloud
@@ -80,6 +80,17 @@ class Nvidia(mesa.Agent):
     def on_sale(self) -> list[Generation]:
         return [g for g in self.model.gens if self.capacity(g) > 0.0]
 
+    def newest_on_sale(self) -> Generation | None:
+        return max(self.on_sale(), key=lambda g: g.release, default=None)
+
+    def installed_cost_h100e(self) -> float | None:
+        """This month's installed cost of one H100e bought as the newest generation on sale,
+        at its current markup; None with nothing on sale."""
+        newest = self.newest_on_sale()
+        if newest is None:
+            return None
+        return installed_price(newest, self.markups[newest.index], self.model.p) / newest.perf
+
     def backlog(self, gen: Generation) -> float:
         return sum(o.remaining for o in self.orders if o.gen == gen.index)
 
@@ -112,7 +123,7 @@ class Nvidia(mesa.Agent):
     @property
     def markup(self) -> float:
         """Markup of the newest generation on sale (the headline scarcity premium)."""
-        newest = max(self.on_sale(), key=lambda g: g.release, default=None)
+        newest = self.newest_on_sale()
         return float(self.markups[newest.index]) if newest else 0.0
 
     def quote(self, gen: Generation) -> float:

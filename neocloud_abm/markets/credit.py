@@ -26,15 +26,15 @@ from neocloud_abm.core.units import HOURS_PER_MONTH
 
 DUST = 1e-6  # $: a balance below this is rounding residue of draws and repayments, i.e. zero
 
-
-def _residual(balance: float) -> float:
-    """A balance, with rounding residue counted as zero."""
-    return balance if balance > DUST else 0.0
-
 if TYPE_CHECKING:
     from neocloud_abm.agents.lender import Lender
     from neocloud_abm.agents.neocloud import Neocloud
     from neocloud_abm.model import NeocloudMarket
+
+
+def _residual(balance: float) -> float:
+    """A balance, with rounding residue counted as zero."""
+    return balance if balance > DUST else 0.0
 
 
 @dataclass(eq=False)

@@ -132,8 +132,7 @@ class PowerMarket:
         for a generation not yet rented."""
         model = self.model
         utilization = model.p.neoclouds.target_utilization
-        price = np.array([model.rental.gen_price.get(g.index, model.price_index * g.perf)
-                          for g in model.gens])
+        price = np.array([model.rental.generation_price(g.index) for g in model.gens])
         cost = self.power_kw * (self.rent / HOURS_PER_MONTH
                                 + model.p.market.power_price_kwh * utilization)
         return (price * utilization >= cost).astype(float)
@@ -144,6 +143,10 @@ class PowerMarket:
         years = (month - self.model.start) / 12.0
         dearness = (self.rent / self.model.p.market.colocation_kw_month) ** -power.other_rent_elasticity
         return self.initial_others_kw * math.exp(power.other_demand_growth * years) * dearness
+
+    def wait_after(self, lead: float) -> float:
+        """Months a GPU delivered ``lead`` months from now is expected to wait for space."""
+        return max(self.wait_months - lead, 0.0)
 
     def backlog_kw(self) -> float:
         """kW the GPUs on order at Nvidia will need when delivered."""
@@ -187,12 +190,15 @@ class PowerMarket:
                 lease.kw += granted
         return need
 
-    def _update_rent(self) -> None:
+    def _rent_step(self, need_kw: float, capacity_kw: float) -> float:
+        """The monthly log move of the rent at this need and capacity: up when occupancy is
+        above its normal level, down below it, at most ``power.max_rent_step``."""
         power = self.model.p.power
-        occupancy = min(self.need_kw / max(self.capacity_kw, 1.0), 2.0)
-        excess = occupancy - (1.0 - power.normal_vacancy)
-        step = clamp(power.rent_adjustment / 12.0 * excess, -power.max_rent_step, power.max_rent_step)
-        self.rent *= math.exp(step)
+        excess = min(need_kw / max(capacity_kw, 1.0), 2.0) - (1.0 - power.normal_vacancy)
+        return clamp(power.rent_adjustment / 12.0 * excess, -power.max_rent_step, power.max_rent_step)
+
+    def _update_rent(self) -> None:
+        self.rent *= math.exp(self._rent_step(self.need_kw, self.capacity_kw))
 
     def expected_rent(self) -> float:
         """The rent developers expect when space started now completes."""
@@ -202,9 +208,7 @@ class PowerMarket:
         trend = clamp(math.log(max(self.need_kw, 1.0) / max(past, 1.0)) / 12.0, -0.05, 0.1)
         need = self.need_kw * math.exp(trend * lead)
         supply = self.capacity_kw + (1.0 - power.pipeline_neglect) * sum(self.pipeline.values())
-        excess = min(need / max(supply, 1.0), 2.0) - (1.0 - power.normal_vacancy)
-        drift = clamp(power.rent_adjustment / 12.0 * excess, -power.max_rent_step, power.max_rent_step)
-        return self.rent * math.exp(drift * lead)
+        return self.rent * math.exp(self._rent_step(need, supply) * lead)
 
     def _start_construction(self, month: int) -> None:
         power, normal = self.model.p.power, self.model.p.market.colocation_kw_month

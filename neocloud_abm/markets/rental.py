@@ -213,6 +213,11 @@ class RentalMarket:
         return (*MARKET_COLUMNS, *(f"spot_price_{g.name}" for g in gens),
                 *(f"utilization_{g.name}" for g in gens))
 
+    def generation_price(self, gen_index: int) -> float:
+        """This month's price of a generation's GPU-hour; for one not rented this month, the
+        spot index's price for its compute."""
+        return self.gen_price.get(gen_index, self.price_index * self.model.perf[gen_index])
+
     def deliverable_hours(self, live: np.ndarray) -> np.ndarray:
         """GPU-hours each live contract can be served this month: in full, unless its
         provider has fewer GPUs of that generation installed than its contracts promise

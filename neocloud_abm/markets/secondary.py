@@ -62,7 +62,7 @@ class SecondaryMarket:
         """This month's rent and utilization of a generation (where it is not offered, the
         index rent for its compute and the target utilization)."""
         model = self.model
-        price = model.rental.gen_price.get(gen_index, model.price_index * model.perf[gen_index])
+        price = model.rental.generation_price(gen_index)
         utilization = model.rental.gen_utilization.get(gen_index,
                                                        model.p.neoclouds.target_utilization)
         return price, utilization
@@ -79,7 +79,7 @@ class SecondaryMarket:
             self.rent[i] = _smoothed(self.rent[i], price, gain)
             self.utilization[i] = _smoothed(self.utilization[i], utilization, gain,
                                             start=model.p.neoclouds.target_utilization)
-        cost = self.new_compute_cost()
+        cost = self.model.nvidia.installed_cost_h100e()
         if cost is not None:
             self.new_cost = _smoothed(self.new_cost, cost,
                                       model.p.market.replacement_appraisal_gain)
@@ -116,21 +116,12 @@ class SecondaryMarket:
     def scrap_value(self, gen_index: int) -> float:
         return SCRAP_SHARE * self.model.gens[gen_index].price
 
-    def new_compute_cost(self) -> float | None:
-        """This month's installed cost of one H100e bought as the newest generation on sale;
-        None with nothing on sale."""
-        nvidia = self.model.nvidia
-        newest = max(nvidia.on_sale(), key=lambda g: g.release, default=None)
-        if newest is None:
-            return None
-        return installed_price(newest, nvidia.markups[newest.index], self.model.p) / newest.perf
-
     def replacement_value(self, gen_index: int) -> float:
         """What the same compute costs new, as the newest generation on sale: no buyer pays
         more for a used GPU. Appraised (smoothed) like the rent, so a release or a markup
         swing moves marks over a few months, not in one."""
         model, gen = self.model, self.model.gens[gen_index]
-        cost = self.new_compute_cost() if math.isnan(self.new_cost) else self.new_cost
+        cost = self.model.nvidia.installed_cost_h100e() if math.isnan(self.new_cost) else self.new_cost
         if cost is None:
             return installed_price(gen, 0.0, model.p)
         return cost * gen.perf
