@@ -121,6 +121,8 @@ def plot_components(columns: set[str]) -> list:
         ({"installed_h100e": "tab:blue", "backlog_h100e": "tab:purple"},
          _axes("Capacity and Nvidia backlog", "H100e", COUNT)),
         ({"utilization": "tab:green"}, _axes("Utilization", "hours sold / available", PERCENT)),
+        ({"adoption_share": "tab:blue", "adoption_potential": "tab:gray"},
+         _axes("Adoption of AI by end customers", "share of customers", PERCENT)),
         ({"debt_outstanding_usd": "tab:blue", "collateral_value_usd": "tab:green",
           "lender_losses_cum_usd": "tab:red"}, _axes("Credit", "$", DOLLARS)),
         ({"neocloud_defaults_cum": "tab:red", "neoclouds_active": "tab:blue"},

@@ -1,7 +1,11 @@
-"""The model's environment (event 1): sentiment, the base rate, substitutes, scenario shocks.
+"""The model's environment (event 1): AI adoption, sentiment, the base rate, substitutes,
+scenario shocks.
 
-Sentiment is a model-level state. The ChatGPT shock lifts it; afterwards it reverts toward
-what year-on-year startup revenue growth and recent failures justify, with noise.
+Sentiment is a model-level state, an output of what investors observe. It has two parts:
+news about adoption, priced at once (the adoption growth the diffusion implies for the next
+year), and a mood that moves slowly, with noise, toward what year-on-year startup revenue
+growth, the revenue gap and recent failures justify. The ChatGPT surprise acts on adoption
+(:mod:`neocloud_abm.adoption`), and sentiment follows from it.
 
 The hyperscalers' on-demand price is the customers' outside option: it follows the
 neocloud price index with a markup, stickily, but never rises above the hyperscalers' list
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neocloud_abm.adoption import Adoption
 from neocloud_abm.core.chips import installed_price
 from neocloud_abm.core.months import parse_month
 from neocloud_abm.core.scalars import clamp
@@ -35,7 +40,9 @@ class Environment:
     def __init__(self, model: NeocloudMarket) -> None:
         self.model = model
         env = model.p.environment
-        self.sentiment = env.initial_sentiment
+        self.adoption = Adoption(model)
+        self.mood = env.initial_sentiment
+        self.sentiment = self.mood + self.adoption_news()
         self.base_rate_shift = 0.0
         self.base_rate = path_value(env.base_rate_path, model.month)
         self.asic_share = env.asic_share_start
@@ -46,18 +53,17 @@ class Environment:
         self.hyperscaler_capex = 0.0
 
     columns = ("sentiment", "base_rate", "asic_share", "hyperscaler_price_h100e",
-               "hyperscaler_capex_usd")
+               "hyperscaler_capex_usd", *Adoption.columns)
 
     def step(self, month: int) -> None:
-        """Event 1: shocks of the month, sentiment, the base rate, the ASIC share, the
-        hyperscalers' price and capacity."""
+        """Event 1: adoption, shocks of the month, sentiment, the base rate, the ASIC share,
+        the hyperscalers' price and capacity."""
         model = self.model
         p = model.p
         env = p.environment
+        self.adoption.step(month)
         self.need_shock = 1.0
         shock_sentiment = 0.0
-        if month == parse_month(env.chatgpt_date):
-            shock_sentiment += env.chatgpt_shock
         for shock in model.shocks_now():
             shock_sentiment += shock.sentiment
             self.base_rate_shift += shock.base_rate
@@ -65,16 +71,16 @@ class Environment:
         target = (env.sentiment_revenue_weight * math.tanh(model.revenue_growth_yoy())
                   - env.sentiment_gap_weight * max(model.revenue_gap_share(), 0.0)
                   - env.sentiment_failure_weight * model.recent_failure_rate())
-        self.sentiment += (env.sentiment_reversion * (target - self.sentiment)
-                           + model.rng.normal(0.0, env.sentiment_noise) + shock_sentiment)
-        self.sentiment = float(clamp(self.sentiment, -5.0, 5.0))
+        self.mood += (env.sentiment_reversion * (target - self.mood)
+                      + model.rng.normal(0.0, env.sentiment_noise) + shock_sentiment)
+        self.mood = float(clamp(self.mood, -5.0, 5.0))
+        self.sentiment = float(clamp(self.mood + self.adoption_news(), -5.0, 5.0))
 
         self.base_rate = path_value(env.base_rate_path, month) + self.base_rate_shift
         years = (month - model.start) / 12.0
         self.asic_share = min(env.asic_share_start + env.asic_share_growth * years,
                               env.asic_share_max)
-        self.monetisation = p.startups.revenue_per_compute * math.exp(
-            p.startups.monetisation_growth * years)
+        self.monetisation = p.startups.revenue_per_compute * self.adoption.productivity
         stick = env.hyperscaler_price_stickiness
         self.hyperscaler_price = min(stick * self.hyperscaler_price
                                      + (1 - stick) * env.hyperscaler_markup * model.price_index,
@@ -89,7 +95,13 @@ class Environment:
     def report(self) -> dict[str, float]:
         return {"sentiment": self.sentiment, "base_rate": self.base_rate,
                 "asic_share": self.asic_share, "hyperscaler_price_h100e": self.hyperscaler_price,
-                "hyperscaler_capex_usd": self.hyperscaler_capex}
+                "hyperscaler_capex_usd": self.hyperscaler_capex, **self.adoption.report()}
+
+    def adoption_news(self) -> float:
+        """The part of sentiment that adoption news sets at once: the adoption growth
+        expected over the next year, in index points."""
+        return (self.model.p.environment.sentiment_adoption_weight
+                * math.tanh(self.adoption.expected_growth))
 
     def list_price(self) -> float:
         """Hyperscalers' on-demand list price, $ per H100e-hour: the H100's list price scaled

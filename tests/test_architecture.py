@@ -29,7 +29,7 @@ PACKAGE = Path(neocloud_abm.__file__).parent
 LAYERS = (
     ("neocloud_abm.core",),
     ("neocloud_abm.parameters",),
-    ("neocloud_abm.agents", "neocloud_abm.environment"),
+    ("neocloud_abm.agents", "neocloud_abm.environment", "neocloud_abm.adoption"),
     ("neocloud_abm.markets",),
     ("neocloud_abm.outputs.reporters", "neocloud_abm.outputs.summary",
      "neocloud_abm.outputs.invariants", "neocloud_abm.outputs.provenance"),

@@ -127,7 +127,7 @@ def test_panels_for_missing_optional_columns_are_skipped(model_run: tuple[pd.Dat
     assert len(titles) == len(keys(core, generations))
     assert not any("Credit" in t or "equity" in t for t in titles)
     full = panel_titles(synthetic, synthetic_generations)
-    assert len(full) == 9 and any("Credit" in t for t in full)
+    assert len(full) == 10 and any("Credit" in t for t in full)
     assert "revenue_gap" not in keys(synthetic.drop(columns=["revenue_gap_usd"]), synthetic_generations)
 
 

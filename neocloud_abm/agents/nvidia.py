@@ -1,8 +1,15 @@
-"""Nvidia: production capacity per generation, an order book, allocation and scarcity pricing,
-and circular financing (docs/model.md#75-nvidia)."""
+"""Nvidia: production capacity per generation and its expansion, an order book, allocation and
+scarcity pricing, and circular financing (docs/model.md#75-nvidia).
+
+Capacity is a decision: when the lead time runs above a target, Nvidia and its packaging
+foundry order more capacity (CoWoS lines), which adds output to every generation on sale a
+year or so later. So the shortage of 2023 brings the supply of 2024-25, which arrives
+whether or not the shortage lasts.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -49,10 +56,13 @@ class Nvidia(mesa.Agent):
         self.shipped = np.zeros(len(model.gens))
         self.revenue = 0.0
         self.stakes: dict[int, float] = {}  # $ invested in each neocloud (by unique_id)
+        self.expansion = 1.0  # capacity relative to the roadmap's
+        self.expansion_pipeline: dict[int, float] = {}  # month it is in place -> added expansion
         self.flows: dict[str, float] = dict.fromkeys(FLOWS, 0.0)
 
     columns = ("backlog_h100e", "nvidia_revenue_usd", "nvidia_lead_time_months", "nvidia_markup",
-               *FLOWS)
+               "nvidia_capacity_h100e", "nvidia_capacity_expansion",
+               "nvidia_capacity_expansion_ordered", *FLOWS)
 
     def begin_month(self) -> None:
         self.flows = dict.fromkeys(FLOWS, 0.0)
@@ -64,18 +74,24 @@ class Nvidia(mesa.Agent):
     def report(self) -> dict[str, float]:
         return {"backlog_h100e": self.backlog_h100e(), "nvidia_revenue_usd": self.revenue,
                 "nvidia_lead_time_months": self.aggregate_lead_time(),
-                "nvidia_markup": self.markup, **self.flows}
+                "nvidia_markup": self.markup,
+                "nvidia_capacity_h100e": sum(self.capacity(g) * g.perf for g in self.on_sale()),
+                "nvidia_capacity_expansion": self.expansion,
+                "nvidia_capacity_expansion_ordered": sum(self.expansion_pipeline.values()),
+                **self.flows}
 
     # --- production ------------------------------------------------------------------------
     def capacity(self, gen: Generation) -> float:
-        """GPUs per month for the neocloud segment: ramps up from release, ends some months
-        after the successor ships."""
+        """GPUs per month for the neocloud segment: the roadmap's output, ramping up from
+        release and ending some months after the successor ships, times the expansion Nvidia
+        has added."""
         nv, month, gens = self.model.p.nvidia, self.model.month, self.model.gens
         if month < gen.release:
             return 0.0
         if gen.index + 1 < len(gens) and month >= gens[gen.index + 1].release + nv.end_of_life_months:
             return 0.0
-        return gen.peak_capacity * min(1.0, (month - gen.release + 1) / nv.ramp_months)
+        return (gen.peak_capacity * self.expansion
+                * min(1.0, (month - gen.release + 1) / nv.ramp_months))
 
     def on_sale(self) -> list[Generation]:
         return [g for g in self.model.gens if self.capacity(g) > 0.0]
@@ -173,7 +189,21 @@ class Nvidia(mesa.Agent):
         model.ledger.sector_transfer("nvidia_suppliers", self.account, cogs, "cost_of_goods",
                                      to_sector=True)
         self.update_markup()
+        self.expand_capacity()
         self.invest_in_partners()
+
+    def expand_capacity(self) -> None:
+        """Expansion ordered earlier comes on line; if the lead time is above target, order
+        more, in proportion to the log excess (capped), on the capacity already planned."""
+        nv, month = self.model.p.nvidia, self.model.month
+        self.expansion += self.expansion_pipeline.pop(month, 0.0)
+        excess = math.log(max(self.aggregate_lead_time() / nv.capacity_target_lead_months, 1.0))
+        rate = min(nv.capacity_response * excess, nv.capacity_max_growth)
+        if rate > 0.0:
+            planned = self.expansion + sum(self.expansion_pipeline.values())
+            due = month + nv.capacity_lag_months
+            self.expansion_pipeline[due] = (self.expansion_pipeline.get(due, 0.0)
+                                            + planned * math.expm1(rate / 12.0))
 
     def invest_in_partners(self) -> None:
         """Circular financing: a share of this month's revenue buys new equity of partner

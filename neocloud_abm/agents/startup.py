@@ -2,8 +2,15 @@
 
 There are hundreds to thousands of them, so their state lives in the columns of the
 population (:class:`Startups`) and each :class:`Startup` agent is a view on its row. The
-monthly behaviour is vectorised over the population: need growth, funding rounds, budgets,
+monthly behaviour is vectorised over the population: growth, funding rounds, budgets,
 revenue and failure. A startup's cash is its ledger account.
+
+Revenue is concave in compute, ``R = mu_t a s^(1-alpha) q^alpha`` (docs/model.md#72-startups):
+``s`` the startup's scale, ``a`` its productivity, ``mu_t`` revenue per unit of compute, which
+grows with end customers' adoption of AI. Investors value revenue at a multiple that rises
+with sentiment, and a startup buys compute until the valued marginal revenue equals the price,
+within its budget: its ``need`` (demand at the reference price) is
+``s (v_t a A_t)^(1/(1-alpha))``.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from neocloud_abm.core.units import HOURS_PER_MONTH
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
 
-_COLUMNS = ("need", "productivity", "obtained", "desired", "budget", "spend", "account")
+_COLUMNS = ("scale", "need", "productivity", "obtained", "desired", "budget", "spend", "account")
 FLOWS = ("startup_entries", "startup_failures", "funding_rounds", "startup_revenue_usd")
 
 
@@ -42,7 +49,7 @@ class Startups:
         self.flows = dict.fromkeys(FLOWS, 0.0)
 
     # --- rows ---------------------------------------------------------------------------------
-    def append(self, agent: Startup, account: int, need: float, productivity: float) -> int:
+    def append(self, agent: Startup, account: int, scale: float, productivity: float) -> int:
         if self.size == len(self.alive):
             grow = max(16, self.size)
             for name in _COLUMNS:
@@ -53,8 +60,9 @@ class Startups:
         self.size += 1
         self.alive[row] = True
         self.account[row] = account
-        self.need[row] = need
+        self.scale[row] = scale
         self.productivity[row] = productivity
+        self.need[row] = scale * self.demand_factor(np.array([productivity]))[0]
         self.agents.append(agent)
         return row
 
@@ -96,14 +104,25 @@ class Startups:
         self.spend[rows] = compute_spend_estimate(self.need[rows], price_h100e, model.p)
 
     def enter(self, needs: np.ndarray, price_h100e: float) -> None:
-        """Create startups with these needs, funded for their initial runway."""
+        """Create startups with these needs (demand at the reference price), funded for their
+        initial runway; each one's scale is what gives that need at its productivity."""
         model = self.model
         s = model.p.startups
         burn = compute_spend_estimate(needs, price_h100e, model.p) + other_costs(needs, model.p)
         cash = burn * s.initial_runway_months
         productivity = np.exp(model.rng.normal(0.0, 0.5, len(needs)))
-        for need, prod, money in zip(needs, productivity, cash, strict=True):
-            Startup(model, float(need), float(prod), float(money))
+        scales = needs / self.demand_factor(productivity)
+        for scale, prod, money in zip(scales, productivity, cash, strict=True):
+            Startup(model, float(scale), float(prod), float(money))
+
+    def demand_factor(self, productivity: np.ndarray) -> np.ndarray:
+        """Need per unit of scale: ``(v_t a A_t)^(1/(1-alpha))``, the compute at which the
+        valued marginal revenue of a startup of productivity ``a`` equals the reference
+        price (the multiple ``v_t`` and adoption ``A_t`` relative to the start)."""
+        env = self.model.env
+        startups = self.model.p.startups
+        multiple = np.exp(startups.valuation_sentiment * env.sentiment)
+        return (multiple * productivity * env.adoption.productivity) ** startups.price_elasticity
 
     # --- event 2 ------------------------------------------------------------------------------
     def plan(self, month: int) -> None:
@@ -115,10 +134,10 @@ class Startups:
             model.rental.contracts.renumber_tenants(mapping)
         rows = self.live_rows()
         sentiment = env.sentiment
-        growth = s.need_growth + s.need_growth_sentiment * max(sentiment, 0.0)
         noise = model.rng.normal(0.0, s.need_noise, len(rows))
-        self.need[rows] *= np.exp(growth + noise) * env.need_shock
+        self.scale[rows] *= np.exp(s.need_growth + noise) * env.need_shock
         self.productivity[rows] *= np.exp(model.rng.normal(0.0, s.productivity_noise, len(rows)))
+        self.need[rows] = self.scale[rows] * self.demand_factor(self.productivity[rows])
 
         cash = model.ledger.balances(self.account[rows])
         burn = np.maximum(self.spend[rows] + other_costs(self.need[rows], model.p), 1.0)
@@ -167,8 +186,9 @@ class Startups:
         ledger = model.ledger
         rows = self.live_rows()
         accounts = self.account[rows]
-        revenue = (self.productivity[rows] * model.env.monetisation * self.obtained[rows]
-                   * model.p.market.reference_price_h100e)
+        scale, alpha = self.scale[rows], revenue_concavity(model.p)
+        revenue = (self.productivity[rows] * model.env.monetisation * model.p.market.
+                   reference_price_h100e * scale * (self.obtained[rows] / scale) ** alpha)
         ledger.transfer_many(ledger.sector["end_customers"], accounts, revenue, "startup_revenue")
         other = other_costs(self.need[rows], model.p)
         cash = ledger.balances(accounts)
@@ -191,11 +211,11 @@ class Startups:
 class Startup(mesa.Agent):
     """An AI startup: a compute need, cash from venture rounds, revenue from end customers."""
 
-    def __init__(self, model: NeocloudMarket, need: float, productivity: float,
+    def __init__(self, model: NeocloudMarket, scale: float, productivity: float,
                  cash: float) -> None:
         super().__init__(model)
         self.account = model.ledger.open(f"startup {self.unique_id}")
-        self.row = model.startups.append(self, self.account, need, productivity)
+        self.row = model.startups.append(self, self.account, scale, productivity)
         model.ledger.sector_transfer("venture_investors", self.account, cash, "venture_funding")
 
     @property
@@ -222,6 +242,13 @@ class Startup(mesa.Agent):
             model.ledger.sector_transfer("venture_investors", self.account, left,
                                          "startup_wind_down", to_sector=True)
         self.remove()
+
+
+def revenue_concavity(params) -> float:
+    """``alpha`` of revenue ``A q^alpha``: a price elasticity of compute demand ``e`` is what
+    concave revenue implies when the valued marginal revenue equals the price, ``e =
+    1/(1-alpha)``."""
+    return 1.0 - 1.0 / params.startups.price_elasticity
 
 
 def compute_spend_estimate(need: np.ndarray, price_h100e: float, params) -> np.ndarray:

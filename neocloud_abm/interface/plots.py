@@ -475,6 +475,15 @@ def draw_revenue_gap(ax: Axes, run: RunData) -> None:
     run.line(ax, "revenue_gap_neocloud_usd", "Neoclouds", 1e9,
              color="C1", linewidth=1.0)
     ax.set_ylabel("$bn per year (annualised)")
+    legend(ax)
+
+
+def draw_adoption(ax: Axes, run: RunData) -> None:
+    run.line(ax, "adoption_share", "Adopted share", color="C0")
+    run.line(ax, "adoption_potential", "Potential", color="C0", linestyle=":", linewidth=1.0)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(PERCENT)
+    ax.set_ylabel("End customers using AI")
     twins = []
     if run.has("sentiment"):
         right = twin(ax, "Sentiment (index)")
@@ -535,6 +544,8 @@ PANELS: tuple[Panel, ...] = (
           variable="value"),
     Panel("neoclouds", "Neocloud entries and defaults", draw_neoclouds,
           ("neoclouds_active", "neocloud_entries", "neocloud_defaults_cum")),
+    Panel("adoption", "Adoption of AI and sentiment", draw_adoption,
+          ("adoption_share", "sentiment")),
     Panel("revenue_gap", "Revenue gap (Sequoia arithmetic)", draw_revenue_gap,
           ("revenue_gap_usd",)),
     Panel("credit", "Credit: debt, collateral cover, losses", draw_credit,

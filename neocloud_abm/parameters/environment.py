@@ -1,5 +1,5 @@
-"""The environment: sentiment and the ChatGPT shock, the base-rate path, in-house ASICs and the
-hyperscalers' outside option.
+"""The environment: AI adoption and the ChatGPT surprise, sentiment, the base-rate path,
+in-house ASICs and the hyperscalers' outside option.
 
 Each field is one parameter: default, unit, hard bounds, meaning, source, and the
 plausible range that sweeps, calibration priors and the dashboard use by default (with its
@@ -28,11 +28,48 @@ class EnvironmentParams:
         doc="month of the ChatGPT shock",
         source="ChatGPT launch 30 Nov 2022")
     chatgpt_shock: float = param(
-        2.0, "index points", low=0.0, high=5.0,
-        doc="jump in sentiment at ChatGPT",
+        0.07, "share of potential customers", low=0.0, high=0.99,
+        doc="rise of AI's market potential at ChatGPT (the adoption surprise); before it the "
+            "potential equals the adopted share",
+        source="modelling assumption (calibrated to the 2023 shortage); by August 2024 39% of US adults "
+               "had used generative AI (Bick, Blandin and Deming 2024, NBER w32966)",
+        plausible=(0.035, 0.14),
+        plausible_source="modelling assumption: half to twice the calibrated rise")
+    adoption_initial: float = param(
+        0.02, "share of potential customers", low=1e-4, high=1.0, setup_only=True,
+        doc="share of end customers using AI at the start, all of AI's potential before ChatGPT (only "
+            "ratios to it matter: revenue per unit of compute grows with adoption over this share)",
+        source="modelling assumption (machine learning before generative AI; US Census BTOS: 3.7% of "
+               "US firms used AI in September 2023)",
+        plausible=(0.01, 0.04),
+        plausible_source="modelling assumption")
+    adoption_innovation: float = param(
+        0.03, "per year", low=0.0, high=2.0,
+        doc="Bass coefficient of innovation: adoption independent of other adopters",
+        source="Sultan, Farley and Lehmann (1990) meta-analysis of Bass models: mean p = 0.03",
+        plausible=(0.01, 0.1),
+        plausible_source="Sultan, Farley and Lehmann (1990): range of published estimates")
+    adoption_imitation: float = param(
+        3.0, "per year", low=0.0, high=10.0,
+        doc="Bass coefficient of imitation: adoption that follows other adopters",
+        source="modelling assumption (calibrated to the 2023 shortage); generative AI spread faster "
+               "than the PC or the internet (Bick, Blandin and Deming 2024), above the mean q = 0.38 of "
+               "Sultan, Farley and Lehmann (1990)",
+        plausible=(1.5, 4.5),
+        plausible_source="modelling assumption: half to 1.5 times the calibrated value",
+        label="adoption imitation")
+    adoption_noise: float = param(
+        0.1, "log s.d. per month", low=0.0, high=1.0,
+        doc="noise on the month's new adopters",
+        source="modelling assumption",
+        plausible=(0.05, 0.2),
+        plausible_source="modelling assumption")
+    sentiment_adoption_weight: float = param(
+        2.0, "index per unit log growth", low=0.0, high=10.0,
+        doc="how much the adoption growth expected over the next year lifts sentiment",
         source="modelling assumption (calibrated to the 2023 shortage)",
-        plausible=(1.0, 3.0),
-        plausible_source="modelling assumption: half to 1.5x the calibrated jump")
+        plausible=(1.0, 4.0),
+        plausible_source="modelling assumption: half to twice the default")
     sentiment_reversion: float = param(
         0.05, "per month", low=0.0, high=1.0,
         doc="speed at which sentiment returns to what revenue growth and failures justify",

@@ -1,4 +1,5 @@
-"""Nvidia: the cadence after the named roadmap, production ramp and end of life, allocation,
+"""Nvidia: the cadence after the named roadmap, production ramp and end of life, capacity
+expansion, allocation,
 scarcity pricing and circular financing.
 
 Each field is one parameter: default, unit, hard bounds, meaning, source, and the
@@ -48,6 +49,36 @@ class NvidiaParams:
         source="modelling assumption (CoWoS capacity growth, TSMC)",
         plausible=(1.0, 1.6),
         plausible_source="modelling assumption")
+    capacity_lag_months: int = param(
+        12, "months", low=1, high=48,
+        doc="months from Nvidia's (and its packaging foundry's) decision to expand capacity to the "
+            "added output",
+        source="TSMC resumed ordering CoWoS equipment in April 2023, delivered from the fourth quarter "
+               "(TrendForce, citing MoneyDJ, 2024); capacity 8,000 wafers a month in mid-2023, 11,000 by "
+               "the end of 2023 (DigiTimes via Taiwan News, 17 July 2023)",
+        plausible=(9, 24),
+        plausible_source="the issue's 12-24 months; TSMC's 2023 equipment orders delivered within 6-12 "
+                         "months")
+    capacity_target_lead_months: float = param(
+        6.0, "months of output", low=1.0, high=36.0,
+        doc="lead time (backlog over output) above which Nvidia expands capacity",
+        source="modelling assumption (lead times of about six months before 2023 were normal)",
+        plausible=(4.0, 9.0),
+        plausible_source="modelling assumption")
+    capacity_response: float = param(
+        1.0, "log capacity per year per log lead-time excess", low=0.0, high=10.0,
+        doc="how fast capacity expansion is ordered when the lead time is above target",
+        source="modelling assumption (calibrated to CoWoS capacity doubling a year in 2024 and 2025)",
+        plausible=(0.5, 2.0),
+        plausible_source="modelling assumption: half to twice the default")
+    capacity_max_growth: float = param(
+        1.0, "log per year", low=0.0, high=3.0,
+        doc="fastest expansion Nvidia orders",
+        source="TSMC, Q3 2024 earnings call: CoWoS capacity doubles each year in 2024 and 2025 (about "
+               "35,000 wafers a month at the end of 2024, 75,000-80,000 at the end of 2025: TrendForce, "
+               "November 2024); log 2.7 = 1.0",
+        plausible=(0.7, 1.3),
+        plausible_source="CoWoS growth 2x-3.5x a year in 2024-25 (TrendForce, DigiTimes)")
     ramp_months: int = param(
         12, "months", low=1, high=48,
         doc="months from release to peak output",

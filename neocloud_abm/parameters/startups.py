@@ -41,24 +41,27 @@ class StartupParams:
         plausible=(1.05, 1.5),
         plausible_source="Epoch AI: a few frontier labs carry most compute (Pareto tail near 1)")
     price_elasticity: float = param(
-        0.7, "elasticity", low=0.0, high=5.0,
-        doc="price elasticity of compute demand",
-        source="modelling assumption (inference demand expands as compute gets cheaper)",
-        plausible=(0.3, 1.2),
-        plausible_source="modelling assumption",
+        1.33, "elasticity", low=1.01, high=10.0,
+        doc="price elasticity of compute demand, 1/(1 - alpha) where revenue = A q^alpha is concave in "
+            "compute (alpha = 0.25 at the default: value per unit of compute falls as compute grows)",
+        source="modelling assumption (power-law returns to compute: Kaplan et al. 2020, Hoffmann et al. "
+               "2022)",
+        plausible=(1.1, 2.0),
+        plausible_source="modelling assumption (alpha 0.1-0.5)",
         label="price elasticity of demand")
+    valuation_sentiment: float = param(
+        0.3, "log revenue multiple per sentiment point", low=0.0, high=5.0,
+        doc="investors' multiple on revenue rises with sentiment; startups buy compute until the "
+            "valued marginal revenue equals the price",
+        source="modelling assumption (calibrated to the 2023 shortage)",
+        plausible=(0.15, 0.6),
+        plausible_source="modelling assumption: half to twice the default")
     need_growth: float = param(
         0.005, "log per month", low=-0.5, high=0.5,
-        doc="growth of compute need at zero sentiment",
+        doc="organic growth of a startup's scale",
         source="modelling assumption",
         plausible=(-0.005, 0.015),
         plausible_source="modelling assumption")
-    need_growth_sentiment: float = param(
-        0.06, "log per month per sentiment point", low=0.0, high=0.5,
-        doc="extra need growth with sentiment",
-        source="Epoch AI: training compute 4-5x per year; calibrated",
-        plausible=(0.03, 0.09),
-        plausible_source="modelling assumption: half to 1.5x the calibrated value")
     need_noise: float = param(
         0.05, "log s.d. per month", low=0.0, high=1.0,
         doc="idiosyncratic need shocks",
@@ -67,17 +70,10 @@ class StartupParams:
         plausible_source="modelling assumption")
     revenue_per_compute: float = param(
         0.25, "$ revenue per $ of compute at reference price", low=0.0, high=10.0,
-        doc="monetisation at the start",
+        doc="revenue per $ of compute at the start (it then grows with adoption)",
         source="Sequoia 'AI's $600B question' (2024); calibrated",
         plausible=(0.1, 0.5),
         plausible_source="modelling assumption: 0.4-2x the calibrated value")
-    monetisation_growth: float = param(
-        0.2, "log per year", low=-1.0, high=3.0,
-        doc="growth of revenue per unit of compute used",
-        source="OpenAI/Anthropic revenue growth 2023-25",
-        plausible=(0.1, 0.6),
-        plausible_source="modelling assumption",
-        label="monetisation growth")
     productivity_noise: float = param(
         0.08, "log s.d. per month", low=0.0, high=1.0,
         doc="drift of a startup's revenue per unit of compute; investors fund the productive ones more "
