@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from neocloud_abm import load_scenario
+from neocloud_abm import NeocloudMarket, load_scenario
 from neocloud_abm.core.chips import build_schedule
 from neocloud_abm.core.months import parse_month
 from neocloud_abm.interface.cli import main
-from neocloud_abm.outputs.reporters import PER_GENERATION
+from neocloud_abm.outputs.reporters import PER_GENERATION, generation_columns
 from neocloud_abm.parameters.registry import PARAMETERS
 
 
@@ -102,6 +102,18 @@ def test_the_documented_parameter_registry_is_the_live_one(capsys):
     appendix = doc[doc.index("**market**\n\n| parameter"):doc.index("## Appendix B")]
     assert appendix.strip() == tables.strip()
     assert all(f"`{name}`" in tables for name in PARAMETERS)
+
+
+def test_every_output_column_is_documented():
+    """Each column of the month table (per-generation columns by their prefix) is named in
+    docs/model.md (section 7.12), so a new output cannot ship undocumented."""
+    model = NeocloudMarket(load_scenario("baseline").with_overrides({"market.months": 30}), rng=1)
+    doc = (Path(__file__).parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
+    per_generation = set(generation_columns(model.gens))
+    names = [c for c in model.datacollector.model_reporters if c not in per_generation]
+    names += [f"{prefix}_<gen>" for prefix in PER_GENERATION]
+    assert len(names) > 50
+    assert [name for name in names if f"`{name}`" not in doc] == []
 
 
 def test_scenarios_lists_the_builtins(capsys):
