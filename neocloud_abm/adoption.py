@@ -39,7 +39,6 @@ class Adoption:
     def __init__(self, model: NeocloudMarket) -> None:
         self.model = model
         env = model.p.environment
-        self.initial = env.adoption_initial
         self.share = env.adoption_initial
         self.potential = env.adoption_initial
         self.expected_growth = self.forecast_growth()
@@ -69,7 +68,7 @@ class Adoption:
     def productivity(self) -> float:
         """Revenue per unit of compute relative to the start: proportional to the adopted
         share (the customers a startup's product can reach)."""
-        return self.share / self.initial
+        return self.share / self.model.p.environment.adoption_initial
 
     def report(self) -> dict[str, float]:
         return {"adoption_share": self.share, "adoption_potential": self.potential,

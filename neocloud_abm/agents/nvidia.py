@@ -75,7 +75,7 @@ class Nvidia(mesa.Agent):
         return {"backlog_h100e": self.backlog_h100e(), "nvidia_revenue_usd": self.revenue,
                 "nvidia_lead_time_months": self.aggregate_lead_time(),
                 "nvidia_markup": self.markup,
-                "nvidia_capacity_h100e": sum(self.capacity(g) * g.perf for g in self.on_sale()),
+                "nvidia_capacity_h100e": sum(self.capacity(g) * g.perf for g in self.model.gens),
                 "nvidia_capacity_expansion": self.expansion,
                 "nvidia_capacity_expansion_ordered": sum(self.expansion_pipeline.values()),
                 **self.flows}
