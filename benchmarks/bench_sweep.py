@@ -11,7 +11,7 @@
    then the time and peak memory of compacting the folder into one Parquet dataset.
 
     .venv/bin/python benchmarks/bench_sweep.py --workers 1 2 --memory-runs 400 10000
-    .venv/bin/python benchmarks/bench_sweep.py --workers 1 2 4 8 16 --runs 160   # 16 cores
+    .venv/bin/python benchmarks/bench_sweep.py --workers 1 2 4 8 16 --runs 160 --repeats 2 --memory-runs
 """
 
 from __future__ import annotations
@@ -97,11 +97,13 @@ def pool(workers: int) -> Iterator[Executor]:
         yield executor
 
 
-def throughput(workers: int, runs: int, months: int, repeats: int, out: Path) -> list[dict]:
-    """Best sweep time of serial and of each executor with ``workers`` workers over
-    ``repeats`` rounds; the rounds interleave the executors, so a burst of other load on the
-    machine does not fall on one of them only."""
-    openers = {"serial": serial, "process pool": pool, "Dask LocalCluster": dask_local}
+def throughput(workers: int, runs: int, months: int, repeats: int, out: Path,
+               with_serial: bool) -> list[dict]:
+    """Best sweep time of each executor with ``workers`` workers (and of serial, when
+    ``with_serial``) over ``repeats`` rounds; the rounds interleave the executors, so a burst
+    of other load on the machine does not fall on one of them only."""
+    openers = {"serial": serial} if with_serial else {}
+    openers |= {"process pool": pool, "Dask LocalCluster": dask_local}
     spec = parse_spec(monte_carlo(runs, months))
     rows = []
     with ExitStack() as stack:
@@ -146,8 +148,9 @@ def main() -> None:
                         help="worker counts to time (1 2)")
     parser.add_argument("--repeats", type=int, default=3, help="rounds; the best is kept")
     parser.add_argument("--memory-months", type=int, default=3, help="months per run (memory)")
-    parser.add_argument("--memory-runs", type=int, nargs="+", default=[400, 10_000],
-                        help="sweep sizes whose parent memory is compared (400 10000)")
+    parser.add_argument("--memory-runs", type=int, nargs="*", default=[400, 10_000],
+                        help="sweep sizes whose parent memory is compared (400 10000; "
+                             "none: skip)")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     widest = max(args.workers)
@@ -164,12 +167,15 @@ def main() -> None:
     serial_s = None
     with tempfile.TemporaryDirectory() as out:
         for workers in args.workers:
-            rows = throughput(workers, args.runs, args.months, args.repeats, Path(out))
+            rows = throughput(workers, args.runs, args.months, args.repeats, Path(out),
+                              with_serial=serial_s is None)
             serial_s = serial_s or rows[0]["sweep_s"]
-            for row in rows[0 if workers == args.workers[0] else 1:]:
+            for row in rows:
                 print(f"| {row['executor']} | {row['workers']} | {row['startup_s']:.1f} | "
                       f"{row['sweep_s']:.1f} | {args.runs * 60 / row['sweep_s']:.0f} | "
                       f"{serial_s / row['sweep_s']:.2f}x |", flush=True)
+    if not args.memory_runs:
+        return
     print(f"\n| runs ({args.memory_months} months each) | sweep (s) | parent peak RSS before "
           "sweep (MiB) | after sweep (MiB) | growth (MiB) | compaction (s) | files "
           "| peak after compaction (MiB) |")
