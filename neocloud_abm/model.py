@@ -48,6 +48,37 @@ class Phase:
     run: Callable[[int], None]
 
 
+class Roster:
+    """The neoclouds in the market, in order of entry (Mesa's own order for them), and their
+    ledger accounts: asked for thousands of times a run (every used-GPU sale looks for the
+    richest buyer), which Mesa's weakly referenced agent sets make slow."""
+
+    def __init__(self) -> None:
+        self._members: dict[Neocloud, None] = {}
+        self._cache: tuple[tuple[Neocloud, ...], np.ndarray] | None = None
+
+    def enter(self, cloud: Neocloud) -> None:
+        self._members[cloud] = None
+        self._cache = None
+
+    def exit(self, cloud: Neocloud) -> None:
+        del self._members[cloud]
+        self._cache = None
+
+    def _current(self) -> tuple[tuple[Neocloud, ...], np.ndarray]:
+        if self._cache is None:
+            members = tuple(self._members)
+            self._cache = members, np.array([cloud.account for cloud in members], dtype=int)
+        return self._cache
+
+    def members(self) -> tuple[Neocloud, ...]:
+        return self._current()[0]
+
+    def accounts(self) -> np.ndarray:
+        """Ledger accounts of :meth:`members`, in the same order."""
+        return self._current()[1]
+
+
 class NeocloudMarket(mesa.Model):
     """The market for rented AI compute. One step is one month.
 
@@ -72,6 +103,7 @@ class NeocloudMarket(mesa.Model):
         # What each launch month reveals about the fall in price per H100e, worked out once.
         self.launches = {g.release: launch_evidence(self.gens, g.release) for g in self.gens}
         self.ledger = Ledger()
+        self.roster = Roster()
         self.rental = RentalMarket(self)
         self.startups = Startups(self)
         self.history: dict[str, list[float]] = defaultdict(list)
@@ -141,7 +173,8 @@ class NeocloudMarket(mesa.Model):
         return self.rental.price_index
 
     def neoclouds(self) -> list[Neocloud]:
-        return list(self.agents_by_type.get(Neocloud, []))
+        """The neoclouds in the market, in order of entry (Mesa's own order for them)."""
+        return list(self.roster.members())
 
     def lenders(self) -> list[Lender]:
         return list(self.agents_by_type.get(Lender, []))

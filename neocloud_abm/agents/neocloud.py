@@ -72,6 +72,7 @@ class Neocloud(mesa.Agent):
                  crypto_origin: bool, partner: bool) -> None:
         super().__init__(model)
         self.account = model.ledger.open(f"neocloud {self.unique_id}")
+        model.roster.enter(self)
         model.ledger.sector_transfer("equity_investors", self.account, equity, "equity_raised")
         self.beliefs = beliefs
         self.crypto_origin = crypto_origin
@@ -345,6 +346,7 @@ class Neocloud(mesa.Agent):
             self.model.ledger.sector_transfer("equity_investors", self.account, left,
                                               "residual_to_equity", to_sector=True)
         self.active = False
+        self.model.roster.exit(self)
         self.remove()
 
     # --- expectations and investment ------------------------------------------------------

@@ -157,8 +157,9 @@ class SecondaryMarket:
         outside buyers. Pays the seller; returns the proceeds."""
         model = self.model
         proceeds = self.sell(gen_index, count)
-        others = [c for c in model.neoclouds() if c.account != seller_account]
-        buyer = max(others, key=lambda c: c.cash, default=None)
+        accounts = model.roster.accounts()
+        cash = np.where(accounts == seller_account, -np.inf, model.ledger.balances(accounts))
+        buyer = model.roster.members()[int(np.argmax(cash))] if np.isfinite(cash).any() else None
         if buyer is not None and proceeds > 0 and buyer.cash - buyer.cash_reserve() >= proceeds:
             model.ledger.transfer(buyer.account, seller_account, proceeds, "used_gpu_purchase")
             buyer.buy_used(gen_index, count, proceeds / count)
