@@ -176,6 +176,35 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if met == len(table) else 1
 
 
+def cmd_observations(args: argparse.Namespace) -> int:
+    """The observed data: one line per series, or one series' rows with their sources."""
+    from neocloud_abm.outputs.observations import load_observations, series_summary
+
+    frame = load_observations(args.file)
+    if args.series is None:
+        summary = series_summary(frame)
+        if args.format == "csv":
+            summary.to_csv(sys.stdout, index=False)
+        else:
+            print(summary.to_string(index=False))
+        return 0
+    rows = frame[frame["series"] == args.series]
+    if rows.empty:
+        known = sorted(set(frame["series"]))
+        close = difflib.get_close_matches(args.series, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise NeocloudError(f"--series {args.series!r} has no observations: {hint}series are "
+                            + ", ".join(known))
+    if args.format == "csv":
+        rows.to_csv(sys.stdout, index=False)
+        return 0
+    for row in rows.itertuples():
+        print(f"{row.date}  {row.value:,.6g} {row.unit}")
+        print(textwrap.fill(f"{row.note.rstrip('.')}. Source: {row.source}", width=100, initial_indent="    ",
+                            subsequent_indent="    "))
+    return 0
+
+
 def _short(value: object) -> str:
     if isinstance(value, tuple):
         return "; ".join(f"{d} {v:g}" for d, v in value)
@@ -212,6 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--seeds", type=_whole("--seeds", 1, 1000), default=5,
                           help="seeds (default 5)")
     validate.set_defaults(func=cmd_validate)
+
+    observations = sub.add_parser("observations", help="the observed data the model is compared "
+                                  "with, each number with its source")
+    observations.add_argument("--series", help="list this series' observations (default: one "
+                              "line per series)")
+    observations.add_argument("--file", help="another observations CSV (default: the package's)")
+    observations.add_argument("--format", choices=("text", "csv"), default="text")
+    observations.set_defaults(func=cmd_observations)
 
     add_sweep_parser(sub)
     add_compact_parser(sub)
