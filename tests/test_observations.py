@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from matplotlib.collections import PathCollection
 
 from neocloud_abm.interface.cli import main
 from neocloud_abm.outputs.observations import (
@@ -110,3 +111,29 @@ def test_the_validation_bands_hold_for_what_was_observed(observed):
     for key, observed_value in {"S8a": peak_2023, "S8c": late_2025, "lead": lead_2023,
                                 "S6": lent_ahead}.items():
         assert facts[key].holds(observed_value), (key, observed_value)
+
+
+def test_the_figure_puts_every_observation_in_its_window_over_the_models_spread(observed):
+    from neocloud_abm.interface.plots import OBSERVED_PANELS, observed_figure
+    from neocloud_abm.model import simulate
+
+    frames = [simulate({"market.months": 60}, seed=seed) for seed in (1, 2)]
+    fig = observed_figure(frames, observed)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [(ax.get_title("left") or ax.get_title())[:3] for ax in axes] == ["(a)", "(b)", "(c)", "(d)"]
+    for ax, panel in zip(axes, OBSERVED_PANELS, strict=True):
+        series = [name for name, _, _ in panel.observed]
+        expected = observed["series"].isin(series) & observed["date"].between("2022-01", "2026-12")
+        drawn = sum(len(points.get_offsets()) for points in ax.collections
+                    if isinstance(points, PathCollection))
+        assert drawn == expected.sum(), panel.title
+        median = ax.lines[0].get_ydata()
+        assert len(median) and (median > 0).all(), panel.title   # no price before a chip exists
+
+
+def test_validate_writes_the_figure_and_exits_one_on_a_miss(tmp_path, capsys):
+    code = main(["validate", "--seeds", "1", "--figure", str(tmp_path / "fig" / "observed")])
+    out = capsys.readouterr().out
+    assert (tmp_path / "fig" / "observed.png").stat().st_size > 10_000
+    assert (tmp_path / "fig" / "observed.svg").exists()
+    assert code == (0 if "MISS" not in out else 1)

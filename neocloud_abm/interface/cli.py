@@ -165,7 +165,10 @@ def cmd_params(args: argparse.Namespace) -> int:
 def cmd_validate(args: argparse.Namespace) -> int:
     from neocloud_abm.outputs.validation import validate
 
-    table = validate(seeds=args.seeds)
+    if args.figure:
+        writable_folder(Path(args.figure).parent, "--figure")
+    baseline_runs: list[pd.DataFrame] = []
+    table = validate(seeds=args.seeds, baseline_runs=baseline_runs)
     print(f"neocloud-abm validate: targets vs simulated (median and range over {args.seeds} seeds)")
     for row in table.itertuples():
         print(f"  [{'ok' if row.holds else 'MISS':>4}] {row.fact:5s} {row.description}")
@@ -173,6 +176,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
               f"({row.low:.3g} to {row.high:.3g})")
     met = int(table["holds"].sum())
     print(f"  {met} of {len(table)} facts met")
+    if args.figure:
+        from neocloud_abm.interface.plots import observed_figure, save_figure
+        from neocloud_abm.outputs.observations import load_observations
+
+        figure = observed_figure(baseline_runs, load_observations(),
+                                 title="Baseline against observed data")
+        for path in save_figure(figure, Path(args.figure).with_suffix("")):
+            print(f"  wrote {path}")
     return 0 if met == len(table) else 1
 
 
@@ -238,8 +249,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="the facts the model must reproduce: target vs "
                               "simulated over seeds")
-    validate.add_argument("--seeds", type=_whole("--seeds", 1, 1000), default=5,
-                          help="seeds (default 5)")
+    validate.add_argument("--seeds", type=_whole("--seeds", 1, 1000), default=20,
+                          help="seeds (default 20)")
+    validate.add_argument("--figure", metavar="PATH", help="also draw the baseline's spread "
+                          "across seeds against the observed data (PATH.png and PATH.svg)")
     validate.set_defaults(func=cmd_validate)
 
     observations = sub.add_parser("observations", help="the observed data the model is compared "

@@ -799,6 +799,100 @@ def fan_figure(runs: Mapping[str, Sequence[pd.DataFrame]], columns: Sequence[str
     return fig
 
 
+# ------------------------------------------------ the model's spread against observations
+
+WEEKS_PER_MONTH = 365.25 / 7 / 12
+
+
+@dataclass(frozen=True)
+class ObservedPanel:
+    """One panel of :func:`observed_figure`: a model column drawn as a fan, and the observed
+    series drawn over it as points (each with its marker and a label for the legend)."""
+
+    title: str
+    column: str
+    unit: str
+    observed: tuple[tuple[str, str, str], ...]   # (series, marker, label)
+
+
+OBSERVED_PANELS = (
+    ObservedPanel("H100 rent", "spot_price_h100", "$ per GPU-hour",
+                  (("h100_rental_price", "o", "neocloud on-demand and spot"),
+                   ("h100_contract_price", "s", "one-year contract"),
+                   ("h100_hyperscaler_price", "^", "hyperscaler (AWS)"))),
+    ObservedPanel("A100 rent", "spot_price_a100", "$ per GPU-hour",
+                  (("a100_rental_price", "o", "neocloud on-demand and spot"),
+                   ("a100_hyperscaler_price", "^", "hyperscaler (AWS)"))),
+    ObservedPanel("B200 rent", "spot_price_b200", "$ per GPU-hour",
+                  (("b200_rental_price", "o", "neocloud on-demand and spot"),)),
+    ObservedPanel("Nvidia lead time", "nvidia_lead_time_months", "months",
+                  (("nvidia_lead_time_weeks", "D", "reported lead time"),
+                   ("nvidia_lead_time", "D", "reported lead time"))),
+)
+
+
+OBSERVED_COLORS = MappingProxyType({"neocloud on-demand and spot": "C1", "one-year contract": "C2",
+                                    "hyperscaler (AWS)": "C3", "reported lead time": "C4"})
+
+
+def observed_points(observations: pd.DataFrame, series: str) -> pd.DataFrame:
+    """One observed series as ``date`` (timestamps) and ``value`` in the panel's unit
+    (weeks become months)."""
+    rows = observations[observations["series"] == series]
+    values = rows["value"] / WEEKS_PER_MONTH if (rows["unit"] == "weeks").all() else rows["value"]
+    return pd.DataFrame({"date": month_dates(rows["date"]), "value": values.to_numpy(float)})
+
+
+def observed_figure(frames: Sequence[pd.DataFrame], observations: pd.DataFrame,
+                    title: str = "", last: str = "2026-12") -> Figure:
+    """The model's spread across seeds (median, middle 50% and 90% of runs) for the outputs
+    that observations measure directly, with the observed numbers as points, up to the
+    month ``last``: where the data fall inside the fan the model can produce them."""
+    if not frames:
+        raise ValueError("the figure needs at least one run")
+    panels = [panel for panel in OBSERVED_PANELS if panel.column in frames[0].columns]
+    first = frames[0]["date"].iloc[0]
+    with mpl.rc_context(STYLE):
+        fig = Figure(figsize=(10.8, 6.6), layout="constrained")
+        axes = fig.subplots(2, 2, squeeze=False).ravel()
+        handles: dict[str, object] = {}
+        for i, (ax, panel) in enumerate(zip(axes, panels, strict=False)):
+            # A generation's price is 0 while a run has none of its GPUs: not a price.
+            cut = [f.loc[(f["date"] >= first) & (f["date"] <= last), ["date", panel.column]]
+                   for f in frames]
+            if panel.column.startswith("spot_price"):
+                cut = [f.assign(**{panel.column: f[panel.column].where(f[panel.column] > 0)})
+                       for f in cut]
+            shown = replication_bands(cut, panel.column).dropna()
+            dates = month_dates(shown.index)
+            ax.fill_between(dates, shown[0.05], shown[0.95], color="C0", alpha=0.15, linewidth=0)
+            ax.fill_between(dates, shown[0.25], shown[0.75], color="C0", alpha=0.3, linewidth=0)
+            handles["model: median across seeds"] = ax.plot(dates, shown[0.5], color="C0")[0]
+            for series, marker, label in panel.observed:
+                points = observed_points(observations, series)
+                points = points[(points["date"] >= month_dates([first])[0])
+                                & (points["date"] <= month_dates([last])[0])]
+                if points.empty:
+                    continue
+                handles[f"observed: {label}"] = ax.scatter(
+                    points["date"], points["value"], marker=marker, s=26, zorder=3,
+                    color=OBSERVED_COLORS[label], edgecolor="black", linewidth=0.5)
+            ax.set_title(f"({chr(ord('a') + i)}) {panel.title}")
+            ax.set_ylabel(panel.unit)
+            ax.set_ylim(bottom=0)
+            format_dates(ax)
+        for ax in axes[len(panels):]:
+            ax.set_visible(False)
+        handles["model: middle 50% of runs"] = Patch(color="C0", alpha=0.45)
+        handles["model: middle 90% of runs"] = Patch(color="C0", alpha=0.2)
+        fig.legend(list(handles.values()), list(handles), loc="outside lower center", ncol=3,
+                   title=f"{len(frames)} seeds; observations from neocloud_abm/data/observations.csv "
+                         "(sources in the file)", title_fontsize=9)
+        if title:
+            fig.suptitle(title, fontsize=13, fontweight="bold")
+    return fig
+
+
 # ---------------------------------------------------- point labels that keep off the data
 
 # Offsets (points) tried around a labelled point, nearest first; each ring tries the four

@@ -107,13 +107,16 @@ def breakeven_h100(seed: int) -> float:
     return model.industry.breakeven_price(model.gens[1])
 
 
-def validate(seeds: int = 5) -> pd.DataFrame:
+def validate(seeds: int = 20, baseline_runs: list[pd.DataFrame] | None = None) -> pd.DataFrame:
     """One row per fact: target, simulated median and range over seeds, and whether the
-    median meets the target."""
+    median meets the target. ``baseline_runs``, if given, receives each seed's baseline
+    month table (for a figure against the observations)."""
     values: dict[str, list[float]] = {fact.key: [] for fact in FACTS}
     for seed in range(1, seeds + 1):
         runs = {name: NeocloudMarket(load_scenario(name), rng=seed).run().results()
                 for name in SCENARIOS}
+        if baseline_runs is not None:
+            baseline_runs.append(runs["baseline"])
         for fact in FACTS:
             values[fact.key].append(fact.measure(runs))
     rows = []
