@@ -35,7 +35,7 @@ LAYERS = (
      "neocloud_abm.outputs.invariants", "neocloud_abm.outputs.provenance",
      "neocloud_abm.outputs.observations"),
     ("neocloud_abm.model",),
-    ("neocloud_abm.outputs.validation", "neocloud_abm.experiments"),
+    ("neocloud_abm.outputs.validation", "neocloud_abm.outputs.moments", "neocloud_abm.experiments"),
     ("neocloud_abm.interface", "neocloud_abm.app", "neocloud_abm.__init__",
      "neocloud_abm.__main__", "neocloud_abm.outputs", "neocloud_abm"),
 )

@@ -187,6 +187,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 0 if met == len(table) else 1
 
 
+def cmd_moments(args: argparse.Namespace) -> int:
+    """Moments of the observed data next to the same moments of the model over seeds, and
+    the distance between them."""
+    from neocloud_abm.outputs.moments import distance, moment_table, simulate_runs
+    from neocloud_abm.outputs.observations import load_observations
+
+    observed = load_observations(args.file)
+    params = load_scenario(args.scenario).with_overrides(
+        dict(parse_assignment(text) for text in args.set or []))
+    table = moment_table(simulate_runs(params, args.seeds), observed)
+    if args.format == "csv":
+        table.to_csv(sys.stdout, index=False)
+        return 0
+    print(f"neocloud-abm moments: {params.name} over {args.seeds} seeds against the observed data")
+    for row in table.itertuples():
+        print(f"  {row.moment:26s} observed {row.observed:9.3g} (se {row.se:.2g})  simulated "
+              f"{row.simulated:9.3g} ({row.low:.3g} to {row.high:.3g})  z {row.z:+6.1f}  {row.unit}")
+    print(f"  distance (sum of z squared over {len(table)} moments): {distance(table):.1f}")
+    return 0
+
+
 def cmd_observations(args: argparse.Namespace) -> int:
     """The observed data: one line per series, or one series' rows with their sources."""
     from neocloud_abm.outputs.observations import load_observations, series_summary
@@ -262,6 +283,17 @@ def build_parser() -> argparse.ArgumentParser:
     observations.add_argument("--file", help="another observations CSV (default: the package's)")
     observations.add_argument("--format", choices=("text", "csv"), default="text")
     observations.set_defaults(func=cmd_observations)
+
+    moments = sub.add_parser("moments", help="moments of the observed data against the same "
+                             "moments of the model over seeds")
+    moments.add_argument("--scenario", default="baseline", help="built-in name or path to a .toml")
+    moments.add_argument("--seeds", type=_whole("--seeds", 2, 1000), default=20,
+                         help="seeds (default 20)")
+    moments.add_argument("--set", action="append", metavar="NAME=VALUE",
+                         help="override a parameter, e.g. --set nvidia.capacity_response=2")
+    moments.add_argument("--file", help="another observations CSV (default: the package's)")
+    moments.add_argument("--format", choices=("text", "csv"), default="text")
+    moments.set_defaults(func=cmd_moments)
 
     add_sweep_parser(sub)
     add_compact_parser(sub)
