@@ -73,6 +73,14 @@ def add_sweep_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         description="Run every run of an experiment spec, streaming results to OUT/<name>/. "
                     "Re-running the same command resumes: finished runs are skipped, failed "
                     "and damaged ones run again.")
+    add_run_options(parser)
+    parser.set_defaults(func=sweep_command)
+    return parser
+
+
+def add_run_options(parser: argparse.ArgumentParser) -> None:
+    """The spec, the results folder, where the runs go and how a folder is resumed: the
+    options of every command that runs a spec (``sweep``, ``calibrate``)."""
     parser.add_argument("spec", type=Path, metavar="SPEC.toml", help="experiment spec")
     parser.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
                         help="parent of the results folder (default: results)")
@@ -96,8 +104,6 @@ def add_sweep_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     parser.add_argument("--max-runs", type=_positive, metavar="N",
                         help="refuse a design of more than N runs (default: the spec "
                              "module's DEFAULT_MAX_RUNS)")
-    parser.set_defaults(func=sweep_command)
-    return parser
 
 
 def sweep_command(args: argparse.Namespace) -> int:
@@ -185,7 +191,8 @@ def _opening(sweep: Sweep, where: str) -> str:
 def _resume_command(args: argparse.Namespace) -> str:
     """The command that picks up where this sweep stopped: the same options less --restart
     (which would discard what was saved) and --wait."""
-    words = ["neocloud-abm", "sweep", str(args.spec), "--out", str(args.out)]
+    words = ["neocloud-abm", getattr(args, "command", None) or "sweep", str(args.spec),
+             "--out", str(args.out)]
     for option in ("workers", "dask_local", "dask_scheduler", "dask_timeout", "max_runs"):
         value = getattr(args, option)
         if value is not None:
@@ -193,6 +200,9 @@ def _resume_command(args: argparse.Namespace) -> str:
                       else str(value)]
     if args.no_retry:
         words.append("--no-retry")
+    for option in ("accept", "observations"):   # calibrate's own options
+        if getattr(args, option, None) is not None:
+            words += [f"--{option}", str(getattr(args, option))]
     return shlex.join(words)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from neocloud_abm.core.errors import NeocloudError, ParameterError
+from neocloud_abm.experiments.calibrate_command import add_calibrate_parser
 from neocloud_abm.experiments.command import add_sweep_parser
 from neocloud_abm.experiments.compaction import add_compact_parser
 from neocloud_abm.experiments.store import atomic_write
@@ -296,6 +297,7 @@ def build_parser() -> argparse.ArgumentParser:
     moments.set_defaults(func=cmd_moments)
 
     add_sweep_parser(sub)
+    add_calibrate_parser(sub)
     add_compact_parser(sub)
     add_plot_parser(sub)
     add_viz_parser(sub)

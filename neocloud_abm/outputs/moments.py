@@ -26,6 +26,9 @@ from neocloud_abm.parameters.params import Params
 from neocloud_abm.parameters.scenarios import load_scenario
 
 WEEKS_PER_MONTH = 365.25 / 7 / 12
+# The month-table columns the moments read (a sweep to calibrate on must keep them).
+MOMENT_COLUMNS = ("spot_price_h100", "nvidia_lead_time_months", "nvidia_revenue_usd",
+                  "hyperscaler_capex_usd", "neocloud_revenue_usd", "debt_outstanding_usd")
 FILED = 0.02      # relative standard error of a sum of filed quarterly accounts
 PRESS = 0.25      # relative standard error of a single press-reported figure
 MEDIAN_SE = 1.2533  # standard error of a median, in standard deviations over sqrt(n)
@@ -207,6 +210,36 @@ def moment_table(runs: Sequence[pd.DataFrame], observed: pd.DataFrame,
 def distance(table: pd.DataFrame) -> float:
     """The simulated-method-of-moments distance: the sum of squared ``z``."""
     return float((table["z"] ** 2).sum())
+
+
+def pseudo_observations(runs: Sequence[pd.DataFrame], label: str = "simulated") -> pd.DataFrame:
+    """The observations a run would have left, in the observation file's series and units:
+    monthly H100 rents and lead times, Nvidia's revenue by fiscal quarter (ending in
+    January, April, July, October), capex by calendar quarter, neocloud revenue by year and
+    debt at the end of each year. Moments of these data measure what the same moments of
+    the model measure (the debt ratio aside), so an estimator can be tried on data whose
+    parameters are known (an identification test)."""
+    rows: list[dict] = []
+
+    def add(series: str, dates: pd.Series, values: pd.Series, unit: str, note: str) -> None:
+        rows.extend({"series": series, "date": d, "value": float(v), "unit": unit,
+                     "source": f"{label} (https://example.org/simulated)", "note": note}
+                    for d, v in zip(dates, values, strict=True))
+
+    for number, run in enumerate(runs):
+        note = f"run {number}"
+        months = pd.PeriodIndex(run["date"], freq="M")
+        add("h100_rental_price", run["date"], run["spot_price_h100"], "usd_per_gpu_hour", note)
+        add("nvidia_lead_time", run["date"], run["nvidia_lead_time_months"], "months", note)
+        for series, column, freq, unit in (
+                ("nvidia_datacenter_revenue", "nvidia_revenue_usd", "Q-JAN", "usd_per_quarter"),
+                ("hyperscaler_capex_microsoft", "hyperscaler_capex_usd", "Q-DEC", "usd_per_quarter"),
+                ("coreweave_revenue", "neocloud_revenue_usd", "Y-DEC", "usd_per_year")):
+            sums = run[column].groupby(months.asfreq(freq)).agg(["sum", "size"])
+            full = sums[sums["size"] == (12 if freq.startswith("Y") else 3)]
+            ends = full.index.asfreq("M", how="end").strftime("%Y-%m")
+            add(series, pd.Series(ends), full["sum"], unit, note)
+    return pd.DataFrame(rows)
 
 
 def simulate_runs(params: Params | str = "baseline", seeds: int = 20) -> list[pd.DataFrame]:

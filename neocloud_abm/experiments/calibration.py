@@ -1,0 +1,130 @@
+"""Calibration by simulated moments and approximate Bayesian computation
+(docs/model.md#68-calibration).
+
+An experiment spec whose design samples parameter ranges (Latin hypercube or Sobol') is the
+prior: uniform over each range. The sweep runs it like any other (in parallel, on Dask,
+resumable); each design point's replications give the simulated moments of
+:mod:`neocloud_abm.outputs.moments` and their distance ``J`` to the observed ones. The
+points with the smallest distances, a fraction ``accept`` of them, are a sample of the
+approximate posterior (ABC rejection, Pritchard et al. 1999; Beaumont, Zhang and Balding
+2002): their medians are the estimates, their 5-95% ranges the uncertainty. The folder gets
+``calibration.parquet`` (every point: parameters, distance, moments, accepted),
+``posterior.csv`` and ``calibrated.toml``, a scenario that extends the spec's scenario with
+the estimates.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from neocloud_abm.core.errors import NeocloudError
+from neocloud_abm.experiments.analysis import load_bounds, timeseries_dataset
+from neocloud_abm.experiments.spec import ExperimentSpec
+from neocloud_abm.experiments.store import DESIGN_FILE, SPEC_FILE, atomic_write, require
+from neocloud_abm.outputs.moments import MOMENT_COLUMNS, MOMENTS, Moment, distance, moment_table
+from neocloud_abm.parameters.registry import PARAMETERS
+
+CALIBRATION_FILE, POSTERIOR_FILE = "calibration.parquet", "posterior.csv"
+SCENARIO_FILE = "calibrated.toml"
+
+
+@dataclass(frozen=True)
+class Calibration:
+    points: pd.DataFrame      # one row per design point: parameters, distance, moments, accepted
+    posterior: pd.DataFrame   # one row per parameter: prior range, estimate, 5-95% range, best
+    best_fit: pd.DataFrame    # the moment table of the point with the smallest distance
+
+
+def check_calibration_spec(spec: ExperimentSpec) -> None:
+    """A spec can be calibrated if it samples ranges and keeps the columns the moments read."""
+    if spec.kind not in ("lhs", "sobol"):
+        raise NeocloudError(f"calibration needs a design that samples ranges (kind = \"lhs\" or "
+                            f"\"sobol\"), not {spec.kind!r}: the ranges are the prior")
+    missing = sorted(set(MOMENT_COLUMNS) - set(spec.outputs)) if spec.outputs is not None else []
+    if missing:
+        raise NeocloudError(f"the spec's outputs leave out what the moments read: add "
+                            f"{', '.join(missing)} (or drop 'outputs' to keep every column)")
+
+
+def calibrate_folder(folder: str | Path, observed: pd.DataFrame, accept: float = 0.1,
+                     moments: Sequence[Moment] = MOMENTS) -> Calibration:
+    """Distances of every design point of a finished sweep over ``moments``, the accepted
+    points' posterior, and the files that record them (written atomically into ``folder``)."""
+    if not 0.0 < accept <= 1.0:
+        raise NeocloudError(f"accept = {accept}: the fraction of points kept must be in (0, 1]")
+    folder = Path(folder)
+    design = pd.read_parquet(require(folder / DESIGN_FILE))
+    bounds = load_bounds(folder)
+    parameters = list(bounds)
+    series = (timeseries_dataset(folder)
+              .to_table(columns=["point", "replication", "date", *MOMENT_COLUMNS]).to_pandas())
+    rows, tables = [], {}
+    for point, runs in series.groupby("point", sort=True):
+        table = moment_table([run for _, run in runs.groupby("replication", sort=True)], observed,
+                             moments)
+        tables[point] = table
+        rows.append({"point": point, "distance": distance(table),
+                     "replications": runs["replication"].nunique(),
+                     **dict(zip(table["moment"], table["simulated"], strict=True))})
+    if not rows:
+        raise NeocloudError(f"{folder} holds no successful runs to calibrate on")
+    points = (design.drop_duplicates("point").set_index("point")[parameters]
+              .join(pd.DataFrame(rows).set_index("point"), how="inner").reset_index())
+    points = points.sort_values("distance", kind="stable", ignore_index=True)
+    kept = max(1, math.ceil(accept * len(points)))
+    points["accepted"] = np.arange(len(points)) < kept
+    posterior = _posterior(points, bounds)
+    best_fit = tables[int(points["point"].iloc[0])]
+    atomic_write(folder / CALIBRATION_FILE, lambda h: points.to_parquet(h, index=False))
+    atomic_write(folder / POSTERIOR_FILE, lambda h: h.write(posterior.to_csv(index=False).encode()))
+    text = scenario_text(posterior, _scenario_of(folder), int(points["accepted"].sum()),
+                         len(points), float(points["distance"].iloc[0]))
+    atomic_write(folder / SCENARIO_FILE, lambda h: h.write(text.encode()))
+    return Calibration(points, posterior, best_fit)
+
+
+def _posterior(points: pd.DataFrame, bounds: dict[str, tuple[float, float]]) -> pd.DataFrame:
+    accepted = points[points["accepted"]]
+    rows = []
+    for name, (low, high) in bounds.items():
+        values = accepted[name].to_numpy(float)
+        rows.append({"parameter": name, "prior_low": low, "prior_high": high,
+                     "estimate": float(np.median(values)),
+                     "low": float(np.quantile(values, 0.05)),
+                     "high": float(np.quantile(values, 0.95)),
+                     "best": float(points[name].iloc[0]), "accepted": len(values)})
+    return pd.DataFrame(rows)
+
+
+def _scenario_of(folder: Path) -> str:
+    return str(json.loads(require(folder / SPEC_FILE).read_text())["scenario"])
+
+
+def scenario_text(posterior: pd.DataFrame, extends: str, accepted: int, points: int,
+                  best_distance: float) -> str:
+    """A scenario file that sets each calibrated parameter to its estimate (integers
+    rounded), extending the scenario the sweep ran."""
+    groups: dict[str, list[str]] = {}
+    for row in posterior.itertuples():
+        group, leaf = row.parameter.split(".", 1)
+        value = row.estimate
+        shown = str(round(value)) if PARAMETERS[row.parameter].kind == "int" else f"{value:.6g}"
+        groups.setdefault(group, []).append(
+            f"{leaf} = {shown}   # 5-95%: {row.low:.4g} to {row.high:.4g}; prior {row.prior_low:g} "
+            f"to {row.prior_high:g}")
+    lines = ['name = "calibrated"',
+             f'description = """Parameters estimated by simulated moments (ABC rejection: the '
+             f"{accepted} of {points} design points nearest the observed moments; smallest "
+             f'distance {best_distance:.3g}). Estimates are the accepted points\' medians."""',
+             f'extends = "{extends}"']
+    for group, entries in groups.items():
+        lines += ["", f"[parameters.{group}]", *entries]
+    return "\n".join(lines) + "\n"
+
