@@ -104,8 +104,27 @@ def test_the_command_runs_resumes_and_reports(tmp_path, capsys):
     assert "posterior (ABC rejection: 2 of 4 design points kept)" in first.out
     assert "fit of the nearest point" in first.out
     assert (tmp_path / "small" / SCENARIO_FILE).exists()
-    assert main(args) == 0
-    assert "4 already done" in capsys.readouterr().err
+    assert main([*args, "--in-sample-until", "2025-06"]) == 0
+    resumed = capsys.readouterr()
+    assert "4 already done" in resumed.err
+    fit = resumed.out[resumed.out.index("fit of the nearest point"):]
+    assert "over the 7 moments fitted" in fit
+    for key in ("h100_rent_2025h2", "h100_rent_2026h1", "hyperscaler_capex_growth"):
+        assert f"{key}" in fit and fit.split(key)[1].split()[1] == "out"
     with pytest.raises(SystemExit) as refused:
         main([*args[:-1], "1.5"])
     assert refused.value.code == 2 and "a fraction of the design points" in capsys.readouterr().err
+
+
+def test_out_of_sample_moments_do_not_enter_the_distance(identification):
+    folder, _ = identification
+    observed = pseudo_observations(simulate_runs(load_scenario("baseline").with_overrides(
+        {"market.months": MONTHS, **TRUTH}), 1))
+    moments = [m for m in MOMENTS if m.key != "debt_to_revenue_2023"]
+    early = calibrate_folder(folder, observed, 0.25, moments, until="2024-12")
+    fitted = early.best_fit[early.best_fit["sample"] == "in"]
+    assert set(early.best_fit.loc[early.best_fit["sample"] == "out", "through"]) == {"2025-01", "2025-12",
+                                                                                    "2026-06"}
+    assert early.points["distance"].iloc[0] == pytest.approx((fitted["z"] ** 2).sum())
+    with pytest.raises(NeocloudError, match="nothing to estimate on"):
+        calibrate_folder(folder, observed, 0.25, moments, until="2020-01")

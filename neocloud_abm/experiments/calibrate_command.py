@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from neocloud_abm.core.errors import NeocloudError
+from neocloud_abm.core.months import parse_month
 from neocloud_abm.experiments.calibration import (
     CALIBRATION_FILE,
     POSTERIOR_FILE,
@@ -32,6 +33,14 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _month(text: str) -> str:
+    try:
+        parse_month(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--in-sample-until {text!r}: a month, YYYY-MM") from None
+    return text
+
+
 def add_calibrate_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "calibrate", help="estimate parameters from the observed moments (ABC over a sweep)",
@@ -44,6 +53,9 @@ def add_calibrate_parser(subparsers: argparse._SubParsersAction) -> argparse.Arg
                         help="fraction of design points kept as the posterior (default 0.1)")
     parser.add_argument("--observations", type=Path, metavar="CSV",
                         help="observed data (default: the package's observations.csv)")
+    parser.add_argument("--in-sample-until", type=_month, metavar="YYYY-MM",
+                        help="fit only the moments whose data end by this month; report the "
+                             "others as out of sample")
     parser.set_defaults(func=calibrate_command)
     return parser
 
@@ -62,14 +74,16 @@ def calibrate_command(args: argparse.Namespace) -> int:
               "estimated", file=sys.stderr)
         return code
     folder = Path(args.out) / spec.name
-    result = calibrate_folder(folder, observed, args.accept)
+    result = calibrate_folder(folder, observed, args.accept, until=args.in_sample_until)
     posterior = result.posterior
     print(f"\nposterior (ABC rejection: {int(posterior['accepted'].iloc[0])} of "
           f"{len(result.points)} design points kept):")
     print(posterior[["parameter", "prior_low", "prior_high", "estimate", "low", "high", "best"]]
           .to_string(index=False, float_format=lambda x: f"{x:.4g}"))
-    print(f"\nfit of the nearest point (distance {distance(result.best_fit):.1f}):")
-    print(result.best_fit[["moment", "observed", "se", "simulated", "z"]]
+    fitted = result.best_fit[result.best_fit["sample"] == "in"]
+    print(f"\nfit of the nearest point (distance {distance(fitted):.1f} over the {len(fitted)} "
+          "moments fitted; 'out': out of sample):")
+    print(result.best_fit[["moment", "through", "sample", "observed", "se", "simulated", "z"]]
           .to_string(index=False, float_format=lambda x: f"{x:.3g}"))
     print(f"\nwrote {folder / CALIBRATION_FILE}, {folder / POSTERIOR_FILE}, {folder / SCENARIO_FILE}")
     return EXIT_OK

@@ -54,12 +54,17 @@ def check_calibration_spec(spec: ExperimentSpec) -> None:
 
 
 def calibrate_folder(folder: str | Path, observed: pd.DataFrame, accept: float = 0.1,
-                     moments: Sequence[Moment] = MOMENTS) -> Calibration:
+                     moments: Sequence[Moment] = MOMENTS, until: str | None = None) -> Calibration:
     """Distances of every design point of a finished sweep over ``moments``, the accepted
-    points' posterior, and the files that record them (written atomically into ``folder``)."""
+    points' posterior, and the files that record them (written atomically into ``folder``).
+    With ``until`` (a month), only the moments whose data end by then are fitted; the others
+    are out of sample, reported in the nearest point's fit (column ``sample``)."""
     if not 0.0 < accept <= 1.0:
         raise NeocloudError(f"accept = {accept}: the fraction of points kept must be in (0, 1]")
     folder = Path(folder)
+    fitted = [m.key for m in moments if until is None or m.through <= until]
+    if not fitted:
+        raise NeocloudError(f"no moment's data end by {until}: nothing to estimate on")
     design = pd.read_parquet(require(folder / DESIGN_FILE))
     bounds = load_bounds(folder)
     parameters = list(bounds)
@@ -70,7 +75,7 @@ def calibrate_folder(folder: str | Path, observed: pd.DataFrame, accept: float =
         table = moment_table([run for _, run in runs.groupby("replication", sort=True)], observed,
                              moments)
         tables[point] = table
-        rows.append({"point": point, "distance": distance(table),
+        rows.append({"point": point, "distance": distance(table[table["moment"].isin(fitted)]),
                      "replications": runs["replication"].nunique(),
                      **dict(zip(table["moment"], table["simulated"], strict=True))})
     if not rows:
@@ -82,6 +87,7 @@ def calibrate_folder(folder: str | Path, observed: pd.DataFrame, accept: float =
     points["accepted"] = np.arange(len(points)) < kept
     posterior = _posterior(points, bounds)
     best_fit = tables[int(points["point"].iloc[0])]
+    best_fit = best_fit.assign(sample=np.where(best_fit["moment"].isin(fitted), "in", "out"))
     atomic_write(folder / CALIBRATION_FILE, lambda h: points.to_parquet(h, index=False))
     atomic_write(folder / POSTERIOR_FILE, lambda h: h.write(posterior.to_csv(index=False).encode()))
     text = scenario_text(posterior, _scenario_of(folder), int(points["accepted"].sum()),

@@ -200,9 +200,9 @@ def _resume_command(args: argparse.Namespace) -> str:
                       else str(value)]
     if args.no_retry:
         words.append("--no-retry")
-    for option in ("accept", "observations"):   # calibrate's own options
+    for option in ("accept", "observations", "in_sample_until"):   # calibrate's own options
         if getattr(args, option, None) is not None:
-            words += [f"--{option}", str(getattr(args, option))]
+            words += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
     return shlex.join(words)
 
 

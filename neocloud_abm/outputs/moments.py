@@ -51,6 +51,7 @@ class Moment:
     unit: str
     data: Callable[[pd.DataFrame], Estimate]
     model: Callable[[pd.DataFrame], float]
+    through: str   # the last month of data it reads: in sample for an estimate up to then
 
 
 # --- the data side ---------------------------------------------------------------------------
@@ -155,13 +156,13 @@ def level(key: str, description: str, series: tuple[str, ...], first: str, last:
     """The median of the observed series in a window against the model's median month there."""
     column, unit = MODEL_OUTPUT[series]
     return Moment(key, description, unit, median_of(series, first, last),
-                  model_median(column, first, last))
+                  model_median(column, first, last), last)
 
 
 MOMENTS = (
     Moment("h100_rent_2023_peak", "highest H100 rent in 2023", "$/GPU-h",
            peak_of("h100_rental_price", "2023-01", "2023-12"),
-           model_peak("spot_price_h100", "2023-01", "2023-12")),
+           model_peak("spot_price_h100", "2023-01", "2023-12"), "2023-12"),
     level("h100_rent_2024", "H100 rent in 2024 (median)", RENTS[:1], "2024-01", "2024-12"),
     level("h100_rent_2025h2", "H100 rent, second half of 2025 (median)", RENTS, "2025-07", "2025-12"),
     level("h100_rent_2026h1", "H100 rent, first half of 2026 (median)", RENTS, "2026-01", "2026-06"),
@@ -172,24 +173,27 @@ MOMENTS = (
     Moment("nvidia_revenue_growth", "growth of Nvidia's data-centre revenue, fiscal 2024 to 2025",
            "log", filed_growth(("nvidia_datacenter_revenue",), ("2023-04", "2024-01"),
                                ("2024-04", "2025-01")),
-           model_growth("nvidia_revenue_usd", NVIDIA_FY2024, NVIDIA_FY2025)),
+           model_growth("nvidia_revenue_usd", NVIDIA_FY2024, NVIDIA_FY2025), "2025-01"),
     Moment("hyperscaler_capex_growth", "growth of hyperscaler capex, 2024 to 2025 (Microsoft, Meta)",
            "log", filed_growth(("hyperscaler_capex_microsoft", "hyperscaler_capex_meta"),
                                ("2024-01", "2024-12"), ("2025-01", "2025-12")),
-           model_growth("hyperscaler_capex_usd", ("2024-01", "2024-12"), ("2025-01", "2025-12"))),
+           model_growth("hyperscaler_capex_usd", ("2024-01", "2024-12"), ("2025-01", "2025-12")),
+           "2025-12"),
     Moment("neocloud_revenue_growth", "growth of neocloud revenue, 2023 to 2024 (CoreWeave)",
            "log", filed_growth(("coreweave_revenue",), ("2023-12", "2023-12"), ("2024-12", "2024-12")),
-           model_growth("neocloud_revenue_usd", ("2023-01", "2023-12"), ("2024-01", "2024-12"))),
+           model_growth("neocloud_revenue_usd", ("2023-01", "2023-12"), ("2024-01", "2024-12")),
+           "2024-12"),
     Moment("debt_to_revenue_2023", "neocloud debt over annual revenue, 2023 (CoreWeave)", "x",
            ratio_of(("gpu_backed_financing", "2023-08"), ("coreweave_revenue", "2023-12")),
-           model_debt_to_revenue("2023-12")),
+           model_debt_to_revenue("2023-12"), "2023-12"),
 )
 
 
 def moment_table(runs: Sequence[pd.DataFrame], observed: pd.DataFrame,
                  moments: Sequence[Moment] = MOMENTS) -> pd.DataFrame:
     """One row per moment: the observed value and standard error, the simulated median and
-    5-95% range over ``runs``, and the standardised distance ``z``."""
+    5-95% range over ``runs``, the standardised distance ``z``, and the last month of data
+    the moment reads (``through``)."""
     rows = []
     for moment in moments:
         data = moment.data(observed)
@@ -203,7 +207,8 @@ def moment_table(runs: Sequence[pd.DataFrame], observed: pd.DataFrame,
                      "simulated": median,
                      "low": float(np.quantile(simulated, 0.05)) if len(simulated) else math.nan,
                      "high": float(np.quantile(simulated, 0.95)) if len(simulated) else math.nan,
-                     "z": (median - data.value) / sigma if sigma > 0 else math.nan})
+                     "z": (median - data.value) / sigma if sigma > 0 else math.nan,
+                     "through": moment.through})
     return pd.DataFrame(rows)
 
 
