@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -146,26 +148,25 @@ def scenario_text(posterior: pd.DataFrame, extends: str, accepted: int, points: 
 
 
 
-IDENTIFICATION_PRIOR = {"environment.hyperscaler_capacity_growth": (0.2, 1.2),
-                        "nvidia.capacity_response": (0.2, 3.0),
-                        "startups.valuation_sentiment": (0.15, 0.6),
-                        "neoclouds.competition_neglect": (0.2, 0.9)}
-IDENTIFICATION_TRUTH = {"environment.hyperscaler_capacity_growth": 0.7,
-                        "nvidia.capacity_response": 1.5, "startups.valuation_sentiment": 0.35,
-                        "neoclouds.competition_neglect": 0.5}
+IDENTIFICATION_PRIOR = MappingProxyType({"environment.hyperscaler_capacity_growth": (0.2, 1.2),
+                                         "nvidia.capacity_response": (0.2, 3.0),
+                                         "startups.valuation_sentiment": (0.15, 0.6),
+                                         "neoclouds.competition_neglect": (0.2, 0.9)})
+IDENTIFICATION_TRUTH = MappingProxyType({"environment.hyperscaler_capacity_growth": 0.7,
+                                         "nvidia.capacity_response": 1.5,
+                                         "startups.valuation_sentiment": 0.35,
+                                         "neoclouds.competition_neglect": 0.5})
 IDENTIFICATION_MONTHS = 54   # through 2026-06, the last month a moment reads
 
 
-def identification(out: str | Path, executor, points: int = 80, replications: int = 2,
+def identification(out: str | Path, executor: Executor, points: int = 80, replications: int = 2,
                    accept: float = 0.2, seed: int = 11,
-                   prior: dict[str, tuple[float, float]] | None = None,
-                   truth: dict[str, float] | None = None) -> pd.DataFrame:
+                   prior: Mapping[str, tuple[float, float]] = IDENTIFICATION_PRIOR,
+                   truth: Mapping[str, float] = IDENTIFICATION_TRUTH) -> pd.DataFrame:
     """Calibrate on data simulated at known parameters (two seeds the design does not use)
     over a Latin hypercube of the prior, on the moments whose data and model sides measure
     the same thing; one row per parameter: truth, estimate, 5-95% range, whether the range
     covers the truth and its width as a share of the prior's."""
-    prior = prior or IDENTIFICATION_PRIOR
-    truth = truth or IDENTIFICATION_TRUTH
     spec = parse_spec({"name": "identification", "scenario": "baseline",
                        "months": IDENTIFICATION_MONTHS, "replications": replications, "seed": seed,
                        "design": {"kind": "lhs", "samples": points, "parameters": {

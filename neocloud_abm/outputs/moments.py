@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -148,8 +149,9 @@ def model_debt_to_revenue(month: str) -> Callable[[pd.DataFrame], float]:
 NVIDIA_FY2024, NVIDIA_FY2025 = ("2023-02", "2024-01"), ("2024-02", "2025-01")
 RENTS = ("h100_rental_price", "h100_contract_price")
 LEAD_TIMES = ("nvidia_lead_time_weeks", "nvidia_lead_time")
-MODEL_OUTPUT = {RENTS: ("spot_price_h100", "$/GPU-h"), RENTS[:1]: ("spot_price_h100", "$/GPU-h"),
-                LEAD_TIMES: ("nvidia_lead_time_months", "months")}
+MODEL_OUTPUT = MappingProxyType({RENTS: ("spot_price_h100", "$/GPU-h"),
+                                 RENTS[:1]: ("spot_price_h100", "$/GPU-h"),
+                                 LEAD_TIMES: ("nvidia_lead_time_months", "months")})
 
 
 def level(key: str, description: str, series: tuple[str, ...], first: str, last: str) -> Moment:
