@@ -15,14 +15,13 @@ from neocloud_abm.outputs.moments import (
     MEDIAN_SE,
     MOMENTS,
     PRESS,
-    WEEKS_PER_MONTH,
     distance,
     filed_growth,
     median_of,
     moment_table,
     simulate_runs,
 )
-from neocloud_abm.outputs.observations import load_observations
+from neocloud_abm.outputs.observations import WEEKS_PER_MONTH, load_observations
 from neocloud_abm.parameters.scenarios import load_scenario
 
 BY_KEY = {moment.key: moment for moment in MOMENTS}

@@ -11,6 +11,7 @@ from matplotlib.collections import PathCollection
 from neocloud_abm.interface.cli import main
 from neocloud_abm.outputs.observations import (
     COLUMNS,
+    WEEKS_PER_MONTH,
     ObservationError,
     load_observations,
     observations_path,
@@ -104,8 +105,7 @@ def test_the_validation_bands_hold_for_what_was_observed(observed):
 
     peak_2023 = values(("h100_rental_price",), "2023-01", "2024-06").max()
     late_2025 = values(("h100_rental_price", "h100_contract_price"), "2025-07", "2025-12").mean()
-    weeks_per_month = 365.25 / 7 / 12
-    lead_2023 = values(("nvidia_lead_time_weeks",), "2023-01", "2023-12").max() / weeks_per_month
+    lead_2023 = values(("nvidia_lead_time_weeks",), "2023-01", "2023-12").max() / WEEKS_PER_MONTH
     lent_ahead = (values(("gpu_backed_financing",), "2023-08", "2023-08").max()
                   / values(("coreweave_revenue",), "2023-12", "2023-12").iloc[0])
     for key, observed_value in {"S8a": peak_2023, "S8c": late_2025, "lead": lead_2023,

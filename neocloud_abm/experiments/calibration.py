@@ -147,7 +147,6 @@ def scenario_text(posterior: pd.DataFrame, extends: str, accepted: int, points: 
     return "\n".join(lines) + "\n"
 
 
-
 IDENTIFICATION_PRIOR = MappingProxyType({"environment.hyperscaler_capacity_growth": (0.2, 1.2),
                                          "nvidia.capacity_response": (0.2, 3.0),
                                          "startups.valuation_sentiment": (0.15, 0.6),

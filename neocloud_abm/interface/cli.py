@@ -168,7 +168,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     if args.figure:
         writable_folder(Path(args.figure).parent, "--figure")
-    baseline_runs: list[pd.DataFrame] = []
+    baseline_runs: list[pd.DataFrame] | None = [] if args.figure else None
     table = validate(seeds=args.seeds, baseline_runs=baseline_runs)
     print(f"neocloud-abm validate: targets vs simulated (median and range over {args.seeds} seeds)")
     for row in table.itertuples():

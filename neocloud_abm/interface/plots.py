@@ -40,6 +40,7 @@ from matplotlib.ticker import Formatter, LogLocator, MaxNLocator, NullFormatter
 from matplotlib.transforms import Bbox
 
 from neocloud_abm.core.units import HOURS_PER_MONTH
+from neocloud_abm.outputs.observations import in_months
 from neocloud_abm.parameters.registry import PARAMETERS, parameter_label
 
 # Columns of the per-generation table: one row per month, generation and variable.
@@ -801,9 +802,6 @@ def fan_figure(runs: Mapping[str, Sequence[pd.DataFrame]], columns: Sequence[str
 
 # ------------------------------------------------ the model's spread against observations
 
-WEEKS_PER_MONTH = 365.25 / 7 / 12
-
-
 @dataclass(frozen=True)
 class ObservedPanel:
     """One panel of :func:`observed_figure`: a model column drawn as a fan, and the observed
@@ -839,8 +837,7 @@ def observed_points(observations: pd.DataFrame, series: str) -> pd.DataFrame:
     """One observed series as ``date`` (timestamps) and ``value`` in the panel's unit
     (weeks become months)."""
     rows = observations[observations["series"] == series]
-    values = rows["value"] / WEEKS_PER_MONTH if (rows["unit"] == "weeks").all() else rows["value"]
-    return pd.DataFrame({"date": month_dates(rows["date"]), "value": values.to_numpy(float)})
+    return pd.DataFrame({"date": month_dates(rows["date"]), "value": in_months(rows)})
 
 
 def observed_figure(frames: Sequence[pd.DataFrame], observations: pd.DataFrame,

@@ -23,10 +23,10 @@ import numpy as np
 import pandas as pd
 
 from neocloud_abm.model import NeocloudMarket
+from neocloud_abm.outputs.observations import in_months
 from neocloud_abm.parameters.params import Params
 from neocloud_abm.parameters.scenarios import load_scenario
 
-WEEKS_PER_MONTH = 365.25 / 7 / 12
 # The month-table columns the moments read (a sweep to calibrate on must keep them).
 MOMENT_COLUMNS = ("spot_price_h100", "nvidia_lead_time_months", "nvidia_revenue_usd",
                   "hyperscaler_capex_usd", "neocloud_revenue_usd", "debt_outstanding_usd")
@@ -63,15 +63,11 @@ def _rows(observed: pd.DataFrame, series: Sequence[str], first: str, last: str) 
     return rows
 
 
-def _in_months(rows: pd.DataFrame) -> np.ndarray:
-    return np.where(rows["unit"] == "weeks", rows["value"] / WEEKS_PER_MONTH, rows["value"])
-
-
 def median_of(series: Sequence[str], first: str, last: str) -> Callable[[pd.DataFrame], Estimate]:
     """The median of the observations dated in the window (weeks read as months); its
     standard error from their spread, or a press figure's if there are fewer than three."""
     def measure(observed: pd.DataFrame) -> Estimate:
-        values = _in_months(_rows(observed, series, first, last))
+        values = in_months(_rows(observed, series, first, last))
         median = float(np.median(values))
         if len(values) >= 3:
             se = MEDIAN_SE * float(np.std(values, ddof=1)) / math.sqrt(len(values))

@@ -14,6 +14,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from neocloud_abm.core.errors import NeocloudError
@@ -24,6 +25,7 @@ UNITS = frozenset({
     "usd_per_gpu_hour", "usd_per_gpu", "usd", "usd_per_quarter", "usd_per_year", "fraction",
     "gpus", "months", "weeks",
 })
+WEEKS_PER_MONTH = 365.25 / 7 / 12
 _SERIES = re.compile(r"^[a-z][a-z0-9_]*$")
 _ADDRESS = re.compile(r"https?://\S+")
 
@@ -84,6 +86,11 @@ def _checked(path: Path, line: int, fields: list[str]) -> list:
         raise ObservationError(f"{where}: note is empty; say what was counted and which model "
                                "output it compares with")
     return [series, date, number, unit, source, note]
+
+
+def in_months(rows: pd.DataFrame) -> np.ndarray:
+    """The rows' values with durations reported in weeks read as months."""
+    return np.where(rows["unit"] == "weeks", rows["value"] / WEEKS_PER_MONTH, rows["value"])
 
 
 def series_summary(frame: pd.DataFrame) -> pd.DataFrame:
