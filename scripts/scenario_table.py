@@ -1,5 +1,5 @@
-"""Print, for every built-in scenario, the default count, lender loss rate and peak-to-trough
-price decline over N seeds (median and range), as the Markdown table in the README.
+"""Print, for every built-in scenario, defaults, lender losses and failures, loans sold and
+the price decline over N seeds (median and range), as the Markdown table in the README.
 
     python scripts/scenario_table.py --seeds 10
 """
@@ -17,7 +17,10 @@ STATISTICS = (("defaults", "defaults", "{:.0f}"), ("default_rate", "default rate
               ("lender_loss_rate", "lender loss rate", "{:.1%}"),
               ("peak_to_trough", "peak-to-trough", "{:.0%}"),
               ("decline_24m", "decline within 24 months of peak", "{:.0%}"),
-              ("max_debt_usd", "max debt ($bn)", "{:.0f}"))
+              ("max_debt_usd", "max debt ($bn)", "{:.0f}"),
+              ("lender_failures", "lender failures", "{:.0f}"),
+              ("loans_sold_usd", "loans sold ($bn)", "{:.1f}"))
+IN_BILLIONS = ("max_debt_usd", "loans_sold_usd")
 
 
 def main() -> None:
@@ -33,7 +36,7 @@ def main() -> None:
         cells = []
         for key, _, fmt in STATISTICS:
             values = np.array([row[key] for row in rows], dtype=float)
-            if key == "max_debt_usd":
+            if key in IN_BILLIONS:
                 values = values / 1e9
             cells.append(f"{fmt.format(np.median(values))} ({fmt.format(values.min())}-"
                          f"{fmt.format(values.max())})")

@@ -138,18 +138,16 @@ def orders_through_2024(df) -> float:
     return float(np.log(df.loc[df["date"] <= "2024-12", "orders_h100e"].sum()))
 
 
-def test_a_longer_assumed_gpu_life_invests_more_and_breaks_more_firms():
+def test_a_longer_assumed_gpu_life_breaks_more_firms():
     """Valuing and depreciating GPUs over eight years instead of four (the critics' case
-    against the six-year booked life) raises investment in the boom (orders through 2024;
-    measured over twenty seeds +40% in the median, 15 of 20 higher, p = 0.002) now that
-    Nvidia's capacity responds to orders, and leaves more firms to default when the rents
-    fall (forty paired seeds, 120 months; measured over twenty: median +5.5 firms, 16 of 20
-    higher, p = 0.0006)."""
+    against the six-year booked life) leaves more firms to default when the rents fall
+    (forty paired seeds, 120 months; measured: median +6.5 firms, 33 of 40 higher,
+    p = 1e-6). It also raises orders in the boom, but no longer significantly once lenders
+    provision and their capital binds (orders through 2024: median +0.21 log, 25 of 40
+    higher, p = 0.12), so that is not asserted."""
     short, long = ("baseline", {"neoclouds.assumed_life_months": 48}), \
         ("baseline", {"neoclouds.assumed_life_months": 96})
     forty = tuple(range(1, 41))
-    assert_increase(paired(orders_through_2024, short, long, months=120, seeds=forty), 0.1,
-                    "log orders through 2024")
     assert_increase(paired(lambda df: df["neocloud_defaults_cum"].iloc[-1], short, long,
                            months=120, seeds=forty), 1, "defaults")
 
@@ -179,8 +177,9 @@ def test_money_flows_match_the_reported_series():
 
 
 def test_posted_prices_never_fall_below_the_marginal_cost_of_an_hour():
-    df = run("ai_winter", 2, 84)
     power_cost_b200 = 2.1 * 0.08
-    b200 = df["spot_price_b200"]
-    assert b200[b200 > 0].min() >= power_cost_b200 - 1e-9
-    assert df["utilization"].min() < 0.6  # the winter does produce a glut
+    for seed in (1, 3):  # winters in which B200s are rented out
+        df = run("ai_winter", seed, 84)
+        b200 = df.loc[df["spot_price_b200"] > 0, "spot_price_b200"]
+        assert len(b200) > 12 and b200.min() >= power_cost_b200 - 1e-9
+        assert df["utilization"].min() < 0.6  # the winter does produce a glut

@@ -1,14 +1,18 @@
 """Lenders: private credit, asset managers and regulated banks lending against GPUs.
 
 A lender's equity is its capital; it funds loans from its cash and, beyond that, by
-borrowing from funding markets at the base rate plus a funding spread. Capital is
-cash + drawn loans + seized GPUs at market - funding debt, so every loss reduces it. Its
+borrowing from funding markets at the base rate plus a funding spread that rises as its
+capital thins. Capital is cash + drawn loans - their loss allowance + seized GPUs at
+market - funding debt, so an expected loss reduces it before the default, and every
+realised loss after. Its
 loans live in the credit market (``model.credit.book_of(lender)``); the GPUs it seized from
 defaulted borrowers are its own, sold off over the liquidation window.
 """
 
 from __future__ import annotations
 
+import math
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -39,7 +43,10 @@ class Lender(mesa.Agent):
         model.ledger.sector_transfer("funding_markets", self.account, capital, "lender_capital")
         self.seized: list[SeizedLot] = []
         self.funding_debt = 0.0
+        self.allowance = 0.0  # $ of expected credit loss on its loans, set monthly (event 8)
         self.failed = False
+        self.monthly_returns: deque[float] = deque(maxlen=12)
+        self.last_capital = capital
 
     @property
     def cash(self) -> float:
@@ -55,7 +62,8 @@ class Lender(mesa.Agent):
         return sum(lot.count * lot.mark for lot in self.seized)
 
     def capital(self) -> float:
-        return self.cash + self.loan_book() + self.seized_value() - self.funding_debt
+        return (self.cash + self.loan_book() - self.allowance + self.seized_value()
+                - self.funding_debt)
 
     def capital_ratio(self) -> float:
         exposure = self.loan_book() + self.undrawn() + self.seized_value()
@@ -63,9 +71,14 @@ class Lender(mesa.Agent):
 
     def health(self) -> float:
         """1 at the ratio a lender keeps when lending (minimum x buffer), 0 at the minimum."""
+        minimum = self.min_capital_ratio()
+        room = minimum * (self.model.p.lenders.lending_buffer - 1.0)
+        return max(0.0, min(1.0, (self.capital_ratio() - minimum) / max(room, 1e-9)))
+
+    def min_capital_ratio(self) -> float:
+        """Basel's for a bank; the asset-coverage floor for private credit and asset managers."""
         p = self.model.p.lenders
-        room = p.min_capital_ratio * (p.lending_buffer - 1.0)
-        return max(0.0, min(1.0, (self.capital_ratio() - p.min_capital_ratio) / max(room, 1e-9)))
+        return p.min_capital_ratio if self.kind == "bank" else p.nonbank_min_capital_ratio
 
     def can_lend(self, amount: float) -> bool:
         """New commitments need capital above the minimum ratio times a buffer."""
@@ -73,7 +86,7 @@ class Lender(mesa.Agent):
             return False
         p = self.model.p.lenders
         exposure = self.loan_book() + self.undrawn() + self.seized_value() + amount
-        return self.capital() / exposure >= p.min_capital_ratio * p.lending_buffer
+        return self.capital() / exposure >= self.min_capital_ratio() * p.lending_buffer
 
     def pay_out(self, amount: float, reason: str, to_account: int) -> None:
         """Pay from cash, borrowing the shortfall from funding markets."""
@@ -84,17 +97,33 @@ class Lender(mesa.Agent):
             self.funding_debt += shortfall
         self.model.ledger.transfer(self.account, to_account, amount, reason)
 
+    def funding_rate(self) -> float:
+        """Base rate plus the funding spread, more for a lender whose capital ratio has
+        fallen towards the minimum (health below 1)."""
+        p = self.model.p.lenders
+        spread = p.funding_spread + p.funding_spread_sensitivity * (1.0 - self.health())
+        return max(self.model.env.base_rate + spread, 0.0)
+
     def service_funding(self) -> None:
         """Pay interest on funding debt and repay it from spare cash."""
-        ledger, p = self.model.ledger, self.model.p
-        rate = max(self.model.env.base_rate + p.lenders.funding_spread, 0.0)
+        ledger = self.model.ledger
+        rate = self.funding_rate()
         interest = min(self.funding_debt * rate / 12.0, max(self.cash, 0.0))
         ledger.sector_transfer("funding_markets", self.account, interest, "funding_interest",
                                to_sector=True)
-        repay = min(self.funding_debt, max(self.cash, 0.0))
-        ledger.sector_transfer("funding_markets", self.account, repay, "funding_repaid",
-                               to_sector=True)
+        self.repay_funding(self.funding_debt, "funding_repaid")
+
+    def repay_funding(self, amount: float, reason: str) -> float:
+        """Repay up to ``amount`` of funding debt from cash; returns what was repaid."""
+        repay = min(amount, self.funding_debt, max(self.cash, 0.0))
+        self.model.ledger.sector_transfer("funding_markets", self.account, repay, reason,
+                                          to_sector=True)
         self.funding_debt -= repay
+        return repay
+
+    def provision(self, allowance: float) -> None:
+        """Carry the loans net of ``allowance``, their expected credit loss (event 8)."""
+        self.allowance = allowance
 
     def hold_seized(self, gen: int, count: float, months: int, mark: float) -> None:
         """Take GPUs seized from a defaulted borrower, carried at ``mark`` a GPU."""
@@ -119,6 +148,35 @@ class Lender(mesa.Agent):
             if lot.count > 1e-9:
                 keep.append(lot)
         self.seized = keep
+
+    def funding_withdrawal(self) -> float:
+        """What funders take back this month: a share of the funding debt once the capital
+        ratio is below the run threshold, nothing otherwise."""
+        p = self.model.p.lenders
+        threshold = p.funding_run_threshold * self.min_capital_ratio()
+        if self.funding_debt <= 0 or self.capital_ratio() >= threshold:
+            return 0.0
+        return p.funding_run_share * self.funding_debt
+
+    def trailing_return(self) -> float:
+        """Return on capital over the last (up to) twelve months, redemptions added back."""
+        return float(math.prod(1.0 + r for r in self.monthly_returns) - 1.0)
+
+    def redemption_request(self) -> float:
+        """A private credit fund's investors ask, at each quarter's end, for a share of its
+        capital that grows with its loss over the last year, up to the gate."""
+        p = self.model.p.lenders
+        if self.kind != "private_credit" or self.model.month % 3 != 2 or self.capital() <= 0:
+            return 0.0
+        share = min(p.redemption_gate, p.redemption_sensitivity * max(-self.trailing_return(), 0.0))
+        return share * self.capital()
+
+    def close_month(self, redeemed: float) -> None:
+        """Record the month's return on capital (the redemptions paid added back)."""
+        capital = self.capital()
+        if self.last_capital > 0:
+            self.monthly_returns.append((capital + redeemed) / self.last_capital - 1.0)
+        self.last_capital = capital
 
     def fail(self) -> None:
         """Capital gone: no new lending (the credit market cancels undrawn commitments)."""

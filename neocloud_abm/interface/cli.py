@@ -56,6 +56,9 @@ def format_summary(stats: dict, df: pd.DataFrame, label: str) -> str:
         f"  revenue gap (max)   {_money(stats['max_revenue_gap_usd'])} a year",
         f"  debt (max)          {_money(stats['max_debt_usd'])}; max aggregate LTV "
         f"{stats['max_aggregate_ltv']:.2f}; lender losses {stats['lender_loss_rate']:.1%} of lending",
+        f"  lenders             {stats['lender_failures']} failed; loans sold "
+        f"{_money(stats['loans_sold_usd'])}; largest loss allowance "
+        f"{_money(stats['max_provisions_usd'])}",
         f"  neocloud equity     max drawdown {stats['equity_max_drawdown']:.0%}; hedge funds "
         f"{_money(last['hedge_fund_capital_usd'])} at the end",
         f"  neoclouds / startups active at the end: {int(last['neoclouds_active'])} / "

@@ -294,9 +294,10 @@ def legend(ax: Axes, *axes: Axes) -> None:
         labels += lab
     if handles:
         # borderaxespad is in legend font sizes: enough to clear the date tick labels.
+        # Four entries go two by two: three to a row can be wider than the panel.
         (axes[-1] if axes else ax).legend(handles, labels, loc="upper center",
                                           bbox_to_anchor=(0.5, 0.0), borderaxespad=2.3,
-                                          ncol=min(len(handles), 3))
+                                          ncol=2 if len(handles) == 4 else min(len(handles), 3))
 
 
 def text_width(text: str, size: float) -> float:
@@ -508,6 +509,8 @@ def percent_twin(ax: Axes, run: RunData, column: str, label: str, axis_label: st
 def draw_credit(ax: Axes, run: RunData) -> None:
     run.line(ax, "debt_outstanding_usd", "Debt outstanding", 1e9, color="C0")
     run.line(ax, "lender_losses_cum_usd", "Lender losses (cumulative)", 1e9, color="C3")
+    run.line(ax, "provisions_usd", "Loss allowances", 1e9, color="C1",
+             linestyle=":")
     ax.set_ylabel("$bn")
     positive_floor(ax)
     legend(ax, *percent_twin(ax, run, "aggregate_ltv", "Aggregate LTV (right)", "Loan-to-value"))

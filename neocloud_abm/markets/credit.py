@@ -23,6 +23,7 @@ import numpy as np
 
 from neocloud_abm.core.chips import operating_cost_month
 from neocloud_abm.core.units import HOURS_PER_MONTH
+from neocloud_abm.markets.provisioning import provision
 
 DUST = 1e-6  # $: a balance below this is rounding residue of draws and repayments, i.e. zero
 
@@ -71,11 +72,14 @@ class Loan:
 
 
 COLUMNS = ("debt_outstanding_usd", "collateral_value_usd", "aggregate_ltv", "new_lending_usd",
-           "new_commitments_usd", "credit_spread", "lender_losses_usd", "lender_losses_cum_usd",
-           "lender_capital_usd", "lenders_active", "lender_failures", "covenant_breaches",
+           "new_commitments_usd", "credit_spread", "origination_ltv", "lender_losses_usd",
+           "lender_losses_cum_usd",
+           "lender_capital_usd", "provisions_usd", "loans_sold_usd", "funding_withdrawn_usd",
+           "fund_redemptions_usd", "lenders_active", "lender_failures", "covenant_breaches",
            "covenant_waivers", "loans_accelerated")
 FLOWS = ("new_lending_usd", "new_commitments_usd", "lender_losses_usd", "lender_failures",
-         "covenant_breaches", "covenant_waivers", "loans_accelerated")
+         "loans_sold_usd", "funding_withdrawn_usd", "fund_redemptions_usd", "covenant_breaches",
+         "covenant_waivers", "loans_accelerated")
 
 
 class CreditMarket:
@@ -91,7 +95,9 @@ class CreditMarket:
         self._next_id = 0
         self.flows: dict[str, float] = dict.fromkeys(FLOWS, 0.0)
         self._spread_weighted = 0.0
+        self._advance_weighted = 0.0
         self.spread = 0.0   # average spread of the latest month with new commitments
+        self.advance = 0.0  # average advance rate (origination LTV) of that month
 
     # --- the books ------------------------------------------------------------------------
     def book_of(self, lender: Lender) -> list[Loan]:
@@ -108,17 +114,21 @@ class CreditMarket:
     def begin_month(self) -> None:
         self.flows = dict.fromkeys(FLOWS, 0.0)
         self._spread_weighted = 0.0
+        self._advance_weighted = 0.0
 
     # --- underwriting -----------------------------------------------------------------------
     def origination_ltv(self, lender: Lender) -> float:
-        """The leverage policy: fixed, procyclical (value-at-risk haircut that grows with
-        observed collateral volatility) or countercyclical (tighter when prices run above
-        their trend)."""
+        """The leverage policy: fixed, value-at-risk (a haircut in proportion to measured
+        collateral volatility, equal to the fixed one at the reference volatility, so the
+        advance rises in calm markets and falls in turbulent ones) or countercyclical
+        (tighter when prices run above their trend)."""
         model = self.model
         p = model.p.lenders
         ltv = p.max_ltv + (p.private_credit_ltv_premium if lender.kind == "private_credit" else 0.0)
-        if p.leverage_policy == "procyclical":
-            ltv *= max(0.0, 1.0 - p.policy_sensitivity * collateral_volatility(model))
+        if p.leverage_policy == "value_at_risk":
+            volatility = collateral_volatility(model)
+            if volatility is not None:
+                ltv = 1.0 - (1.0 - ltv) * volatility / p.var_reference_volatility
         elif p.leverage_policy == "countercyclical":
             prices = model.history["spot_price_h100e"][-24:]
             if prices:
@@ -132,6 +142,7 @@ class CreditMarket:
         base = {"private_credit": p.spread_private_credit, "asset_manager": p.spread_asset_manager,
                 "bank": p.spread_bank}[lender.kind]
         spread = base + p.spread_default_sensitivity * model.recent_default_rate()
+        spread += lender.funding_rate() - max(model.env.base_rate + p.funding_spread, 0.0)
         if contracted_share(model, borrower) >= p.investment_grade_share:
             spread -= p.investment_grade_discount
         return max(spread, 0.005)
@@ -182,6 +193,7 @@ class CreditMarket:
             self._by_borrower[borrower.unique_id].append(trial)
             self.flows["new_commitments_usd"] += amount
             self._spread_weighted += spread * amount
+            self._advance_weighted += advance * amount
             return trial
         return None
 
@@ -262,57 +274,126 @@ class CreditMarket:
 
     # --- event 8 ----------------------------------------------------------------------------
     def step(self, month: int) -> None:
-        """Event 8: mark collateral and test covenants. A loan-to-value breach is a margin
-        call, cured from spare cash if possible. Otherwise a loan still covering its debt
-        service is usually waived (foreclosing on a performing loan into a fire sale costs
-        the lender more) and spare cash is swept into prepayment; a non-performing one is
-        waived with a probability that falls with the lender's health; loans not waived are
-        accelerated. Then seized GPUs are liquidated, funding is serviced, and lenders with
-        no capital fail."""
+        """Event 8: mark collateral and test covenants; provision every loan for its expected
+        loss; liquidate seized GPUs and service funding; meet funders' withdrawals and
+        investors' redemptions, selling loans where cash falls short; then lenders with no
+        capital left fail and are resolved."""
         model = self.model
-        p = model.p.lenders
-        for lender in model.lenders():
+        lenders = model.lenders()
+        for lender in lenders:
             for loan in list(self.book_of(lender)):
-                borrower = loan.borrower
-                if loan.drawn <= 0 or not borrower.active:
-                    continue
-                if month - loan.originated < p.covenant_grace_months:
-                    continue
-                collateral = loan.collateral_value(model)
-                ltv = loan.drawn / collateral if collateral > 0 else math.inf
-                coverage = borrower.trailing_dscr()
-                if ltv <= loan.ltv_limit and coverage >= p.min_dscr:
-                    continue
-                self.flows["covenant_breaches"] += 1
-                spare = max(borrower.cash - borrower.cash_reserve(), 0.0)
-                cure = loan.drawn - loan.ltv_limit * collateral
-                if ltv > loan.ltv_limit and cure <= spare:
-                    model.ledger.transfer(borrower.account, lender.account, cure, "margin_call")
-                    self.repay(loan, cure)
-                elif model.rng.random() < (p.performing_waiver if coverage >= 1.0
-                                           else p.waiver_probability * lender.health()):
-                    self.flows["covenant_waivers"] += 1
-                    sweep = min(spare, loan.drawn)  # waived, but spare cash pays the loan down
-                    model.ledger.transfer(borrower.account, lender.account, sweep, "cash_sweep")
-                    self.repay(loan, sweep)
-                else:
-                    self.flows["loans_accelerated"] += 1
-                    borrower.accelerated(loan)
+                self.test_covenants(loan, month)
+        for lender in lenders:
+            lender.provision(self.allowance_of(lender))
             lender.liquidate_seized(self.record_loss)
             lender.service_funding()
+        for index in model.rng.permutation(len(lenders)):
+            lender = lenders[index]
+            redeemed = 0.0 if lender.failed else self.meet_withdrawals(lender)
+            lender.close_month(redeemed)
+        for lender in lenders:
             if not lender.failed and lender.capital() <= 0:
                 self.fail(lender)
+
+    def meet_withdrawals(self, lender: Lender) -> float:
+        """Pay funders who stop rolling over (first: they are senior) and then investors'
+        redemptions, from cash and, where it falls short, by selling loans. Returns the
+        redemptions paid."""
+        ledger = self.model.ledger
+        withdrawal, redemption = lender.funding_withdrawal(), lender.redemption_request()
+        if withdrawal + redemption <= 0:
+            return 0.0
+        self.sell_loans(lender, withdrawal + redemption - max(lender.cash, 0.0))
+        repaid = lender.repay_funding(withdrawal, "funding_withdrawn")
+        redeemed = min(redemption, max(lender.cash, 0.0))
+        ledger.sector_transfer("fund_investors", lender.account, redeemed, "lender_redemption",
+                               to_sector=True)
+        self.flows["funding_withdrawn_usd"] += repaid
+        self.flows["fund_redemptions_usd"] += redeemed
+        if repaid < withdrawal * (1.0 - 1e-9):
+            self.fail(lender)  # it cannot pay its funders: a run, whatever its capital
+        return redeemed
+
+    def test_covenants(self, loan: Loan, month: int) -> None:
+        """A loan-to-value breach is a margin call, cured from spare cash if possible.
+        Otherwise a loan still covering its debt service is usually waived (foreclosing on a
+        performing loan into a fire sale costs the lender more) and spare cash is swept into
+        prepayment; a non-performing one less often; both less by a lender whose capital is
+        thin (it needs the cash more than the relationship); loans not waived are
+        accelerated."""
+        model = self.model
+        p = model.p.lenders
+        borrower, lender = loan.borrower, loan.lender
+        if loan.drawn <= 0 or not borrower.active:
+            return
+        if month - loan.originated < p.covenant_grace_months:
+            return
+        collateral = loan.collateral_value(model)
+        ltv = loan.drawn / collateral if collateral > 0 else math.inf
+        coverage = borrower.trailing_dscr()
+        if ltv <= loan.ltv_limit and coverage >= p.min_dscr:
+            return
+        self.flows["covenant_breaches"] += 1
+        spare = max(borrower.cash - borrower.cash_reserve(), 0.0)
+        cure = loan.drawn - loan.ltv_limit * collateral
+        if ltv > loan.ltv_limit and cure <= spare:
+            model.ledger.transfer(borrower.account, lender.account, cure, "margin_call")
+            self.repay(loan, cure)
+        elif model.rng.random() < lender.health() * (p.performing_waiver if coverage >= 1.0
+                                                     else p.waiver_probability):
+            self.flows["covenant_waivers"] += 1
+            sweep = min(spare, loan.drawn)  # waived, but spare cash pays the loan down
+            model.ledger.transfer(borrower.account, lender.account, sweep, "cash_sweep")
+            self.repay(loan, sweep)
+        else:
+            self.flows["loans_accelerated"] += 1
+            borrower.accelerated(loan)
+
+    def allowance_of(self, lender: Lender) -> float:
+        """The lender's loss allowance: the expected credit loss of each loan it holds."""
+        return sum(provision(loan, self.model).expected_loss for loan in self.book_of(lender))
 
     def record_loss(self, amount: float) -> None:
         """A loss (or, negative, a gain) on seized collateral, as a lender realises it."""
         self.flows["lender_losses_usd"] += amount
 
+    def sell_loans(self, lender: Lender, amount: float) -> None:
+        """Sell the lender's loans, oldest first, until the proceeds reach ``amount`` (all of
+        them for a failed lender). Each goes to a buyer drawn at random among the lenders with
+        capital to take it on, at its carrying value (drawn less expected loss) less the sale
+        discount; a loan nobody can take stays."""
+        model = self.model
+        discount = model.p.lenders.loan_sale_discount
+        raised = 0.0
+        for loan in list(self.book_of(lender)):
+            if raised >= amount and not lender.failed:
+                break
+            if loan.drawn <= 0:
+                continue
+            buyers = [other for other in model.lenders()
+                      if other is not lender and other.can_lend(loan.drawn)]
+            if not buyers:
+                continue
+            buyer = buyers[int(model.rng.integers(len(buyers)))]
+            price = max(loan.drawn - provision(loan, model).expected_loss, 0.0) * (1.0 - discount)
+            buyer.pay_out(price, "loan_sale", lender.account)
+            self.book_of(lender).remove(loan)
+            loan.lender = buyer
+            self.book_of(buyer).append(loan)
+            self.flows["loans_sold_usd"] += loan.drawn
+            raised += price
+        lender.provision(self.allowance_of(lender))
+
     def fail(self, lender: Lender) -> None:
-        """Capital gone: no new lending, undrawn commitments vanish, the book runs off."""
+        """Capital gone: the lender stops lending, its undrawn commitments vanish and it is
+        resolved: its loans are sold to the lenders still lending (``sell_loans``); those
+        nobody can take run off in its book. Its funders bear what its capital no longer
+        covers."""
         lender.fail()
+        self.flows["lender_failures"] += 1
         for loan in self.book_of(lender):
             loan.undrawn = 0.0
-        self.flows["lender_failures"] += 1
+        self.sell_loans(lender, math.inf)
 
     # --- outputs ----------------------------------------------------------------------------
     def report(self) -> dict[str, float]:
@@ -322,16 +403,22 @@ class CreditMarket:
         debt = sum(loan.drawn for loan in loans)
         collateral = sum(loan.collateral_value(model) for loan in loans if loan.drawn > 0)
         new = self.flows["new_commitments_usd"]
-        if new > 0:
-            self.spread = self._spread_weighted / new  # else the last quote carries over
+        if new > 0:  # else the last month's averages carry over
+            self.spread = self._spread_weighted / new
+            self.advance = self._advance_weighted / new
         losses = self.flows["lender_losses_usd"]
         return {
             "debt_outstanding_usd": debt, "collateral_value_usd": collateral,
             "aggregate_ltv": debt / collateral if collateral > 0 else 0.0,
             "new_lending_usd": self.flows["new_lending_usd"], "new_commitments_usd": new,
-            "credit_spread": self.spread, "lender_losses_usd": losses,
+            "credit_spread": self.spread, "origination_ltv": self.advance,
+            "lender_losses_usd": losses,
             "lender_losses_cum_usd": float(sum(model.history["lender_losses_usd"])) + losses,
             "lender_capital_usd": sum(lender.capital() for lender in model.lenders()),
+            "provisions_usd": sum(lender.allowance for lender in model.lenders()),
+            "loans_sold_usd": self.flows["loans_sold_usd"],
+            "funding_withdrawn_usd": self.flows["funding_withdrawn_usd"],
+            "fund_redemptions_usd": self.flows["fund_redemptions_usd"],
             "lenders_active": sum(not lender.failed for lender in model.lenders()),
             "lender_failures": self.flows["lender_failures"],
             "covenant_breaches": self.flows["covenant_breaches"],
@@ -340,11 +427,12 @@ class CreditMarket:
         }
 
 
-def collateral_volatility(model: NeocloudMarket) -> float:
-    """Annualised volatility of monthly log changes of used-GPU values over the last year."""
+def collateral_volatility(model: NeocloudMarket) -> float | None:
+    """Annualised volatility of monthly log changes of used-GPU values over the last year;
+    None before there are four values to measure it from (or with a non-positive one)."""
     series = np.asarray(model.history["gpu_value_index"][-13:])
     if len(series) < 4 or np.any(series <= 0):
-        return 0.0
+        return None
     return float(np.std(np.diff(np.log(series))) * math.sqrt(12.0))
 
 

@@ -56,6 +56,10 @@ def summarize(df: pd.DataFrame) -> dict[str, float | int | str]:
         stats["lender_loss_rate"] = float(df["lender_losses_cum_usd"].iloc[-1]) / lent if lent > 0 else 0.0
         stats["max_aggregate_ltv"] = float(df["aggregate_ltv"].max())
         stats["max_debt_usd"] = float(df["debt_outstanding_usd"].max())
+    if "loans_sold_usd" in df:
+        stats["lender_failures"] = int(df["lender_failures"].sum())
+        stats["loans_sold_usd"] = float(df["loans_sold_usd"].sum())
+        stats["max_provisions_usd"] = float(df["provisions_usd"].max())
     if "neocloud_equity_index" in df:
         index = df["neocloud_equity_index"].to_numpy(float)
         peak = np.maximum.accumulate(index)
@@ -69,7 +73,8 @@ NUMERIC_STATISTICS = ("peak_price", "trough_price", "peak_to_trough", "months_pe
                       "decline_24m", "cycles", "cycle_period_months", "defaults", "default_rate",
                       "max_glut", "return_kurtosis", "abs_return_acf1", "max_revenue_gap_usd",
                       "max_installed_h100e", "lender_loss_rate", "max_aggregate_ltv",
-                      "max_debt_usd", "equity_max_drawdown")
+                      "max_debt_usd", "lender_failures", "loans_sold_usd", "max_provisions_usd",
+                      "equity_max_drawdown")
 SUMMARY_INPUTS = ("date", "spot_price_h100e", "neocloud_defaults_cum", "neoclouds_active",
                   "neocloud_entries", "neocloud_defaults", "demand_h100e_hours",
                   "available_h100e_hours", "revenue_gap_usd", "installed_h100e")

@@ -32,12 +32,23 @@ class LenderParams:
         plausible=(1e9, 5e9),
         plausible_source="modelling assumption")
     min_capital_ratio: float = param(
-        0.1, "capital / exposure", low=0.0, high=1.0,
-        doc="regulatory minimum of capital to exposure; new lending needs it times "
+        0.105, "capital / exposure", low=0.0, high=1.0,
+        doc="a bank's minimum of capital to exposure; new lending needs it times "
             "lenders.lending_buffer",
-        source="Basel III total capital 8% + buffers",
-        plausible=(0.08, 0.125),
-        plausible_source="Basel III: 8% total capital, 10.5% with the conservation buffer, more for G-SIBs")
+        source="Basel III: 8% total capital plus the 2.5% conservation buffer",
+        plausible=(0.08, 0.13),
+        plausible_source="Basel III: 8% total capital, 10.5% with the conservation buffer, more for G-SIBs",
+        label="bank minimum capital ratio")
+    nonbank_min_capital_ratio: float = param(
+        1 / 3, "capital / exposure", low=0.0, high=1.0,
+        doc="a private credit fund's or asset manager's minimum of capital to exposure (the "
+            "asset-coverage floor on its borrowing); new lending needs it times "
+            "lenders.lending_buffer",
+        source="US Investment Company Act s.61 as amended by the Small Business Credit "
+               "Availability Act 2018: BDC asset coverage of 150% (debt at most twice equity)",
+        plausible=(0.33, 0.5),
+        plausible_source="BDC asset coverage 150% (2018 onward) to 200% (before)",
+        label="non-bank minimum capital ratio")
     lending_buffer: float = param(
         1.5, "x minimum capital ratio", low=1.0, high=10.0,
         doc="capital ratio a lender keeps when making new loans",
@@ -71,13 +82,24 @@ class LenderParams:
         plausible=(0.7, 1.0),
         plausible_source="modelling assumption")
     leverage_policy: str = param(
-        "fixed", "policy", choices=("fixed", "procyclical", "countercyclical"),
-        doc="how the advance responds to the cycle",
-        source="Adrian & Shin (2010) on procyclical leverage; modelling assumption",
+        "fixed", "policy", choices=("fixed", "value_at_risk", "countercyclical"),
+        doc="how the advance responds to the cycle: fixed; value-at-risk (haircut in "
+            "proportion to measured collateral volatility, so leverage rises in calm "
+            "markets); countercyclical (tighter when rents run above trend)",
+        source="Adrian & Shin (2010) and Aymanns & Farmer (2015) on value-at-risk leverage; "
+               "modelling assumption",
         label="leverage policy")
+    var_reference_volatility: float = param(
+        0.12, "annualised volatility of used-GPU values", low=0.01, high=2.0,
+        doc="volatility at which the value-at-risk advance equals the fixed advance "
+            "lenders.max_ltv; below it the value-at-risk rule lends more, above it less",
+        source="calibrated: with it the commitment-weighted mean advance of the value-at-risk rule "
+               "in the baseline equals the fixed rule's (0.71 and 0.72, seeds 1-12)",
+        plausible=(0.08, 0.2),
+        plausible_source="modelling assumption")
     policy_sensitivity: float = param(
-        1.0, "LTV cut per unit volatility or price stretch", low=0.0, high=10.0,
-        doc="strength of the pro/countercyclical rule",
+        1.0, "LTV cut per unit price stretch", low=0.0, high=10.0,
+        doc="strength of the countercyclical rule",
         source="modelling assumption",
         plausible=(0.5, 2.0),
         plausible_source="modelling assumption")
@@ -169,3 +191,64 @@ class LenderParams:
         source="modelling assumption",
         plausible=(0.005, 0.02),
         plausible_source="modelling assumption")
+    funding_spread_sensitivity: float = param(
+        0.05, "fraction per year at the minimum capital ratio", low=0.0, high=1.0,
+        doc="extra funding spread a lender pays as its capital ratio falls from the lending "
+            "threshold (health 1) to the minimum (health 0): funders charge weak lenders more",
+        source="modelling assumption (bank funding costs rise as capital falls; 5 points at the "
+               "regulatory minimum)",
+        plausible=(0.02, 0.1),
+        plausible_source="modelling assumption")
+    stage1_default_probability: float = param(
+        0.02, "probability per year", low=0.0, high=1.0,
+        doc="floor of the twelve-month default probability of a performing loan (IFRS 9 stage "
+            "1); the sector's default rate of the last twelve months when higher",
+        source="modelling assumption (single-B leveraged loans, the rating of unrated GPU-backed "
+               "neocloud debt)",
+        plausible=(0.01, 0.05),
+        plausible_source="modelling assumption")
+    stage2_default_probability: float = param(
+        0.2, "probability per year", low=0.0, high=1.0,
+        doc="yearly default probability of a loan whose credit risk has risen significantly "
+            "(IFRS 9 stage 2: a covenant breach, LTV or coverage), over its remaining life",
+        source="modelling assumption (deep sub-investment grade, Caa-like)",
+        plausible=(0.1, 0.35),
+        plausible_source="modelling assumption")
+    loan_sale_discount: float = param(
+        0.2, "fraction of carrying value", low=0.0, high=1.0,
+        doc="discount at which a lender's loans are sold when it must sell (to meet withdrawn "
+            "funding or redemptions, or in its resolution after failure) to the lenders still "
+            "lending; carrying value is the drawn balance less its expected loss",
+        source="modelling assumption (distressed loan portfolios sell below carrying value)",
+        plausible=(0.1, 0.35),
+        plausible_source="modelling assumption")
+    funding_run_threshold: float = param(
+        1.0, "x the lender's minimum capital ratio", low=0.0, high=10.0,
+        doc="capital ratio, in multiples of the lender's own minimum, below which its funders "
+            "stop rolling its funding debt over (a dated shock can raise it: a funding shock)",
+        source="modelling assumption (wholesale funders and back-leverage lenders pull back from "
+               "lenders at their regulatory minimum)",
+        plausible=(1.0, 1.5),
+        plausible_source="modelling assumption")
+    funding_run_share: float = param(
+        0.25, "fraction of funding debt per month", low=0.0, high=1.0,
+        doc="share of its funding debt a lender below the run threshold must repay each month",
+        source="modelling assumption (short-term wholesale funding and warehouse lines roll "
+               "monthly or quarterly)",
+        plausible=(0.1, 0.5),
+        plausible_source="modelling assumption")
+    redemption_sensitivity: float = param(
+        1.0, "share of capital per quarter per unit of loss", low=0.0, high=10.0,
+        doc="private credit investors' quarterly redemption requests as a share of the fund's "
+            "capital, per unit of its loss (negative return) over the last twelve months",
+        source="modelling assumption (fund flows follow past performance: Chevalier & Ellison 1997; "
+               "Goldstein, Jiang & Ng 2017 for bond funds)",
+        plausible=(0.5, 2.0),
+        plausible_source="modelling assumption")
+    redemption_gate: float = param(
+        0.05, "share of capital per quarter", low=0.0, high=1.0,
+        doc="most a private credit fund repurchases in a quarter; requests above it wait",
+        source="Blackstone Private Credit Fund (BCRED) prospectus: quarterly repurchases limited to "
+               "5% of net asset value",
+        plausible=(0.02, 0.1),
+        plausible_source="non-traded BDC and REIT repurchase limits of 2-5% a quarter")
