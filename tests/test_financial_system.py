@@ -204,3 +204,30 @@ def test_month_table_keeps_the_lenders_identities():
     assert flows["lender_redemption"] == pytest.approx(df["fund_redemptions_usd"].sum())
     assert flows["loan_sale"] <= df["loans_sold_usd"].sum() + 1e-6
     assert df["funding_withdrawn_usd"].sum() > 0 and df["loans_sold_usd"].sum() > 0
+
+
+def test_nvidias_stakes_are_reported_at_market_and_written_off_when_a_partner_goes():
+    model = _model(seed=2, months=36)
+    nvidia, listings = model.nvidia, model.equity.listings
+    assert nvidia.shares, "circular financing bought stakes in the baseline"
+    assert nvidia.exposure() == pytest.approx(
+        sum(shares * listings[i].price for i, shares in nvidia.shares.items()))
+    partner = next(c for c in model.neoclouds() if c.unique_id in nvidia.shares)
+    cost = nvidia.stakes[partner.unique_id]
+    model.equity.delist(partner)
+    nvidia.begin_month()
+    nvidia.exposure()
+    assert nvidia.flows["nvidia_stake_losses_usd"] == pytest.approx(cost)
+    assert partner.unique_id not in nvidia.shares
+    df = run("baseline", 2)
+    assert df["nvidia_exposure_usd"].max() > 0
+    assert df["nvidia_stake_losses_usd"].sum() <= df["nvidia_equity_investment_usd"].sum() + 1e-6
+
+
+def test_the_top_neocloud_debt_ratio_is_the_most_indebted_firms():
+    model = _model(seed=1, months=30)
+    clouds = model.neoclouds()
+    top = max(clouds, key=lambda c: c.debt())
+    assert top.debt() > 0 and top.revenue > 0
+    assert model.outputs["top_neocloud_debt_to_revenue"] == pytest.approx(
+        top.debt() / (12 * top.revenue))

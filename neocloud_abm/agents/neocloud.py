@@ -427,7 +427,8 @@ class NeocloudIndustry:
         per_generation = tuple(f"installed_gpus_{g.name}" for g in self.model.gens)
         return ("installed_h100e", "neoclouds_active", "neocloud_entries", "neocloud_defaults",
                 "neocloud_defaults_cum", "capex_usd", "equity_raised_usd",
-                "neocloud_revenue_usd", "expected_rent_decline_neoclouds", *per_generation)
+                "neocloud_revenue_usd", "top_neocloud_debt_to_revenue",
+                "expected_rent_decline_neoclouds", *per_generation)
 
     def begin_month(self) -> None:
         self.flows = dict.fromkeys(FLOWS, 0.0)
@@ -523,9 +524,25 @@ class NeocloudIndustry:
                "neocloud_defaults_cum": float(sum(model.history["neocloud_defaults"]))
                + self.flows["neocloud_defaults"],
                "neocloud_revenue_usd": float(sum(c.revenue for c in clouds)),
+               "top_neocloud_debt_to_revenue": top_debt_to_revenue(clouds),
                "expected_rent_decline_neoclouds": (
                    float(np.mean([c.decline.decline for c in clouds])) if clouds
                    else model.secondary.decline.decline)}
         for g in model.gens:
             row[f"installed_gpus_{g.name}"] = float(installed[g.index])
         return row
+
+
+MAX_DEBT_TO_REVENUE = 1000.0  # the ratio reported for debt with (almost) no revenue yet
+
+
+def top_debt_to_revenue(clouds: list[Neocloud]) -> float:
+    """The most indebted neocloud's debt over its annualised revenue (this month's x 12):
+    the S6 ratio of a CoreWeave borrowing ahead of its revenue; 0 without debt, at most
+    ``MAX_DEBT_TO_REVENUE``."""
+    debts = [cloud.debt() for cloud in clouds]
+    if not debts or max(debts) <= 0:
+        return 0.0
+    top = clouds[int(np.argmax(debts))]
+    debt, annual = max(debts), 12.0 * max(top.revenue, 0.0)
+    return debt / annual if annual * MAX_DEBT_TO_REVENUE > debt else MAX_DEBT_TO_REVENUE
