@@ -126,6 +126,8 @@ def plot_components(columns: set[str]) -> list:
         ({"debt_outstanding_usd": "tab:blue", "collateral_value_usd": "tab:green",
           "lender_losses_cum_usd": "tab:red", "provisions_usd": "tab:orange"},
          _axes("Credit", "$", DOLLARS)),
+        ({"hedge_fund_capital_usd": "tab:blue", "hedge_fund_forced_sales_usd": "tab:red"},
+         _axes("Hedge funds: capital and forced sales", "$", DOLLARS)),
         ({"neocloud_defaults_cum": "tab:red", "neoclouds_active": "tab:blue"},
          _axes("Neoclouds: active and defaults", "count", COUNT)),
         ({"expected_rent_decline": "tab:gray", "expected_rent_decline_neoclouds": "tab:orange"},

@@ -3,10 +3,12 @@
 A fund's capital is its ledger cash plus the market value of its longs minus that of its
 shorts: buying is paid from cash (cash may go negative: prime-broker margin debt) and short
 sales put their proceeds in cash, so marking to market needs no bookkeeping of its own.
-Prime brokers cap gross exposure / capital at ``hedge_funds.max_leverage``; a fund above it
-must sell (with price impact, which can push it and others further: Thurner, Farmer &
-Geanakoplos 2012). Investors add or withdraw money after smoothed returns; a fund below
-``hedge_funds.min_capital`` is wound up.
+Prime brokers ask a margin on each position, a multiple of the stock's measured volatility
+(value at risk, at least ``1 / hedge_funds.max_leverage``): leverage is capped by volatility,
+so a fall in prices both cuts a fund's capital and raises its margins. A fund whose margin
+requirement exceeds its capital must sell (with price impact, which can push it and others
+further: Thurner, Farmer & Geanakoplos 2012; Brunnermeier & Pedersen 2009). Investors add or
+withdraw money after smoothed returns; a fund below ``hedge_funds.min_capital`` is wound up.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class HedgeFund(mesa.Agent):
         self.performance = 0.0                  # smoothed monthly return investors react to
         self.nav = 1.0                          # value of one unit invested at the start
         self.last_capital = capital
+        self.forced_sales = 0.0                 # $ sold in this month's margin calls
 
     # --- state ------------------------------------------------------------------------------
     @property
@@ -61,6 +64,12 @@ class HedgeFund(mesa.Agent):
     def leverage(self) -> float:
         capital = self.capital()
         return self.gross_exposure() / capital if capital > 0 else math.inf
+
+    def margin_required(self) -> float:
+        """The prime broker's margin on the fund's positions, $: the capital they tie up."""
+        market = self.model.equity
+        return sum(abs(x) * market.listings[uid].price * haircut(self.model, uid)
+                   for uid, x in self.positions.items())
 
     # --- the month --------------------------------------------------------------------------
     def pay_financing(self) -> None:
@@ -83,10 +92,11 @@ class HedgeFund(mesa.Agent):
     def targets(self, fundamentals: dict[int, float]) -> dict[int, float]:
         """Target shares per firm: gross exposure ``target leverage x capital`` spread over
         the firms with a signal in proportion to it, scaled down while the summed signal is
-        below ``signal_scale``. Short sellers short log overvaluation beyond their
-        threshold; momentum funds buy past winners over their lookback. Each fund's
-        threshold, lookback and target leverage are the parameters times its style.
-        ``fundamentals`` are the tradable firms' fundamental values per share this month."""
+        below ``signal_scale``, and no more than the margin the capital can post. Short
+        sellers short log overvaluation beyond their threshold; momentum funds buy past
+        winners over their lookback. Each fund's threshold, lookback and target leverage are
+        the parameters times its style. ``fundamentals`` are the tradable firms' fundamental
+        values per share this month."""
         model, hf = self.model, self.model.p.hedge_funds
         market = model.equity
         threshold = hf.short_margin * self.style[0]
@@ -105,10 +115,13 @@ class HedgeFund(mesa.Agent):
         if total <= 0.0 or capital <= 0.0:
             return {}
         side = -1.0 if self.strategy == "short" else 1.0
-        leverage = min(hf.target_leverage * self.style[2], hf.max_leverage)
-        gross = capital * leverage * min(total / hf.signal_scale, 1.0)
-        return {uid: side * gross * s / total / market.listings[uid].price
-                for uid, s in signals.items()}
+        gross = capital * hf.target_leverage * self.style[2] * min(total / hf.signal_scale, 1.0)
+        room = {uid: shares * market.listings[uid].price
+                for uid, shares in market.room(self, signals, side).items()}
+        exposure = fill_by_signal(gross, signals, room)
+        margin = sum(x * haircut(model, uid) for uid, x in exposure.items())
+        scale = min(1.0, capital / margin) if margin > 0.0 else 1.0
+        return {uid: side * scale * x / market.listings[uid].price for uid, x in exposure.items()}
 
     def record_trade(self, uid: int, shares: float, dust: float) -> tuple[float, float]:
         """A trade settled: the position before and after (closed when what is left is no
@@ -125,18 +138,20 @@ class HedgeFund(mesa.Agent):
         self.orders = {}
 
     def margin_call(self) -> bool:
-        """Above the maximum leverage, sell every position pro rata back to it (repeated
-        while the sales' price impact moves the marks); returns whether it had to sell."""
-        limit = self.model.p.hedge_funds.max_leverage
+        """With a margin requirement above capital, sell every position pro rata until the
+        margin is covered (repeated while the sales' price impact moves the marks and the
+        volatility); returns whether it had to sell. The $ sold is ``forced_sales``."""
         market = self.model.equity
         called = False
+        self.forced_sales = 0.0
         for _ in range(MARGIN_ROUNDS):
-            capital, gross = self.capital(), self.gross_exposure()
-            if capital <= 0.0 or gross <= limit * capital * (1.0 + 1e-9):
+            capital, required = self.capital(), self.margin_required()
+            if capital <= 0.0 or required <= capital * (1.0 + 1e-9):
                 break
             called = True
-            keep = limit * capital / gross
+            keep = capital / required
             for uid, shares in list(self.positions.items()):
+                self.forced_sales += abs((1.0 - keep) * shares) * market.listings[uid].price
                 market.trade(self, uid, -(1.0 - keep) * shares)
         return called
 
@@ -172,6 +187,33 @@ class HedgeFund(mesa.Agent):
         self.remove()
 
 
+def fill_by_signal(gross: float, signals: dict[int, float], room: dict[int, float]
+                   ) -> dict[int, float]:
+    """Spread ``gross`` $ over firms in proportion to their signals, none beyond its
+    ``room`` ($); what a full firm cannot take goes to the others (water-filling)."""
+    exposure: dict[int, float] = {}
+    left, remaining = dict(signals), gross
+    while left and remaining > 0.0:
+        total = sum(left.values())
+        full = [uid for uid, s in left.items() if remaining * s / total >= room[uid]]
+        if not full:
+            exposure.update({uid: remaining * s / total for uid, s in left.items()})
+            break
+        for uid in full:
+            exposure[uid] = room[uid]
+            remaining -= room[uid]
+            del left[uid]
+    return exposure
+
+
+def haircut(model: NeocloudMarket, uid: int) -> float:
+    """Prime brokers' margin per $ of a position in this stock: ``margin_var_multiple``
+    measured monthly volatilities, between ``1 / max_leverage`` and 1 (docs/model.md#711-hedge-funds)."""
+    hf = model.p.hedge_funds
+    return float(clamp(hf.margin_var_multiple * model.equity.volatility(uid),
+                       1.0 / hf.max_leverage, 1.0))
+
+
 def funds(model: NeocloudMarket) -> list[HedgeFund]:
     return list(model.agents_by_type.get(HedgeFund, []))
 
@@ -181,11 +223,13 @@ class FundIndustry:
     market's monthly close (event 10), and the month's fund outputs."""
 
     columns = ("hedge_fund_capital_usd", "hedge_fund_capital_short_usd",
-               "hedge_fund_capital_momentum_usd", "hedge_fund_failures", "hedge_fund_margin_calls")
+               "hedge_fund_capital_momentum_usd", "hedge_fund_failures", "hedge_fund_margin_calls",
+               "hedge_fund_forced_sales_usd", "hedge_fund_leverage")
 
     def __init__(self, model: NeocloudMarket) -> None:
         self.model = model
         self.margin_calls = 0
+        self.forced_sales = 0.0
         self.failures = 0
 
     def create_initial(self) -> None:
@@ -204,21 +248,29 @@ class FundIndustry:
             fund.decide(fundamentals)
 
     def after_close(self, month: int) -> None:
-        """Margin calls, investor flows, then wind-ups of funds below their minimum."""
+        """Margin calls, investor flows, then wind-ups of funds below their minimum (a
+        cascade while one wind-up's sales push another fund under)."""
         model = self.model
-        self.margin_calls = sum(fund.margin_call() for fund in funds(model))
+        live = funds(model)
+        self.margin_calls = sum(fund.margin_call() for fund in live)
+        self.forced_sales = sum(fund.forced_sales for fund in live)
         for fund in funds(model):
             fund.investor_flows()
+        floor = model.p.hedge_funds.min_capital
         self.failures = 0
-        for fund in funds(model):
-            capital = fund.capital()
-            if capital <= 0.0 or capital < model.p.hedge_funds.min_capital:
+        # One wind-up's sales move prices and can push another fund under: repeat until none is.
+        while failing := [f for f in funds(model) if f.capital() <= 0.0 or f.capital() < floor]:
+            for fund in failing:
                 fund.wind_up()
                 self.failures += 1
 
     def report(self) -> dict[str, float]:
         live = funds(self.model)
-        row = {"hedge_fund_margin_calls": self.margin_calls, "hedge_fund_failures": self.failures}
+        row = {"hedge_fund_margin_calls": self.margin_calls, "hedge_fund_failures": self.failures,
+               "hedge_fund_forced_sales_usd": self.forced_sales}
+        capital = sum(max(f.capital(), 0.0) for f in live)
+        row["hedge_fund_leverage"] = (sum(f.gross_exposure() for f in live) / capital
+                                      if capital > 0 else 0.0)
         for name, members in (("", live), ("_short", [f for f in live if f.strategy == "short"]),
                               ("_momentum", [f for f in live if f.strategy == "momentum"])):
             row[f"hedge_fund_capital{name}_usd"] = sum(f.capital() for f in members)

@@ -518,6 +518,11 @@ def draw_credit(ax: Axes, run: RunData) -> None:
 
 def draw_equity(ax: Axes, run: RunData) -> None:
     run.line(ax, "neocloud_equity_index", "Neocloud equity index", color="C0")
+    if run.has("hedge_fund_margin_calls") and run.has("neocloud_equity_index"):
+        called = run.df["hedge_fund_margin_calls"].to_numpy(float) > 0
+        ax.plot(run.dates[called], run.df["neocloud_equity_index"].to_numpy(float)[called],
+                linestyle="none", marker="v", color="C3", markersize=4,
+                label="Hedge-fund margin calls")
     ax.set_ylabel("Index")
     positive_floor(ax)
     legend(ax, *percent_twin(ax, run, "short_interest", "Short interest (right)",
@@ -554,7 +559,7 @@ PANELS: tuple[Panel, ...] = (
           ("revenue_gap_usd",)),
     Panel("credit", "Credit: debt, collateral cover, losses", draw_credit,
           ("debt_outstanding_usd", "aggregate_ltv", "lender_losses_cum_usd")),
-    Panel("equity", "Neocloud equity and short interest", draw_equity,
+    Panel("equity", "Neocloud equity, short interest, margin calls", draw_equity,
           ("neocloud_equity_index", "short_interest")),
     Panel("power", "Powered data-centre space", draw_power,
           ("powered_capacity_mw", "power_pipeline_mw", "neocloud_power_mw", "stranded_mw")),

@@ -23,7 +23,9 @@ equity buying its initial shares; its first close is its fundamental value.
 
 from __future__ import annotations
 
+import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -66,6 +68,7 @@ class EquityMarket:
         self._link: dict[int, tuple[float, float]] = {}   # uid -> (shares, price) at last link
         self._exit_price: dict[int, float] = {}           # delisted since the last link
         self._opening: tuple[int, dict[int, float]] = (-1, {})  # (step, values): open_close
+        self._volatility: dict[int, tuple[tuple[float, ...], float]] = {}  # uid -> (closes, s.d.)
 
     # --- listing and delisting ---------------------------------------------------------
     def list_firm(self, neocloud: Neocloud) -> None:
@@ -90,6 +93,7 @@ class EquityMarket:
                 self._settle(fund, listing, -held, price)
         if neocloud.unique_id in self._link:
             self._exit_price[neocloud.unique_id] = price
+        self._volatility.pop(neocloud.unique_id, None)
 
     # --- prices and values ----------------------------------------------------------------
     def fundamental_value(self, neocloud: Neocloud) -> float:
@@ -132,6 +136,23 @@ class EquityMarket:
         """Log return over the last ``months`` monthly closes; 0 for a shorter history."""
         closes = self.listings[uid].closes
         return math.log(closes[-1] / closes[-1 - months]) if len(closes) > months else 0.0
+
+    def volatility(self, uid: int) -> float:
+        """Exponentially weighted s.d. of the monthly log returns between the closes kept
+        (last month's margin-call trades included, as they move the close), starting from
+        ``equity.noise`` as the prior; what prime brokers set margins on."""
+        closes = self.listings[uid].closes
+        key = tuple(closes)
+        cached = self._volatility.get(uid)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        decay = self.model.p.hedge_funds.volatility_decay
+        variance = self.model.p.equity.noise ** 2
+        for before, after in itertools.pairwise(closes):
+            variance = decay * variance + (1.0 - decay) * math.log(after / before) ** 2
+        value = math.sqrt(variance)
+        self._volatility[uid] = (key, value)
+        return value
 
     def tradable(self) -> list[Listing]:
         """Listings that have had a monthly close (the funds trade only these)."""
@@ -253,6 +274,16 @@ class EquityMarket:
             listing.earnings = earned
             listing.revenue = [*listing.revenue, revenue][-13:]
         return listing
+
+    def room(self, fund: HedgeFund, uids: Iterable[int], side: float) -> dict[int, float]:
+        """Shares this fund could hold in each firm on this side (+1 long, -1 short) with the
+        other funds' positions as they are: the borrow or ownership limit less what they hold."""
+        eq = self.model.p.equity
+        limit = eq.max_fund_ownership if side > 0 else eq.max_short_interest
+        others = [f.positions for f in funds(self.model) if f is not fund]
+        return {uid: max(limit * self.listings[uid].shares
+                         - sum(max(side * held.get(uid, 0.0), 0.0) for held in others), 0.0)
+                for uid in uids}
 
     def _within_limits(self, listing: Listing, orders: dict[HedgeFund, float]
                        ) -> dict[HedgeFund, float]:

@@ -64,6 +64,9 @@ def summarize(df: pd.DataFrame) -> dict[str, float | int | str]:
         index = df["neocloud_equity_index"].to_numpy(float)
         peak = np.maximum.accumulate(index)
         stats["equity_max_drawdown"] = float(np.max(1.0 - index / np.where(peak > 0, peak, 1.0)))
+    if "hedge_fund_forced_sales_usd" in df:
+        stats["hedge_fund_margin_calls"] = int(df["hedge_fund_margin_calls"].sum())
+        stats["hedge_fund_forced_sales_usd"] = float(df["hedge_fund_forced_sales_usd"].sum())
     return stats
 
 
@@ -74,7 +77,8 @@ NUMERIC_STATISTICS = ("peak_price", "trough_price", "peak_to_trough", "months_pe
                       "max_glut", "return_kurtosis", "abs_return_acf1", "max_revenue_gap_usd",
                       "max_installed_h100e", "lender_loss_rate", "max_aggregate_ltv",
                       "max_debt_usd", "lender_failures", "loans_sold_usd", "max_provisions_usd",
-                      "equity_max_drawdown")
+                      "equity_max_drawdown", "hedge_fund_margin_calls",
+                      "hedge_fund_forced_sales_usd")
 SUMMARY_INPUTS = ("date", "spot_price_h100e", "neocloud_defaults_cum", "neoclouds_active",
                   "neocloud_entries", "neocloud_defaults", "demand_h100e_hours",
                   "available_h100e_hours", "revenue_gap_usd", "installed_h100e")

@@ -43,12 +43,27 @@ class HedgeFundParams:
         label="target fund leverage")
     max_leverage: float = param(
         3.0, "gross exposure / capital", low=1.0, high=20.0,
-        doc="leverage above which the prime broker forces sales (margin call)",
+        doc="the prime broker's leverage limit in calm markets (its lowest margin is 1 / this); "
+            "a fund whose margin requirement exceeds its capital is forced to sell (margin call)",
         source="prime-broker limits for equity L/S ~3-6x (Ang et al. 2011); lambda_max of Thurner, Farmer &"
                " Geanakoplos 2012",
         plausible=(3.0, 6.0),
         plausible_source="prime-broker limits for equity long/short ~3-6x (Ang et al. 2011)",
         label="max fund leverage")
+    margin_var_multiple: float = param(
+        2.33, "s.d. of monthly return", low=0.0, high=10.0,
+        doc="prime brokers' margin per $ of a position: this many of the stock's measured monthly "
+            "volatilities (at least 1 / max_leverage, at most 1); 0 gives the fixed limit",
+        source="margins set to cover value at risk (Brunnermeier & Pedersen 2009); 2.33 = one-month "
+               "99% normal quantile, the confidence of risk-based (portfolio) margin models",
+        plausible=(1.65, 3.0),
+        plausible_source="95%-99% one-month value at risk")
+    volatility_decay: float = param(
+        0.97, "weight per month", low=0.0, high=0.999,
+        doc="decay of the exponentially weighted volatility prime brokers measure from monthly closes",
+        source="RiskMetrics Technical Document (J.P. Morgan/Reuters 1996): decay 0.97 for monthly data",
+        plausible=(0.9, 0.99),
+        plausible_source="RiskMetrics (1996): 0.94 daily, 0.97 monthly")
     dispersion: float = param(
         0.3, "log s.d.", low=0.0, high=2.0, setup_only=True,
         doc="spread of each fund's signal threshold, lookback and target leverage around the values here",

@@ -1,0 +1,129 @@
+"""Hedge-fund leverage that binds: prime brokers' margins rise with measured volatility, funds
+plan within their margin and the market's room, and margin calls force sales into falling
+prices (Thurner, Farmer & Geanakoplos 2012; Brunnermeier & Pedersen 2009)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from conftest import assert_increase, paired, run
+
+from neocloud_abm import NeocloudMarket, load_scenario
+from neocloud_abm.agents.hedge_fund import fill_by_signal, funds, haircut
+from neocloud_abm.outputs.invariants import violations
+
+LEVERED = {"hedge_funds.target_leverage": 5.0, "hedge_funds.max_leverage": 10.0}
+SHOCK_SEEDS = tuple(range(1, 21))
+
+
+def _warm(seed: int = 5, months: int = 18, **overrides: object) -> NeocloudMarket:
+    return NeocloudMarket(load_scenario("baseline").with_overrides(overrides), rng=seed).run(months)
+
+
+def _largest(model: NeocloudMarket):
+    return max(model.equity.tradable(), key=lambda lst: lst.shares * lst.price)
+
+
+def test_volatility_is_the_exponentially_weighted_sd_of_the_closes():
+    model = _warm()
+    market, hf = model.equity, model.p.hedge_funds
+    listing = _largest(model)
+    listing.closes = [10.0, 11.0, 9.9, 10.5]
+    variance = model.p.equity.noise ** 2
+    for before, after in itertools.pairwise(listing.closes):
+        variance = hf.volatility_decay * variance + (1 - hf.volatility_decay) * math.log(after / before) ** 2
+    assert market.volatility(listing.firm.unique_id) == pytest.approx(math.sqrt(variance))
+    listing.closes[-1] = 5.0  # a trade moves the close: the measure follows at once
+    assert market.volatility(listing.firm.unique_id) > math.sqrt(variance)
+
+
+def test_margins_rise_with_volatility_from_the_calm_floor_to_one():
+    model = _warm()
+    hf = model.p.hedge_funds
+    listing = _largest(model)
+    uid = listing.firm.unique_id
+    listing.closes = [listing.price] * 61
+    assert haircut(model, uid) == pytest.approx(1.0 / hf.max_leverage)
+    listing.closes = [listing.price * (1.6 if i % 2 else 1.0) for i in range(61)]
+    assert haircut(model, uid) == 1.0
+    listing.closes = [listing.price * (1.25 if i % 2 else 1.0) for i in range(61)]
+    measured = hf.margin_var_multiple * model.equity.volatility(uid)
+    assert 1.0 / hf.max_leverage < measured < 1.0
+    assert haircut(model, uid) == pytest.approx(measured)
+
+
+def test_fill_by_signal_spreads_by_signal_within_each_firms_room():
+    assert fill_by_signal(100.0, {1: 1.0, 2: 1.0, 3: 2.0}, {1: 10.0, 2: 100.0, 3: 100.0}) == (
+        pytest.approx({1: 10.0, 2: 30.0, 3: 60.0}))
+    assert fill_by_signal(100.0, {1: 1.0, 2: 3.0}, {1: 1e9, 2: 1e9}) == pytest.approx({1: 25.0, 2: 75.0})
+    assert fill_by_signal(100.0, {1: 1.0, 2: 1.0}, {1: 20.0, 2: 30.0}) == pytest.approx({1: 20.0, 2: 30.0})
+    assert fill_by_signal(100.0, {1: 1.0}, {1: 0.0}) == {1: 0.0}
+
+
+def test_targets_fit_the_funds_margin_and_the_markets_room():
+    model = _warm(**LEVERED)
+    market = model.equity
+    values = {lst.firm.unique_id: market.fundamental_value(lst.firm) for lst in market.tradable()}
+    planned = 0
+    for fund in funds(model):
+        targets = fund.targets(values)
+        side = -1.0 if fund.strategy == "short" else 1.0
+        margin = sum(abs(x) * market.listings[uid].price * haircut(model, uid)
+                     for uid, x in targets.items())
+        assert margin <= fund.capital() * (1 + 1e-9)
+        room = market.room(fund, targets, side)
+        for uid, shares in targets.items():
+            assert side * shares >= 0.0
+            assert abs(shares) <= room[uid] * (1 + 1e-9)
+        planned += bool(targets)
+    assert planned >= 2
+
+
+def test_a_volatility_spike_alone_forces_a_levered_fund_to_sell():
+    model = _warm()
+    market = model.equity
+    fund = next(f for f in funds(model) if f.strategy == "momentum")
+    for uid, shares in list(fund.positions.items()):
+        market.trade(fund, uid, -shares)
+    listing = _largest(model)
+    uid = listing.firm.unique_id
+    market.trade(fund, uid, 2.0 * fund.capital() / listing.price)
+    assert fund.margin_required() < fund.capital()
+    assert not fund.margin_call() and fund.forced_sales == 0.0
+    price, held = listing.price, fund.positions[uid]
+    listing.closes = [*[price * (1.5 if i % 2 else 1.0) for i in range(60)], price]
+    assert fund.margin_required() > fund.capital()
+    assert fund.margin_call()
+    assert 0.0 < fund.positions[uid] < held and listing.price < price
+    assert fund.forced_sales > 0.0
+    assert fund.margin_required() <= fund.capital() * (1 + 1e-6)
+    assert abs(model.ledger.total()) <= 1e-9 * max(model.ledger.scale(), 1.0)
+    assert violations(model) == []
+
+
+def _calls(df) -> float:
+    return float(df["hedge_fund_margin_calls"].sum())
+
+
+def test_levered_funds_meet_margin_calls_in_most_seeds_of_a_generation_shock():
+    """Issue target: margin calls in at least 6 of 10 seeds; held as 60% of 20 seeds, with
+    forced deleveraging reported in exactly the months of the calls (measured: 17 of 20)."""
+    runs = [run("blackwell_shock", seed, **{k.replace(".", "__"): v for k, v in LEVERED.items()})
+            for seed in SHOCK_SEEDS]
+    called = [_calls(df) > 0 for df in runs]
+    assert sum(called) >= 0.6 * len(SHOCK_SEEDS), called
+    for df in runs:
+        calls = df["hedge_fund_margin_calls"].to_numpy() > 0
+        np.testing.assert_array_equal(calls, df["hedge_fund_forced_sales_usd"].to_numpy() > 0)
+        assert (df["hedge_fund_leverage"] >= 0).all()
+
+
+def test_volatility_margins_call_more_often_than_a_fixed_limit():
+    """Paired over 20 seeds of the levered generation shock: margins that rise with
+    volatility force more margin calls than the same calm limit held fixed."""
+    fixed = ("blackwell_shock", {**LEVERED, "hedge_funds.margin_var_multiple": 0.0})
+    differences = paired(_calls, fixed, ("blackwell_shock", LEVERED), seeds=SHOCK_SEEDS)
+    assert_increase(differences, 1.0, "margin calls, volatility margins minus fixed")
