@@ -112,7 +112,9 @@ class NeocloudMarket(mesa.Model):
         self.secondary = SecondaryMarket(self)
         self.nvidia = Nvidia(self)
         for i in range(self.p.lenders.count):
-            Lender(self, KINDS[i % len(KINDS)], self.p.lenders.initial_capital)
+            kind = KINDS[i % len(KINDS)]
+            hybrid = kind == "private_credit" and i // len(KINDS) < self.p.lenders.hybrid_count
+            Lender(self, kind, self.p.lenders.initial_capital, hybrid=hybrid)
         self.credit = CreditMarket(self)
         self.equity = EquityMarket(self)
         self.env = Environment(self)

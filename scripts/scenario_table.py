@@ -1,5 +1,6 @@
 """Print, for every built-in scenario, defaults, lender losses and failures, loans sold,
-hedge-fund margin calls and the price decline over N seeds (median and range), as the Markdown table in the README.
+hedge-fund margin calls and the price decline over N seeds (median and range), as the
+Markdown table in the README.
 
     python scripts/scenario_table.py --seeds 10
 """

@@ -141,7 +141,8 @@ def test_circular_financing_puts_nvidia_money_only_into_partners():
     assert on.p.nvidia.circular_financing
     assert df["nvidia_backstop_usd"].sum() > 0 and df["nvidia_equity_investment_usd"].sum() > 0
     assert (df["nvidia_backstop_usd"] <= on.p.nvidia.backstop_cap_usd + 1e-6).all()
-    assert on.nvidia.stakes and set(on.nvidia.stakes) <= partners
+    stakes = on.equity.stakes.get(on.nvidia.account, {})
+    assert stakes and set(stakes) <= partners
     assert violations(on) == []
     off = run("baseline", 4, 36, nvidia__circular_financing=False)
     assert off["nvidia_backstop_usd"].sum() == 0 and off["nvidia_equity_investment_usd"].sum() == 0

@@ -49,9 +49,11 @@ def test_without_space_delivered_gpus_are_stranded_and_offer_no_hours(starved_mo
     df = starved_model.results()
     late = df.iloc[24:]
     assert (late["stranded_h100e"] > 0.2 * late["installed_h100e"]).all()
-    # Hours offered are those of powered GPUs: the installed base less the stranded.
-    powered_h100e = late["available_h100e_hours"] / HOURS_PER_MONTH
-    assert (powered_h100e < 0.8 * late["installed_h100e"]).all()
+    # Hours offered are those of powered GPUs: the installed base less the stranded. In a
+    # month with a default the firm's GPUs leave the month-end count after it offered hours.
+    calm = late[late["neocloud_defaults"] == 0]
+    powered_h100e = calm["available_h100e_hours"] / HOURS_PER_MONTH
+    assert len(calm) >= 12 and (powered_h100e < 0.8 * calm["installed_h100e"]).all()
     assert (df["powered_capacity_mw"] == df["powered_capacity_mw"].iloc[0]).all()
     assert (late["neocloud_power_mw"] - late["stranded_mw"]).max() \
         <= df["powered_capacity_mw"].iloc[0] + 1e-6

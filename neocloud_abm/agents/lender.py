@@ -3,8 +3,10 @@
 A lender's equity is its capital; it funds loans from its cash and, beyond that, by
 borrowing from funding markets at the base rate plus a funding spread that rises as its
 capital thins. Capital is cash + drawn loans - their loss allowance + seized GPUs at
-market - funding debt, so an expected loss reduces it before the default, and every
-realised loss after. Its
+market + shares held at market - funding debt, so an expected loss reduces it before the
+default, and every realised loss after. A *hybrid* lender (Magnetar-like, fact S11) also
+buys equity in the firms it lends to, so a fall in their share prices cuts its capital and
+its lending, and a fall in GPU values its equity: the credit and equity channels meet. Its
 loans live in the credit market (``model.credit.book_of(lender)``); the GPUs it seized from
 defaulted borrowers are its own, sold off over the liquidation window.
 """
@@ -20,6 +22,7 @@ from typing import TYPE_CHECKING
 import mesa
 
 if TYPE_CHECKING:
+    from neocloud_abm.agents.neocloud import Neocloud
     from neocloud_abm.model import NeocloudMarket
 
 KINDS = ("private_credit", "asset_manager", "bank")
@@ -36,9 +39,11 @@ class SeizedLot:
 
 
 class Lender(mesa.Agent):
-    def __init__(self, model: NeocloudMarket, kind: str, capital: float) -> None:
+    def __init__(self, model: NeocloudMarket, kind: str, capital: float,
+                 hybrid: bool = False) -> None:
         super().__init__(model)
         self.kind = kind
+        self.hybrid = hybrid  # co-invests in its borrowers' equity (lenders.hybrid_equity_ratio)
         self.account = model.ledger.open(f"lender {self.unique_id} ({kind})")
         model.ledger.sector_transfer("funding_markets", self.account, capital, "lender_capital")
         self.seized: list[SeizedLot] = []
@@ -61,12 +66,20 @@ class Lender(mesa.Agent):
     def seized_value(self) -> float:
         return sum(lot.count * lot.mark for lot in self.seized)
 
+    def equity_value(self) -> float:
+        """Market value of the shares it holds in its borrowers (a hybrid lender's)."""
+        return self.model.equity.stake_value(self.account) if self.hybrid else 0.0
+
     def capital(self) -> float:
         return (self.cash + self.loan_book() - self.allowance + self.seized_value()
-                - self.funding_debt)
+                + self.equity_value() - self.funding_debt)
+
+    def exposure(self) -> float:
+        """What its capital must back: loans drawn and committed, seized GPUs and shares."""
+        return self.loan_book() + self.undrawn() + self.seized_value() + self.equity_value()
 
     def capital_ratio(self) -> float:
-        exposure = self.loan_book() + self.undrawn() + self.seized_value()
+        exposure = self.exposure()
         return self.capital() / exposure if exposure > 0 else float("inf")
 
     def health(self) -> float:
@@ -85,17 +98,31 @@ class Lender(mesa.Agent):
         if self.failed or self.capital() <= 0:
             return False
         p = self.model.p.lenders
-        exposure = self.loan_book() + self.undrawn() + self.seized_value() + amount
+        exposure = self.exposure() + amount
         return self.capital() / exposure >= self.min_capital_ratio() * p.lending_buffer
 
-    def pay_out(self, amount: float, reason: str, to_account: int) -> None:
-        """Pay from cash, borrowing the shortfall from funding markets."""
+    def raise_cash(self, amount: float) -> None:
+        """Have ``amount`` in cash, borrowing the shortfall from funding markets."""
         shortfall = amount - max(self.cash, 0.0)
         if shortfall > 0:
             self.model.ledger.sector_transfer("funding_markets", self.account, shortfall,
                                               "lender_funding")
             self.funding_debt += shortfall
+
+    def pay_out(self, amount: float, reason: str, to_account: int) -> None:
+        """Pay from cash, borrowing the shortfall from funding markets."""
+        self.raise_cash(amount)
         self.model.ledger.transfer(self.account, to_account, amount, reason)
+
+    def co_invest(self, borrower: Neocloud, committed: float) -> float:
+        """A hybrid lender buys new shares of a borrower it has just committed ``committed``
+        to: ``lenders.hybrid_equity_ratio`` of it (within the firm's issuing capacity).
+        Returns the $ invested."""
+        wanted = self.model.p.lenders.hybrid_equity_ratio * committed if self.hybrid else 0.0
+        if wanted <= 0.0:
+            return 0.0
+        self.raise_cash(wanted)
+        return self.model.equity.buy_stake(borrower, wanted, self.account)
 
     def funding_rate(self) -> float:
         """Base rate plus the funding spread, more for a lender whose capital ratio has

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
 
 FLOWS = ("orders_h100e", "deliveries_h100e", "cancelled_h100e", "nvidia_equity_investment_usd",
-         "nvidia_backstop_usd", "nvidia_stake_losses_usd")
+         "nvidia_backstop_usd")
 
 
 @dataclass
@@ -55,15 +55,14 @@ class Nvidia(mesa.Agent):
         self.markups = np.zeros(len(model.gens))
         self.shipped = np.zeros(len(model.gens))
         self.revenue = 0.0
-        self.stakes: dict[int, float] = {}  # $ invested in each neocloud (by unique_id)
-        self.shares: dict[int, float] = {}  # its shares in each (by unique_id)
         self.expansion = 1.0  # capacity relative to the roadmap's
         self.expansion_pipeline: dict[int, float] = {}  # month it is in place -> added expansion
         self.flows: dict[str, float] = dict.fromkeys(FLOWS, 0.0)
 
     columns = ("backlog_h100e", "nvidia_revenue_usd", "nvidia_lead_time_months", "nvidia_markup",
                "nvidia_capacity_h100e", "nvidia_capacity_expansion",
-               "nvidia_capacity_expansion_ordered", "nvidia_exposure_usd", *FLOWS)
+               "nvidia_capacity_expansion_ordered", "nvidia_exposure_usd", *FLOWS,
+               "nvidia_stake_losses_usd")
 
     def begin_month(self) -> None:
         self.flows = dict.fromkeys(FLOWS, 0.0)
@@ -79,17 +78,9 @@ class Nvidia(mesa.Agent):
                 "nvidia_capacity_h100e": sum(self.capacity(g) * g.perf for g in self.model.gens),
                 "nvidia_capacity_expansion": self.expansion,
                 "nvidia_capacity_expansion_ordered": sum(self.expansion_pipeline.values()),
-                "nvidia_exposure_usd": self.exposure(), **self.flows}
-
-    def exposure(self) -> float:
-        """Its contingent exposure to the neoclouds: the market value of its stakes in listed
-        partners. A stake in a partner no longer listed (default or exit) is written off at
-        cost as this month's loss."""
-        listings = self.model.equity.listings
-        for cloud_id in [i for i in self.shares if i not in listings]:
-            self.flows["nvidia_stake_losses_usd"] += self.stakes.pop(cloud_id, 0.0)
-            del self.shares[cloud_id]
-        return float(sum(shares * listings[i].price for i, shares in self.shares.items()))
+                "nvidia_exposure_usd": self.model.equity.stake_value(self.account),
+                **self.flows,
+                "nvidia_stake_losses_usd": self.model.equity.stake_losses(self.account)}
 
     # --- production ------------------------------------------------------------------------
     def capacity(self, gen: Generation) -> float:
@@ -224,16 +215,8 @@ class Nvidia(mesa.Agent):
         if not nv.circular_financing or not partners or self.revenue <= 0:
             return
         for cloud in partners:
-            listing = self.model.equity.listings[cloud.unique_id]
-            before = listing.shares
-            amount = self.model.equity.issue(cloud, self.revenue * nv.equity_investment_share
-                                             / len(partners), investor=self.account)
-            if amount <= 0:
-                continue
-            self.stakes[cloud.unique_id] = self.stakes.get(cloud.unique_id, 0.0) + amount
-            self.shares[cloud.unique_id] = (self.shares.get(cloud.unique_id, 0.0)
-                                            + listing.shares - before)
-            self.flows["nvidia_equity_investment_usd"] += amount
+            self.flows["nvidia_equity_investment_usd"] += self.model.equity.buy_stake(
+                cloud, self.revenue * nv.equity_investment_share / len(partners), self.account)
 
     def backstop(self, offers, sold_gpu_hours: np.ndarray) -> None:
         """Circular financing: Nvidia rents back partners' unsold GPU-hours at a discount to

@@ -75,11 +75,12 @@ COLUMNS = ("debt_outstanding_usd", "collateral_value_usd", "aggregate_ltv", "new
            "new_commitments_usd", "credit_spread", "origination_ltv", "lender_losses_usd",
            "lender_losses_cum_usd",
            "lender_capital_usd", "provisions_usd", "loans_sold_usd", "funding_withdrawn_usd",
-           "fund_redemptions_usd", "lenders_active", "lender_failures", "covenant_breaches",
+           "fund_redemptions_usd", "lender_equity_usd", "lender_equity_bought_usd",
+           "lender_equity_losses_usd", "lenders_active", "lender_failures", "covenant_breaches",
            "covenant_waivers", "loans_accelerated")
 FLOWS = ("new_lending_usd", "new_commitments_usd", "lender_losses_usd", "lender_failures",
          "loans_sold_usd", "funding_withdrawn_usd", "fund_redemptions_usd", "covenant_breaches",
-         "covenant_waivers", "loans_accelerated")
+         "covenant_waivers", "loans_accelerated", "lender_equity_bought_usd")
 
 
 class CreditMarket:
@@ -194,6 +195,7 @@ class CreditMarket:
             self.flows["new_commitments_usd"] += amount
             self._spread_weighted += spread * amount
             self._advance_weighted += advance * amount
+            self.flows["lender_equity_bought_usd"] += lender.co_invest(borrower, amount)
             return trial
         return None
 
@@ -419,6 +421,10 @@ class CreditMarket:
             "loans_sold_usd": self.flows["loans_sold_usd"],
             "funding_withdrawn_usd": self.flows["funding_withdrawn_usd"],
             "fund_redemptions_usd": self.flows["fund_redemptions_usd"],
+            "lender_equity_usd": sum(lender.equity_value() for lender in model.lenders()),
+            "lender_equity_bought_usd": self.flows["lender_equity_bought_usd"],
+            "lender_equity_losses_usd": sum(model.equity.stake_losses(lender.account)
+                                            for lender in model.lenders()),
             "lenders_active": sum(not lender.failed for lender in model.lenders()),
             "lender_failures": self.flows["lender_failures"],
             "covenant_breaches": self.flows["covenant_breaches"],

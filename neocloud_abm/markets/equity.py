@@ -58,8 +58,17 @@ class Listing:
     closes: list[float] = field(default_factory=list)    # monthly closes, the last HISTORY
 
 
+@dataclass
+class Stake:
+    """Shares an investor other than a hedge fund holds in one firm, and what they cost."""
+
+    shares: float = 0.0
+    cost: float = 0.0
+
+
 class EquityMarket:
-    """All listings, the order flow of the hedge funds, and the cap-weighted index."""
+    """All listings, the order flow of the hedge funds, strategic stakes (Nvidia's, hybrid
+    lenders') and the cap-weighted index."""
 
     def __init__(self, model: NeocloudMarket) -> None:
         self.model = model
@@ -69,6 +78,8 @@ class EquityMarket:
         self._exit_price: dict[int, float] = {}           # delisted since the last link
         self._opening: tuple[int, dict[int, float]] = (-1, {})  # (step, values): open_close
         self._volatility: dict[int, tuple[tuple[float, ...], float]] = {}  # uid -> (closes, s.d.)
+        self.stakes: dict[int, dict[int, Stake]] = {}   # investor account -> firm uid -> stake
+        self._stake_losses: tuple[int, dict[int, float]] = (-1, {})  # (step, account -> $)
 
     # --- listing and delisting ---------------------------------------------------------
     def list_firm(self, neocloud: Neocloud) -> None:
@@ -94,6 +105,10 @@ class EquityMarket:
         if neocloud.unique_id in self._link:
             self._exit_price[neocloud.unique_id] = price
         self._volatility.pop(neocloud.unique_id, None)
+        for account, book in self.stakes.items():
+            stake = book.pop(neocloud.unique_id, None)
+            if stake is not None:
+                self._settle_stake(account, stake, price)
 
     # --- prices and values ----------------------------------------------------------------
     def fundamental_value(self, neocloud: Neocloud) -> float:
@@ -210,6 +225,42 @@ class EquityMarket:
         else:
             ledger.transfer(investor, neocloud.account, raised, "strategic_investment")
         return raised
+
+    # --- strategic stakes ------------------------------------------------------------------
+    def buy_stake(self, neocloud: Neocloud, amount_usd: float, account: int) -> float:
+        """New shares of ``neocloud`` for the investor's ``account`` (an issue: capped,
+        discounted, diluting); the investor keeps them. Returns the $ invested."""
+        listing = self.listings[neocloud.unique_id]
+        before = listing.shares
+        invested = self.issue(neocloud, amount_usd, investor=account)
+        if invested > 0.0:
+            stake = self.stakes.setdefault(account, {}).setdefault(neocloud.unique_id, Stake())
+            stake.shares += listing.shares - before
+            stake.cost += invested
+        return invested
+
+    def stake_value(self, account: int) -> float:
+        """Market value of the investor's stakes (all in listed firms: a firm's stake is
+        settled when it leaves)."""
+        return float(sum(stake.shares * self.listings[uid].price
+                         for uid, stake in self.stakes.get(account, {}).items()))
+
+    def stake_losses(self, account: int) -> float:
+        """Cost less proceeds of the investor's stakes settled this month, as firms left."""
+        step, losses = self._stake_losses
+        return losses.get(account, 0.0) if step == self.model.steps else 0.0
+
+    def _settle_stake(self, account: int, stake: Stake, price: float) -> None:
+        """A firm left: the equity investors pay the exit price for the stake (0 after a
+        default) and the rest of its cost is the investor's loss."""
+        proceeds = stake.shares * price
+        if proceeds > 0.0:
+            self.model.ledger.transfer(self.model.ledger.sector["equity_investors"], account,
+                                       proceeds, "stake_settled")
+        step, losses = self._stake_losses
+        if step != self.model.steps:
+            self._stake_losses = step, losses = self.model.steps, {}
+        losses[account] = losses.get(account, 0.0) + stake.cost - proceeds
 
     # --- event 10 ------------------------------------------------------------------------
     def step(self, month: int) -> None:

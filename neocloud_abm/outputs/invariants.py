@@ -159,5 +159,7 @@ TOL = 1e-9
 
 # Outputs that may legitimately be negative.
 # Lender capital is equity: a failed lender's can be negative (its funders bear the rest).
+# Stake losses are cost less exit proceeds: a gain when a firm exits above what was paid.
 SIGNED_OUTPUTS = frozenset({"revenue_gap_usd", "revenue_gap_neocloud_usd", "sentiment", "base_rate",
-                            "lender_losses_usd", "lender_losses_cum_usd", "lender_capital_usd"})
+                            "lender_losses_usd", "lender_losses_cum_usd", "lender_capital_usd",
+                            "lender_equity_losses_usd", "nvidia_stake_losses_usd"})

@@ -24,6 +24,20 @@ class LenderParams:
                "BlackRock, Carlyle, banks)",
         plausible=(4, 8),
         plausible_source="modelling assumption")
+    hybrid_count: int = param(
+        1, "lenders", low=0, high=100, setup_only=True,
+        doc="private credit lenders that are hybrid funds: they also buy equity in the firms they "
+            "lend to (the first ones created)",
+        source="fact S11: Magnetar both finances neoclouds and holds their equity (it led "
+               "CoreWeave's equity rounds and lent against its GPUs; CoreWeave S-1, 2025)",
+        plausible=(0, 2),
+        plausible_source="modelling assumption")
+    hybrid_equity_ratio: float = param(
+        0.1, "$ of equity per $ of loan committed", low=0.0, high=10.0,
+        doc="equity a hybrid lender buys in a borrower (new shares) with each loan it commits",
+        source="modelling assumption (an equity co-investment alongside the loan)",
+        plausible=(0.0, 0.3),
+        plausible_source="modelling assumption")
     initial_capital: float = param(
         2e9, "$ per lender", low=0.0, high=1e12, setup_only=True,
         doc="capital at the start",
