@@ -25,7 +25,7 @@ def test_run_prints_a_summary_and_writes_series_and_figure(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     for fragment in ("spot price peak", "trough after peak", "neocloud defaults", "revenue gap",
-                     "installed capacity", "aggregate LTV", "lender losses", "max drawdown"):
+                     "installed capacity", "aggregate LTV", "lender losses", "max drawdown", "margin calls"):
         assert fragment in printed
     series = pd.read_parquet(out / "series.parquet")
     assert len(series) == 30 and series["date"].iloc[-1] == "2024-06"

@@ -60,7 +60,9 @@ def format_summary(stats: dict, df: pd.DataFrame, label: str) -> str:
         f"{_money(stats['loans_sold_usd'])}; largest loss allowance "
         f"{_money(stats['max_provisions_usd'])}",
         f"  neocloud equity     max drawdown {stats['equity_max_drawdown']:.0%}; hedge funds "
-        f"{_money(last['hedge_fund_capital_usd'])} at the end",
+        f"{_money(last['hedge_fund_capital_usd'])} at the end; "
+        f"{stats['hedge_fund_margin_calls']} margin calls "
+        f"({_money(stats['hedge_fund_forced_sales_usd'])} sold)",
         f"  neoclouds / startups active at the end: {int(last['neoclouds_active'])} / "
         f"{int(last['startups_active'])}",
     ]
