@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from neocloud_abm import NeocloudMarket
 from neocloud_abm.core.errors import NeocloudError
 from neocloud_abm.experiments import SerialExecutor, parse_spec
 from neocloud_abm.experiments.calibration import (
@@ -45,10 +46,22 @@ def identification_run(tmp_path_factory) -> tuple:
 
 
 def test_known_parameters_are_recovered_within_the_reported_uncertainty(identification_run):
-    _, posterior = identification_run
+    """A 5-95% range misses the truth now and then by design, so coverage is judged over the
+    identification's own data and six more draws of data at the truth (seeds 101-112) on the
+    same sweep: at least 75% of the 14 (parameter, draw) ranges cover it (measured 13 of 14;
+    with the design's own draw alone the growth range once missed 0.70 by 0.007)."""
+    folder, posterior = identification_run
     posterior = posterior.set_index("parameter")
     assert posterior["accepted"].iloc[0] == 8
-    assert posterior["covered"].all(), posterior.to_dict()
+    known = load_scenario("baseline").with_overrides({"market.months": MONTHS, **TRUTH})
+    moments = [m for m in MOMENTS if m.key != "debt_to_revenue_2023"]
+    covered = posterior["covered"].tolist()
+    for first in range(101, 113, 2):
+        runs = [NeocloudMarket(known, rng=seed).run().results() for seed in (first, first + 1)]
+        draw = calibrate_folder(folder, pseudo_observations(runs), 0.25, moments).posterior
+        covered += [low <= TRUTH[name] <= high
+                    for name, low, high in zip(draw["parameter"], draw["low"], draw["high"], strict=True)]
+    assert len(covered) == 14 and sum(covered) >= 0.75 * len(covered), covered
     # The capex moment pins its parameter down: the posterior's 5-95% range is a part of the
     # prior's (0.29 to 0.54 of its width over the sweep seeds 11-16; the bound leaves room).
     growth = posterior.loc[GROWTH]

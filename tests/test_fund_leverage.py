@@ -127,3 +127,55 @@ def test_volatility_margins_call_more_often_than_a_fixed_limit():
     fixed = ("blackwell_shock", {**LEVERED, "hedge_funds.margin_var_multiple": 0.0})
     differences = paired(_calls, fixed, ("blackwell_shock", LEVERED), seeds=SHOCK_SEEDS)
     assert_increase(differences, 1.0, "margin calls, volatility margins minus fixed")
+
+
+def test_month_end_margin_debt_is_borrowed_from_the_funds_bank():
+    """After each month every fund with a broker holds no negative cash and its margin debt
+    is its bank's asset (the invariants check the books match); a levered run borrows."""
+    model = NeocloudMarket(load_scenario("blackwell_shock").with_overrides(LEVERED), rng=2)
+    borrowed = 0.0
+    for _ in range(36):
+        model.step()
+        for fund in funds(model):
+            assert fund.broker is not None and fund.broker.kind == "bank"
+            assert fund.cash >= -1e-6 and fund.margin_debt >= 0.0
+            assert min(fund.cash, fund.margin_debt) <= 1e-6 * max(fund.margin_debt, 1.0)
+        borrowed = max(borrowed, model.outputs["hedge_fund_margin_debt_usd"])
+        assert violations(model) == []
+    assert borrowed > 0.0
+
+
+def test_margin_debt_pays_the_brokers_funding_rate_plus_a_spread():
+    model = _warm(**LEVERED)
+    fund = next(f for f in funds(model) if f.margin_debt > 0 or f.strategy == "momentum")
+    broker = fund.broker
+    fund.margin_debt = max(fund.margin_debt, 1e8)
+    broker.margin_loans = sum(f.margin_debt for f in funds(model) if f.broker is broker)
+    cash = model.ledger.balance(broker.account)
+    rate = broker.funding_rate() + model.p.hedge_funds.margin_spread
+    assert broker.margin_rate() == pytest.approx(rate)
+    fund.pay_financing()
+    assert model.ledger.balance(broker.account) - cash == pytest.approx(fund.margin_debt * rate / 12)
+
+
+def test_a_failed_brokers_clients_move_to_the_healthiest_bank():
+    model = _warm(**LEVERED)
+    fund = max(funds(model), key=lambda f: f.margin_debt)
+    old = fund.broker
+    others = [x for x in model.lenders() if x.kind == "bank" and x is not old and not x.failed]
+    assert others
+    healthiest = max(others, key=lambda bank: bank.capital_ratio())
+    debt, old_loans = fund.margin_debt, old.margin_loans
+    old.fail()
+    fund.settle_margin()
+    assert fund.broker is healthiest
+    assert old.margin_loans == pytest.approx(old_loans - debt)
+    assert violations(model) == []
+
+
+def test_prime_broker_losses_come_only_with_fund_wind_ups():
+    for seed in SHOCK_SEEDS:
+        df = run("blackwell_shock", seed, **{k.replace(".", "__"): v for k, v in LEVERED.items()})
+        losses = df["prime_broker_losses_usd"].to_numpy()
+        assert (losses >= 0).all()
+        assert (df["hedge_fund_failures"].to_numpy()[losses > 0] > 0).all()

@@ -1,8 +1,11 @@
 """Hedge funds (event 10): fundamental short sellers and momentum longs in neocloud shares.
 
-A fund's capital is its ledger cash plus the market value of its longs minus that of its
-shorts: buying is paid from cash (cash may go negative: prime-broker margin debt) and short
-sales put their proceeds in cash, so marking to market needs no bookkeeping of its own.
+A fund's capital is its ledger cash less its margin debt plus the market value of its longs
+minus that of its shorts: buying is paid from cash and short sales put their proceeds in
+cash, so marking to market needs no bookkeeping of its own. Its prime broker is one of the
+modelled banks: at each month's end a negative cash balance is borrowed from it (margin
+debt, charged the bank's funding rate plus a spread) and spare cash repays it; what a
+wound-up fund cannot repay is the bank's loss.
 Prime brokers ask a margin on each position, a multiple of the stock's measured volatility
 (value at risk, at least ``1 / hedge_funds.max_leverage``): leverage is capped by volatility,
 so a fall in prices both cuts a fund's capital and raises its margins. A fund whose margin
@@ -22,6 +25,7 @@ import numpy as np
 from neocloud_abm.core.scalars import clamp
 
 if TYPE_CHECKING:
+    from neocloud_abm.agents.lender import Lender
     from neocloud_abm.model import NeocloudMarket
 
 STRATEGIES = ("short", "momentum")
@@ -32,7 +36,8 @@ MAX_LOOKBACK = 60   # months: the bound of hedge_funds.momentum_lookback
 class HedgeFund(mesa.Agent):
     """One fund: a strategy, a ledger account and share positions (negative = short)."""
 
-    def __init__(self, model: NeocloudMarket, strategy: str, capital: float) -> None:
+    def __init__(self, model: NeocloudMarket, strategy: str, capital: float,
+                 broker: Lender | None = None) -> None:
         super().__init__(model)
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown hedge fund strategy {strategy!r}")
@@ -47,6 +52,8 @@ class HedgeFund(mesa.Agent):
         self.nav = 1.0                          # value of one unit invested at the start
         self.last_capital = capital
         self.forced_sales = 0.0                 # $ sold in this month's margin calls
+        self.broker = broker                    # prime broker (a bank); None: funding markets
+        self.margin_debt = 0.0                  # $ owed to the prime broker
 
     # --- state ------------------------------------------------------------------------------
     @property
@@ -55,7 +62,12 @@ class HedgeFund(mesa.Agent):
 
     def capital(self) -> float:
         market = self.model.equity
-        return self.cash + sum(x * market.listings[uid].price for uid, x in self.positions.items())
+        return (self.cash - self.margin_debt
+                + sum(x * market.listings[uid].price for uid, x in self.positions.items()))
+
+    def borrowed(self) -> float:
+        """Margin debt, and a negative cash balance not yet borrowed from the broker."""
+        return self.margin_debt + max(-self.cash, 0.0)
 
     def gross_exposure(self) -> float:
         market = self.model.equity
@@ -73,14 +85,41 @@ class HedgeFund(mesa.Agent):
 
     # --- the month --------------------------------------------------------------------------
     def pay_financing(self) -> None:
-        """Margin debt pays the base rate to the prime broker; cash (short proceeds
-        included) earns it."""
-        interest = self.cash * self.model.env.base_rate / 12.0
-        sector = self.model.ledger.sector["funding_markets"]
-        if interest > 0:
-            self.model.ledger.transfer(sector, self.account, interest, "fund_interest")
-        elif interest < 0:
-            self.model.ledger.transfer(self.account, sector, -interest, "margin_interest")
+        """Cash (short proceeds included) earns the base rate; margin debt pays the prime
+        broker its margin rate (without a broker, a negative balance pays the base rate to
+        funding markets)."""
+        ledger, rate = self.model.ledger, self.model.env.base_rate / 12.0
+        sector = ledger.sector["funding_markets"]
+        if self.cash > 0 and rate > 0:
+            ledger.transfer(sector, self.account, self.cash * rate, "fund_interest")
+        if self.broker is not None and self.margin_debt > 0:
+            self.broker.collect_margin(self.account, self.margin_debt * self.broker.margin_rate()
+                                       / 12.0, "margin_interest")
+        elif self.broker is None and self.cash < 0 and rate > 0:
+            ledger.transfer(self.account, sector, -self.cash * rate, "margin_interest")
+
+    def settle_margin(self) -> None:
+        """Month end: borrow a negative cash balance from the prime broker, repay margin
+        debt from spare cash. A fund whose broker has failed moves, with its debt, to the
+        healthiest bank still standing (a prime-brokerage transfer)."""
+        broker = self.broker
+        if broker is None:
+            return
+        if broker.failed:
+            banks = [x for x in self.model.lenders() if x.kind == "bank" and not x.failed]
+            if banks:
+                successor = max(banks, key=lambda bank: bank.capital_ratio())
+                if self.margin_debt > 0:
+                    broker.hand_over_margin(successor, self.margin_debt)
+                self.broker = broker = successor
+        if self.cash < 0:
+            amount = -self.cash
+            broker.lend_margin(self.account, amount)
+            self.margin_debt += amount
+        elif self.cash > 0 and self.margin_debt > 0:
+            repay = min(self.cash, self.margin_debt)
+            broker.collect_margin(self.account, repay, "margin_repaid")
+            self.margin_debt -= repay
 
     def decide(self, fundamentals: dict[int, float]) -> None:
         """Orders: a share ``trade_speed`` of the way from current positions to targets."""
@@ -172,19 +211,25 @@ class HedgeFund(mesa.Agent):
                                    to_sector=True)
         self.last_capital = self.capital()
 
-    def wind_up(self) -> None:
-        """Close every position, return what is left to investors (a deficit is the prime
-        broker's loss) and leave the model."""
+    def wind_up(self) -> float:
+        """Close every position, repay the prime broker what the cash allows, return the
+        rest to investors and leave the model; returns the deficit, the broker's loss."""
         market, ledger = self.model.equity, self.model.ledger
         for uid, shares in list(self.positions.items()):
             market.trade(self, uid, -shares)
+        self.settle_margin()
+        deficit = self.margin_debt
+        if self.broker is not None and deficit > 0:
+            self.broker.write_off_margin(deficit)
+            self.margin_debt = 0.0
         if self.cash > 0:
             ledger.sector_transfer("fund_investors", self.account, self.cash, "fund_liquidation",
                                    to_sector=True)
         elif self.cash < 0:
-            ledger.sector_transfer("funding_markets", self.account, -self.cash,
-                                   "prime_broker_loss")
+            deficit = -self.cash
+            ledger.sector_transfer("funding_markets", self.account, deficit, "prime_broker_loss")
         self.remove()
+        return deficit
 
 
 def fill_by_signal(gross: float, signals: dict[int, float], room: dict[int, float]
@@ -224,20 +269,25 @@ class FundIndustry:
 
     columns = ("hedge_fund_capital_usd", "hedge_fund_capital_short_usd",
                "hedge_fund_capital_momentum_usd", "hedge_fund_failures", "hedge_fund_margin_calls",
-               "hedge_fund_forced_sales_usd", "hedge_fund_leverage")
+               "hedge_fund_forced_sales_usd", "hedge_fund_leverage", "hedge_fund_margin_debt_usd",
+               "prime_broker_losses_usd")
 
     def __init__(self, model: NeocloudMarket) -> None:
         self.model = model
         self.margin_calls = 0
         self.forced_sales = 0.0
+        self.broker_losses = 0.0
         self.failures = 0
 
     def create_initial(self) -> None:
-        """``hedge_funds.count`` funds, the first ``short_share`` of them short sellers."""
+        """``hedge_funds.count`` funds, the first ``short_share`` of them short sellers, with
+        the banks as their prime brokers in turn (none without banks)."""
         hf = self.model.p.hedge_funds
         shorts = round(hf.count * hf.short_share)
+        banks = [lender for lender in self.model.lenders() if lender.kind == "bank"]
         for i in range(hf.count):
-            HedgeFund(self.model, "short" if i < shorts else "momentum", hf.initial_capital)
+            HedgeFund(self.model, "short" if i < shorts else "momentum", hf.initial_capital,
+                      banks[i % len(banks)] if banks else None)
 
     def before_close(self, month: int) -> None:
         """Funds pay financing and place their orders for the close (fundamental values,
@@ -249,7 +299,8 @@ class FundIndustry:
 
     def after_close(self, month: int) -> None:
         """Margin calls, investor flows, then wind-ups of funds below their minimum (a
-        cascade while one wind-up's sales push another fund under)."""
+        cascade while one wind-up's sales push another fund under); the survivors then
+        settle their margin accounts with their prime brokers."""
         model = self.model
         live = funds(model)
         self.margin_calls = sum(fund.margin_call() for fund in live)
@@ -258,11 +309,14 @@ class FundIndustry:
             fund.investor_flows()
         floor = model.p.hedge_funds.min_capital
         self.failures = 0
+        self.broker_losses = 0.0
         # One wind-up's sales move prices and can push another fund under: repeat until none is.
         while failing := [f for f in funds(model) if f.capital() <= 0.0 or f.capital() < floor]:
             for fund in failing:
-                fund.wind_up()
+                self.broker_losses += fund.wind_up()
                 self.failures += 1
+        for fund in funds(model):
+            fund.settle_margin()
 
     def report(self) -> dict[str, float]:
         live = funds(self.model)
@@ -271,6 +325,8 @@ class FundIndustry:
         capital = sum(max(f.capital(), 0.0) for f in live)
         row["hedge_fund_leverage"] = (sum(f.gross_exposure() for f in live) / capital
                                       if capital > 0 else 0.0)
+        row["hedge_fund_margin_debt_usd"] = sum(f.borrowed() for f in live)
+        row["prime_broker_losses_usd"] = self.broker_losses
         for name, members in (("", live), ("_short", [f for f in live if f.strategy == "short"]),
                               ("_momentum", [f for f in live if f.strategy == "momentum"])):
             row[f"hedge_fund_capital{name}_usd"] = sum(f.capital() for f in members)

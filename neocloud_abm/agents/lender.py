@@ -3,7 +3,8 @@
 A lender's equity is its capital; it funds loans from its cash and, beyond that, by
 borrowing from funding markets at the base rate plus a funding spread that rises as its
 capital thins. Capital is cash + drawn loans - their loss allowance + seized GPUs at
-market + shares held at market - funding debt, so an expected loss reduces it before the
+market + shares held at market + margin loans to hedge funds (a bank is their prime broker)
+- funding debt, so an expected loss reduces it before the
 default, and every realised loss after. A *hybrid* lender (Magnetar-like, fact S11) also
 buys equity in the firms it lends to, so a fall in their share prices cuts its capital and
 its lending, and a fall in GPU values its equity: the credit and equity channels meet. Its
@@ -49,6 +50,7 @@ class Lender(mesa.Agent):
         self.seized: list[SeizedLot] = []
         self.funding_debt = 0.0
         self.allowance = 0.0  # $ of expected credit loss on its loans, set monthly (event 8)
+        self.margin_loans = 0.0  # $ lent to hedge funds as their prime broker (banks)
         self.failed = False
         self.monthly_returns: deque[float] = deque(maxlen=12)
         self.last_capital = capital
@@ -72,10 +74,12 @@ class Lender(mesa.Agent):
 
     def capital(self) -> float:
         return (self.cash + self.loan_book() - self.allowance + self.seized_value()
-                + self.equity_value() - self.funding_debt)
+                + self.equity_value() + self.margin_loans - self.funding_debt)
 
     def exposure(self) -> float:
-        """What its capital must back: loans drawn and committed, seized GPUs and shares."""
+        """What its capital must back: loans drawn and committed, seized GPUs and shares.
+        Margin loans are left out: secured by marketable shares with haircuts above their
+        value at risk, they carry (almost) no capital charge (Basel's comprehensive approach)."""
         return self.loan_book() + self.undrawn() + self.seized_value() + self.equity_value()
 
     def capital_ratio(self) -> float:
@@ -113,6 +117,32 @@ class Lender(mesa.Agent):
         """Pay from cash, borrowing the shortfall from funding markets."""
         self.raise_cash(amount)
         self.model.ledger.transfer(self.account, to_account, amount, reason)
+
+    def margin_rate(self) -> float:
+        """What a prime broker charges on margin debt: its own funding rate plus a spread."""
+        return self.funding_rate() + self.model.p.hedge_funds.margin_spread
+
+    def lend_margin(self, to_account: int, amount: float) -> None:
+        """Lend a client fund ``amount`` against its positions (funded like a loan draw)."""
+        self.pay_out(amount, "margin_loan", to_account)
+        self.margin_loans += amount
+
+    def collect_margin(self, from_account: int, amount: float, reason: str) -> None:
+        """A client fund repays (``margin_repaid``) or pays interest (``margin_interest``)."""
+        self.model.ledger.transfer(from_account, self.account, amount, reason)
+        if reason == "margin_repaid":
+            self.margin_loans -= amount
+
+    def write_off_margin(self, amount: float) -> None:
+        """A wound-up client could not repay ``amount``: the prime broker's loss."""
+        self.margin_loans -= amount
+
+    def hand_over_margin(self, successor: Lender, amount: float) -> None:
+        """Move a client's margin loan of ``amount`` to ``successor`` (a prime-brokerage
+        transfer after this lender failed): it pays this lender the loan's value."""
+        successor.pay_out(amount, "margin_transfer", self.account)
+        successor.margin_loans += amount
+        self.margin_loans -= amount
 
     def co_invest(self, borrower: Neocloud, committed: float) -> float:
         """A hybrid lender buys new shares of a borrower it has just committed ``committed``

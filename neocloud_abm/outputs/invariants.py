@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neocloud_abm.agents.hedge_fund import funds
+
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
 
@@ -39,7 +41,16 @@ def violations(model: NeocloudMarket) -> list[str]:
             found.append(f"neocloud {cloud.unique_id} posts a non-positive or non-finite price")
     if any(o.remaining < 0 for o in model.nvidia.orders):
         found.append("an order has negative remaining quantity")
+    clients: dict[int, float] = {}
+    for fund in funds(model):
+        if fund.margin_debt < -tolerance:
+            found.append(f"hedge fund {fund.unique_id} has negative margin debt")
+        if fund.broker is not None:
+            clients[fund.broker.unique_id] = clients.get(fund.broker.unique_id, 0.0) + fund.margin_debt
     for lender in model.lenders():
+        if abs(lender.margin_loans - clients.get(lender.unique_id, 0.0)) > tolerance:
+            found.append(f"lender {lender.unique_id}'s margin loans ({lender.margin_loans:.6g}) "
+                         f"are not its client funds' margin debt")
         for loan in model.credit.book_of(lender):
             if loan.lender is not lender or loan not in model.credit.loans_of(loan.borrower):
                 found.append(f"loan {loan.id} is not one lender's asset and its borrower's liability")

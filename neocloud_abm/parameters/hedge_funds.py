@@ -58,6 +58,12 @@ class HedgeFundParams:
                "99% normal quantile, the confidence of risk-based (portfolio) margin models",
         plausible=(1.65, 3.0),
         plausible_source="95%-99% one-month value at risk")
+    margin_spread: float = param(
+        0.005, "fraction per year", low=0.0, high=0.1,
+        doc="spread prime brokers (the banks) charge on margin debt over their own funding rate",
+        source="modelling assumption (prime-broker financing at a benchmark rate plus a spread)",
+        plausible=(0.0025, 0.015),
+        plausible_source="modelling assumption")
     volatility_decay: float = param(
         0.97, "weight per month", low=0.0, high=0.999,
         doc="decay of the exponentially weighted volatility prime brokers measure from monthly closes",
