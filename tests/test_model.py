@@ -112,11 +112,12 @@ def test_more_competition_neglect_overbuilds_orders_deepens_the_bust_and_breaks_
     orders more through 2024 (measured +32% in the median, 16 of 20 seeds, p = 0.001), makes
     Nvidia add more capacity (20 of 20), piles up a larger backlog, a larger glut relative
     to demand, a deeper first trough and more defaults (paired, 72 months; ten seeds, twenty
-    for the orders and capacity, forty for the glut and the trough, smaller effects against
-    more noise; the glut: median +0.05 under Python 3.11 and +0.08 under 3.12, 26 and 27 of
-    40 higher, p = 0.01 and 0.005, so its margin is 0.02). Installed capacity at the peak is
-    higher in the median (+12%) but not significantly (p = 0.12 over twenty seeds), so the
-    README does not claim it."""
+    for the orders and capacity, forty for the trough and eighty for the glut, smaller
+    effects against more noise; the glut once banks became the funds' prime brokers: over
+    forty seeds p = 0.0005 under Python 3.11 but 0.053 under 3.12, over eighty median +0.057
+    and +0.060, 54 and 51 of 80 higher, p < 0.001 under both, so its margin is 0.02).
+    Installed capacity at the peak is higher in the median (+12%) but not significantly
+    (p = 0.12 over twenty seeds), so the README does not claim it."""
     aware, neglectful = ("baseline", {"neoclouds.competition_neglect": 0.0}), \
         ("baseline", {"neoclouds.competition_neglect": 1.0})
     twenty = tuple(range(1, 21))
@@ -128,7 +129,7 @@ def test_more_competition_neglect_overbuilds_orders_deepens_the_bust_and_breaks_
     compare(orders_through_2024, 0.1, "log orders through 2024", seeds=twenty)
     compare(lambda df: df["nvidia_capacity_expansion"].max(), 0.1, "Nvidia's capacity expansion",
             seeds=twenty)
-    compare(lambda df: summarize(df)["max_glut"], 0.02, "max glut", seeds=tuple(range(1, 41)))
+    compare(lambda df: summarize(df)["max_glut"], 0.02, "max glut", seeds=tuple(range(1, 81)))
     compare(lambda df: df["spot_price_h100e"].iloc[24:48].min(), 0.05, "first trough, $/h",
             first=neglectful, second=aware, seeds=tuple(range(1, 41)))
     compare(lambda df: df["neocloud_defaults_cum"].iloc[-1], 2, "defaults")
