@@ -110,6 +110,19 @@ def assert_increase(differences: np.ndarray, margin: float, what: str) -> None:
         f"{p_value:.3g}; differences {np.round(differences, 4).tolist()}")
 
 
+def concentrate(model: NeocloudMarket, leverage: float = 2.0):
+    """A momentum fund's book replaced by one long at ``leverage`` x its capital in the
+    largest tradable firm; returns the fund and that firm's listing."""
+    from neocloud_abm.agents.hedge_fund import funds
+    market = model.equity
+    fund = next(f for f in funds(model) if f.strategy == "momentum")
+    for uid, shares in list(fund.positions.items()):
+        market.trade(fund, uid, -shares)
+    listing = max(market.tradable(), key=lambda lst: lst.shares * lst.price)
+    market.trade(fund, listing.firm.unique_id, leverage * fund.capital() / listing.price)
+    return fund, listing
+
+
 @pytest.fixture(scope="session")
 def baseline_runs() -> list[pd.DataFrame]:
     return [run("baseline", seed) for seed in SEEDS]

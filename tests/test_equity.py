@@ -8,6 +8,7 @@ from functools import cache
 
 import numpy as np
 import pytest
+from conftest import concentrate
 
 from neocloud_abm import NeocloudMarket, ParameterError, Params, load_scenario
 from neocloud_abm.agents.hedge_fund import funds
@@ -91,13 +92,8 @@ def test_in_a_bust_short_sellers_gain_and_momentum_funds_lose():
 
 def test_a_fund_above_max_leverage_is_forced_to_sell():
     model = _warm_run()
-    market = model.equity
-    fund = next(f for f in funds(model) if f.strategy == "momentum")
-    for uid, shares in list(fund.positions.items()):
-        market.trade(fund, uid, -shares)
-    listing = max(market.tradable(), key=lambda lst: lst.shares * lst.price)
+    fund, listing = concentrate(model)
     uid = listing.firm.unique_id
-    market.trade(fund, uid, 2.0 * fund.capital() / listing.price)
     assert fund.leverage() < model.p.hedge_funds.max_leverage
     listing.price *= 0.75
     assert fund.leverage() > model.p.hedge_funds.max_leverage

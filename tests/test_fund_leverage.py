@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import assert_increase, paired, run
+from conftest import assert_increase, concentrate, paired, run
 
 from neocloud_abm import NeocloudMarket, load_scenario
 from neocloud_abm.agents.hedge_fund import fill_by_signal, funds, haircut
@@ -84,13 +84,8 @@ def test_targets_fit_the_funds_margin_and_the_markets_room():
 
 def test_a_volatility_spike_alone_forces_a_levered_fund_to_sell():
     model = _warm()
-    market = model.equity
-    fund = next(f for f in funds(model) if f.strategy == "momentum")
-    for uid, shares in list(fund.positions.items()):
-        market.trade(fund, uid, -shares)
-    listing = _largest(model)
+    fund, listing = concentrate(model)
     uid = listing.firm.unique_id
-    market.trade(fund, uid, 2.0 * fund.capital() / listing.price)
     assert fund.margin_required() < fund.capital()
     assert not fund.margin_call() and fund.forced_sales == 0.0
     price, held = listing.price, fund.positions[uid]
@@ -110,7 +105,7 @@ def _calls(df) -> float:
 
 def test_levered_funds_meet_margin_calls_in_most_seeds_of_a_generation_shock():
     """Issue target: margin calls in at least 6 of 10 seeds; held as 60% of 20 seeds, with
-    forced deleveraging reported in exactly the months of the calls (measured: 17 of 20)."""
+    forced deleveraging reported in exactly the months of the calls (measured: 19 of 20)."""
     runs = [run("blackwell_shock", seed, **{k.replace(".", "__"): v for k, v in LEVERED.items()})
             for seed in SHOCK_SEEDS]
     called = [_calls(df) > 0 for df in runs]

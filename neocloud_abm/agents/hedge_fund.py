@@ -93,8 +93,8 @@ class HedgeFund(mesa.Agent):
         if self.cash > 0 and rate > 0:
             ledger.transfer(sector, self.account, self.cash * rate, "fund_interest")
         if self.broker is not None and self.margin_debt > 0:
-            self.broker.collect_margin(self.account, self.margin_debt * self.broker.margin_rate()
-                                       / 12.0, "margin_interest")
+            self.broker.collect_margin_interest(
+                self.account, self.margin_debt * self.broker.margin_rate() / 12.0)
         elif self.broker is None and self.cash < 0 and rate > 0:
             ledger.transfer(self.account, sector, -self.cash * rate, "margin_interest")
 
@@ -118,7 +118,7 @@ class HedgeFund(mesa.Agent):
             self.margin_debt += amount
         elif self.cash > 0 and self.margin_debt > 0:
             repay = min(self.cash, self.margin_debt)
-            broker.collect_margin(self.account, repay, "margin_repaid")
+            broker.collect_margin_repayment(self.account, repay)
             self.margin_debt -= repay
 
     def decide(self, fundamentals: dict[int, float]) -> None:
@@ -311,7 +311,7 @@ class FundIndustry:
         self.failures = 0
         self.broker_losses = 0.0
         # One wind-up's sales move prices and can push another fund under: repeat until none is.
-        while failing := [f for f in funds(model) if f.capital() <= 0.0 or f.capital() < floor]:
+        while failing := [f for f in funds(model) if (c := f.capital()) <= 0.0 or c < floor]:
             for fund in failing:
                 self.broker_losses += fund.wind_up()
                 self.failures += 1

@@ -127,11 +127,14 @@ class Lender(mesa.Agent):
         self.pay_out(amount, "margin_loan", to_account)
         self.margin_loans += amount
 
-    def collect_margin(self, from_account: int, amount: float, reason: str) -> None:
-        """A client fund repays (``margin_repaid``) or pays interest (``margin_interest``)."""
-        self.model.ledger.transfer(from_account, self.account, amount, reason)
-        if reason == "margin_repaid":
-            self.margin_loans -= amount
+    def collect_margin_interest(self, from_account: int, amount: float) -> None:
+        """A client fund pays interest on its margin debt."""
+        self.model.ledger.transfer(from_account, self.account, amount, "margin_interest")
+
+    def collect_margin_repayment(self, from_account: int, amount: float) -> None:
+        """A client fund repays part of its margin debt."""
+        self.model.ledger.transfer(from_account, self.account, amount, "margin_repaid")
+        self.margin_loans -= amount
 
     def write_off_margin(self, amount: float) -> None:
         """A wound-up client could not repay ``amount``: the prime broker's loss."""
