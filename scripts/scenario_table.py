@@ -1,4 +1,5 @@
-"""Print, for every built-in scenario, defaults, lender losses and failures, loans sold,
+"""Print, for every built-in scenario, defaults, lender losses and failures, the largest
+failure cascade, loans sold,
 hedge-fund margin calls and the price decline over N seeds (median and range), as the
 Markdown table in the README.
 
@@ -20,6 +21,7 @@ STATISTICS = (("defaults", "defaults", "{:.0f}"), ("default_rate", "default rate
               ("decline_24m", "decline within 24 months of peak", "{:.0%}"),
               ("max_debt_usd", "max debt ($bn)", "{:.0f}"),
               ("lender_failures", "lender failures", "{:.0f}"),
+              ("max_cascade_size", "largest cascade", "{:.0f}"),
               ("loans_sold_usd", "loans sold ($bn)", "{:.1f}"),
               ("hedge_fund_margin_calls", "fund margin calls", "{:.0f}"))
 IN_BILLIONS = ("max_debt_usd", "loans_sold_usd")

@@ -56,7 +56,9 @@ def test_each_stage_provisions_its_own_expected_loss():
     assert stage3.expected_loss == pytest.approx(max(loan.drawn - collateral, 0.0))
 
     # A loan worth less than its collateral a year ahead expects no loss until impaired.
-    loan.drawn = 0.1 * collateral
+    scale = 0.1 * collateral / loan.drawn
+    for share in loan.holders.values():
+        share.drawn *= scale
     _set_coverage(loan.borrower, p.min_dscr + 1.0)
     assert provision(loan, model).expected_loss == 0.0
 
@@ -85,8 +87,7 @@ def test_a_funding_run_forces_loan_sales_to_healthy_lenders():
     model.ledger.sector_transfer("funding_markets", seller.account, seller.cash, "funding_repaid",
                                  to_sector=True)  # the cash went into loans
     model.p = model.p.with_overrides({"lenders.funding_run_threshold": 10.0})
-    books = {x.unique_id: sum(loan.drawn for loan in model.credit.book_of(x))
-             for x in model.lenders()}
+    books = {x.unique_id: x.loan_book() for x in model.lenders()}
     withdrawal = seller.funding_withdrawal()
     assert withdrawal == pytest.approx(model.p.lenders.funding_run_share * seller.funding_debt)
 

@@ -61,13 +61,14 @@ def test_share_prices_move_a_hybrid_lenders_capital_and_a_default_writes_its_sta
     hybrid, market = _hybrid(model), model.equity
     stakes = market.stakes[hybrid.account]
     assert stakes, "the hybrid lender co-invested in the baseline"
-    capital, ratio, value = hybrid.capital(), hybrid.capital_ratio(), hybrid.equity_value()
+    capital, exposure, value = hybrid.capital(), hybrid.exposure(), hybrid.equity_value()
     assert value == pytest.approx(sum(s.shares * market.listings[uid].price
                                       for uid, s in stakes.items()))
     for uid in stakes:
         market.listings[uid].price *= 0.5
     assert hybrid.capital() == pytest.approx(capital - 0.5 * value)
-    assert hybrid.capital_ratio() < ratio
+    # the shares are marked in its capital and in the exposure that capital backs
+    assert hybrid.capital_ratio() == pytest.approx((capital - 0.5 * value) / (exposure - 0.5 * value))
     firm = next(c for c in model.neoclouds() if c.unique_id in stakes)
     cost = stakes[firm.unique_id].cost
     market.delist(firm)

@@ -60,10 +60,12 @@ class Lender(mesa.Agent):
         return self.model.ledger.balance(self.account)
 
     def loan_book(self) -> float:
-        return sum(loan.drawn for loan in self.model.credit.book_of(self))
+        """$ it has lent and not been repaid (its shares of syndicated loans)."""
+        return sum(loan.holders[self].drawn for loan in self.model.credit.book_of(self))
 
     def undrawn(self) -> float:
-        return sum(loan.undrawn for loan in self.model.credit.book_of(self))
+        """$ it has committed and not yet lent."""
+        return sum(loan.holders[self].undrawn for loan in self.model.credit.book_of(self))
 
     def seized_value(self) -> float:
         return sum(lot.count * lot.mark for lot in self.seized)

@@ -334,7 +334,6 @@ class Neocloud(mesa.Agent):
             return
         for loan, shortfall in shortfalls.items():
             paid = cash * shortfall / total if total > cash else shortfall
-            self.model.ledger.transfer(self.account, loan.lender.account, paid, "recovery")
             self.model.credit.recover(loan, paid)
 
     def exit(self) -> None:

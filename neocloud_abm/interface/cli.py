@@ -52,13 +52,16 @@ def format_summary(stats: dict, df: pd.DataFrame, label: str) -> str:
         f"(max {stats['max_installed_h100e']:,.0f}); utilization {last['utilization']:.0%}",
         f"  max glut            {stats['max_glut']:.2f}x capacity over demand",
         f"  neocloud defaults   {stats['defaults']} ({stats['default_rate']:.0%} of firms)"
-        + (f", first in {stats['first_default_date']}" if stats["first_default_date"] else ""),
+        + (f", first in {stats['first_default_date']}" if stats["first_default_date"] else "")
+        + f"; largest cascade {stats['max_cascade_size']} failures",
         f"  revenue gap (max)   {_money(stats['max_revenue_gap_usd'])} a year",
         f"  debt (max)          {_money(stats['max_debt_usd'])}; max aggregate LTV "
         f"{stats['max_aggregate_ltv']:.2f}; lender losses {stats['lender_loss_rate']:.1%} of lending",
         f"  lenders             {stats['lender_failures']} failed; loans sold "
         f"{_money(stats['loans_sold_usd'])}; largest loss allowance "
-        f"{_money(stats['max_provisions_usd'])}",
+        f"{_money(stats['max_provisions_usd'])}; books overlap "
+        f"{df['lender_overlap'].mean():.2f} (syndicated {last['syndicated_debt_share']:.0%} of debt "
+        "at the end)",
         f"  neocloud equity     max drawdown {stats['equity_max_drawdown']:.0%}; hedge funds "
         f"{_money(last['hedge_fund_capital_usd'])} at the end; "
         f"{stats['hedge_fund_margin_calls']} margin calls "

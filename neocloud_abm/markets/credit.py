@@ -38,19 +38,51 @@ def _residual(balance: float) -> float:
     return balance if balance > DUST else 0.0
 
 
+@dataclass
+class Share:
+    """One holder's part of a loan: what it has lent and what it has still committed."""
+
+    drawn: float = 0.0
+    undrawn: float = 0.0
+
+
 @dataclass(eq=False)
 class Loan:
-    lender: Lender
+    """A delayed-draw term loan: one borrower, one set of terms, one pool of pledged GPUs,
+    held by one lender or, syndicated, by several. Draws are funded in proportion to each
+    holder's remaining commitment; payments, recoveries and seized GPUs are shared in
+    proportion to what each has lent (pari passu)."""
+
     borrower: Neocloud
     gen: int
     advance: float      # share of each delivery's cost the loan pays (LTV at origination)
-    undrawn: float      # $ still available to draw
     spread: float       # over the floating base rate, fixed at origination
     ltv_limit: float    # covenant
     originated: int
-    drawn: float = 0.0
+    holders: dict[Lender, Share]  # the arranger first
     months_left: int = 0
     id: int = -1        # set when committed (per-model numbering)
+
+    @property
+    def drawn(self) -> float:
+        """$ lent and not yet repaid."""
+        return sum(share.drawn for share in self.holders.values())
+
+    @property
+    def undrawn(self) -> float:
+        """$ still available to draw."""
+        return sum(share.undrawn for share in self.holders.values())
+
+    @property
+    def lender(self) -> Lender:
+        """The agent of the syndicate (its largest holder; the only one of a bilateral loan)."""
+        return max(self.holders, key=lambda h: self.holders[h].drawn + self.holders[h].undrawn)
+
+    def fraction_of(self, holder: Lender) -> float:
+        """The holder's share of what has been lent (0 when nothing is drawn)."""
+        drawn = self.drawn
+        share = self.holders.get(holder)
+        return share.drawn / drawn if share is not None and drawn > 0 else 0.0
 
     @property
     def rate(self) -> float:
@@ -59,16 +91,30 @@ class Loan:
 
     def payment_due(self) -> float:
         """Interest plus annuity amortisation over the months left."""
-        if self.drawn <= 0:
-            return 0.0
-        monthly = self.rate / 12.0
-        n = max(self.months_left, 1)
-        if monthly <= 0:
-            return self.drawn / n
-        return self.drawn * monthly / (1.0 - (1.0 + monthly) ** -n)
+        return annuity(self.drawn, self.rate, self.months_left)
 
     def collateral_value(self, model: NeocloudMarket) -> float:
         return float(self.borrower.fleet.pledged(self.id) @ model.secondary.value)
+
+
+def annuity(principal: float, rate: float, months: int) -> float:
+    """Monthly interest plus level amortisation of ``principal`` over ``months``."""
+    if principal <= 0:
+        return 0.0
+    monthly = rate / 12.0
+    n = max(months, 1)
+    if monthly <= 0:
+        return principal / n
+    return principal * monthly / (1.0 - (1.0 + monthly) ** -n)
+
+
+def pro_rata(weights: dict[Lender, float]) -> list[tuple[Lender, float]]:
+    """Each holder's fraction of a payment shared in proportion to ``weights`` (exactly 1
+    for a sole holder)."""
+    total = sum(weights.values())
+    if total <= 0:
+        return []
+    return [(holder, weight / total) for holder, weight in weights.items() if weight > 0]
 
 
 COLUMNS = ("debt_outstanding_usd", "collateral_value_usd", "aggregate_ltv", "new_lending_usd",
@@ -77,7 +123,7 @@ COLUMNS = ("debt_outstanding_usd", "collateral_value_usd", "aggregate_ltv", "new
            "lender_capital_usd", "provisions_usd", "loans_sold_usd", "funding_withdrawn_usd",
            "fund_redemptions_usd", "lender_equity_usd", "lender_equity_bought_usd",
            "lender_equity_losses_usd", "lenders_active", "lender_failures", "covenant_breaches",
-           "covenant_waivers", "loans_accelerated")
+           "covenant_waivers", "loans_accelerated", "syndicated_debt_share", "lender_overlap")
 FLOWS = ("new_lending_usd", "new_commitments_usd", "lender_losses_usd", "lender_failures",
          "loans_sold_usd", "funding_withdrawn_usd", "fund_redemptions_usd", "covenant_breaches",
          "covenant_waivers", "loans_accelerated", "lender_equity_bought_usd")
@@ -180,34 +226,57 @@ class CreditMarket:
             if amount <= 0 or not lender.can_lend(amount):
                 continue
             spread = self.quote_spread(lender, borrower)
-            trial = Loan(lender, borrower, gen_index, advance, amount, spread,
-                         advance + p.ltv_cushion, model.month, drawn=amount,
-                         months_left=p.term_months)
+            payment = annuity(amount, model.env.base_rate + spread, p.term_months)
             minimum = p.min_dscr * (p.private_credit_dscr_factor
                                     if lender.kind == "private_credit" else 1.0)
-            if self.projected_dscr(borrower, trial.payment_due(), count, gen_index) < minimum:
+            if self.projected_dscr(borrower, payment, count, gen_index) < minimum:
                 continue
-            trial.drawn = 0.0
-            trial.id = self._next_id
+            loan = Loan(borrower, gen_index, advance, spread, advance + p.ltv_cushion,
+                        model.month, self.syndicate(lender, amount, lenders),
+                        months_left=p.term_months, id=self._next_id)
             self._next_id += 1
-            self._by_lender[lender.unique_id].append(trial)
-            self._by_borrower[borrower.unique_id].append(trial)
+            for holder, share in loan.holders.items():
+                self._by_lender[holder.unique_id].append(loan)
+                self.flows["lender_equity_bought_usd"] += holder.co_invest(borrower, share.undrawn)
+            self._by_borrower[borrower.unique_id].append(loan)
             self.flows["new_commitments_usd"] += amount
             self._spread_weighted += spread * amount
             self._advance_weighted += advance * amount
-            self.flows["lender_equity_bought_usd"] += lender.co_invest(borrower, amount)
-            return trial
+            return loan
         return None
+
+    def syndicate(self, arranger: Lender, amount: float,
+                  lenders: list[Lender]) -> dict[Lender, Share]:
+        """The holders of a new loan of ``amount``. The arranger has underwritten all of it;
+        a loan of at least ``lenders.syndication_threshold`` is sold down in equal parts to
+        up to ``lenders.syndicate_size`` - 1 other lenders (in the order they were asked)
+        with capital to take a part, the arranger keeping at least
+        ``lenders.arranger_share`` and whatever the syndicate does not take."""
+        p = self.model.p.lenders
+        holders = {arranger: Share(undrawn=amount)}
+        if amount < p.syndication_threshold or p.syndicate_size < 2:
+            return holders
+        part = amount * (1.0 - p.arranger_share) / (p.syndicate_size - 1)
+        for other in lenders:
+            if len(holders) == p.syndicate_size:
+                break
+            if other is not arranger and other.can_lend(part):
+                holders[other] = Share(undrawn=part)
+                holders[arranger].undrawn -= part
+        return holders
 
     # --- a loan's life ----------------------------------------------------------------------
     def draw(self, loan: Loan, cost: float) -> float:
-        """Draw the loan's share of a delivery's cost; returns the $ the lender paid."""
+        """Draw the loan's share of a delivery's cost, funded by the holders in proportion
+        to their remaining commitments; returns the $ paid."""
         amount = min(loan.undrawn, loan.advance * cost)
         if amount <= 0:
             return 0.0
-        loan.lender.pay_out(amount, "loan_draw", loan.borrower.account)
-        loan.undrawn = _residual(loan.undrawn - amount)
-        loan.drawn += amount
+        for holder, fraction in pro_rata({h: s.undrawn for h, s in loan.holders.items()}):
+            share = loan.holders[holder]
+            holder.pay_out(amount * fraction, "loan_draw", loan.borrower.account)
+            share.undrawn = _residual(share.undrawn - amount * fraction)
+            share.drawn += amount * fraction
         if loan.months_left == 0:
             loan.months_left = self.model.p.lenders.term_months
         self.flows["new_lending_usd"] += amount
@@ -218,60 +287,71 @@ class CreditMarket:
         amortisation clock starts at the first draw, not at commitment."""
         if loan.drawn <= 0.0:
             return
+        drawn = loan.drawn
         payment = loan.payment_due()
-        interest = loan.drawn * loan.rate / 12.0
-        principal = min(max(payment - interest, 0.0), loan.drawn)
-        self.model.ledger.transfer(loan.borrower.account, loan.lender.account,
-                                   interest + principal, "debt_service")
-        self.repay(loan, principal)
+        interest = drawn * loan.rate / 12.0
+        principal = min(max(payment - interest, 0.0), drawn)
+        self.collect(loan, interest + principal, principal, "debt_service")
         loan.months_left = max(loan.months_left - 1, 0)
 
-    def repay(self, loan: Loan, principal: float) -> None:
-        loan.drawn -= principal
-        if loan.drawn <= DUST and loan.undrawn <= 0:
+    def collect(self, loan: Loan, amount: float, principal: float, reason: str,
+                close: bool = True) -> None:
+        """The borrower pays ``amount``, of which ``principal`` repays the loan, to the
+        holders in proportion to what each has lent; a loan repaid in full is closed."""
+        ledger = self.model.ledger
+        for holder, fraction in pro_rata({h: s.drawn for h, s in loan.holders.items()}):
+            ledger.transfer(loan.borrower.account, holder.account, amount * fraction, reason)
+            loan.holders[holder].drawn -= principal * fraction
+        if close and loan.drawn <= DUST and loan.undrawn <= 0:
             self.close(loan)
 
     def recover(self, loan: Loan, amount: float) -> None:
-        """A defaulting borrower's cash paid toward what its collateral will not cover."""
-        loan.drawn -= amount
+        """A defaulting borrower's cash paid toward what its collateral will not cover (the
+        loan stays open: its collateral is seized next)."""
+        self.collect(loan, amount, amount, "recovery", close=False)
 
     def prepay(self, loan: Loan) -> None:
         """The borrower repays the whole loan (an accelerated loan it can cover)."""
-        self.model.ledger.transfer(loan.borrower.account, loan.lender.account, loan.drawn,
-                                   "loan_prepaid")
-        self.repay(loan, loan.drawn)
+        self.collect(loan, loan.drawn, loan.drawn, "loan_prepaid")
         self.close(loan)
 
     def release_commitment(self, loan: Loan | None, amount: float) -> None:
         """An order that will not be delivered frees the part of the commitment that was to
-        pay for it."""
+        pay for it, each holder's in proportion."""
         if loan is None:
             return
-        loan.undrawn = _residual(loan.undrawn - loan.advance * amount)
+        released = min(loan.advance * amount, loan.undrawn)
+        for holder, fraction in pro_rata({h: s.undrawn for h, s in loan.holders.items()}):
+            share = loan.holders[holder]
+            share.undrawn = _residual(share.undrawn - released * fraction)
         if loan.drawn <= DUST and loan.undrawn <= 0:
             self.close(loan)
 
     def close(self, loan: Loan) -> None:
-        """A repaid loan releases its collateral and leaves both balance sheets."""
-        loan.drawn = 0.0
+        """A repaid loan releases its collateral and leaves every balance sheet."""
+        for share in loan.holders.values():
+            share.drawn = 0.0
         loan.borrower.fleet.release(loan.id)
-        for book in (self.book_of(loan.lender), self.loans_of(loan.borrower)):
+        for book in [self.book_of(holder) for holder in loan.holders] + [self.loans_of(loan.borrower)]:
             if loan in book:
                 book.remove(loan)
 
     def seize(self, loan: Loan) -> None:
-        """Default: the lender takes the pledged cohorts and writes the loan down to their
-        market value; the shortfall is a loss that reduces its capital."""
+        """Default: the holders take the pledged cohorts, each in proportion to what it lent,
+        and write the loan down to their market value; the shortfall is a loss that reduces
+        their capital."""
         model = self.model
         seized_value = 0.0
+        fractions = pro_rata({h: s.drawn for h, s in loan.holders.items()})
         for gen, count in loan.borrower.fleet.seize(loan.id):
             mark = float(model.secondary.value[gen])
-            loan.lender.hold_seized(gen, count, model.p.lenders.liquidation_months, mark)
+            for holder, fraction in fractions:
+                holder.hold_seized(gen, count * fraction, model.p.lenders.liquidation_months, mark)
             model.gpu_accounts.hold(gen, count)
             seized_value += count * mark
         self.flows["lender_losses_usd"] += max(loan.drawn - seized_value, 0.0)
-        loan.undrawn = 0.0
-        loan.drawn = 0.0
+        for share in loan.holders.values():
+            share.undrawn = 0.0
         self.close(loan)
 
     # --- event 8 ----------------------------------------------------------------------------
@@ -322,10 +402,11 @@ class CreditMarket:
         performing loan into a fire sale costs the lender more) and spare cash is swept into
         prepayment; a non-performing one less often; both less by a lender whose capital is
         thin (it needs the cash more than the relationship); loans not waived are
-        accelerated."""
+        accelerated. A syndicate decides by its holders' health weighted by what each has lent
+        (the required lenders' consent)."""
         model = self.model
         p = model.p.lenders
-        borrower, lender = loan.borrower, loan.lender
+        borrower = loan.borrower
         if loan.drawn <= 0 or not borrower.active:
             return
         if month - loan.originated < p.covenant_grace_months:
@@ -339,62 +420,75 @@ class CreditMarket:
         spare = max(borrower.cash - borrower.cash_reserve(), 0.0)
         cure = loan.drawn - loan.ltv_limit * collateral
         if ltv > loan.ltv_limit and cure <= spare:
-            model.ledger.transfer(borrower.account, lender.account, cure, "margin_call")
-            self.repay(loan, cure)
-        elif model.rng.random() < lender.health() * (p.performing_waiver if coverage >= 1.0
-                                                     else p.waiver_probability):
+            self.collect(loan, cure, cure, "margin_call")
+        elif model.rng.random() < syndicate_health(loan) * (p.performing_waiver if coverage >= 1.0
+                                                            else p.waiver_probability):
             self.flows["covenant_waivers"] += 1
             sweep = min(spare, loan.drawn)  # waived, but spare cash pays the loan down
-            model.ledger.transfer(borrower.account, lender.account, sweep, "cash_sweep")
-            self.repay(loan, sweep)
+            self.collect(loan, sweep, sweep, "cash_sweep")
         else:
             self.flows["loans_accelerated"] += 1
             borrower.accelerated(loan)
 
     def allowance_of(self, lender: Lender) -> float:
-        """The lender's loss allowance: the expected credit loss of each loan it holds."""
-        return sum(provision(loan, self.model).expected_loss for loan in self.book_of(lender))
+        """The lender's loss allowance: its share of the expected credit loss of each loan it
+        holds."""
+        return sum(provision(loan, self.model).expected_loss * loan.fraction_of(lender)
+                   for loan in self.book_of(lender))
 
     def record_loss(self, amount: float) -> None:
         """A loss (or, negative, a gain) on seized collateral, as a lender realises it."""
         self.flows["lender_losses_usd"] += amount
 
     def sell_loans(self, lender: Lender, amount: float) -> None:
-        """Sell the lender's loans, oldest first, until the proceeds reach ``amount`` (all of
-        them for a failed lender). Each goes to a buyer drawn at random among the lenders with
-        capital to take it on, at its carrying value (drawn less expected loss) less the sale
-        discount; a loan nobody can take stays."""
+        """Sell the lender's holdings (its whole share of each loan, with what it still has
+        committed), oldest first, until the proceeds reach ``amount`` (all of them for a
+        failed lender). Each goes to a buyer drawn at random among the other lenders with
+        capital to take it on, at its carrying value (its share of the drawn balance less
+        expected loss) less the sale discount; a holding nobody can take stays."""
         model = self.model
         discount = model.p.lenders.loan_sale_discount
         raised = 0.0
         for loan in list(self.book_of(lender)):
             if raised >= amount and not lender.failed:
                 break
-            if loan.drawn <= 0:
+            share = loan.holders[lender]
+            if share.drawn <= 0:
                 continue
             buyers = [other for other in model.lenders()
-                      if other is not lender and other.can_lend(loan.drawn)]
+                      if other is not lender and other.can_lend(share.drawn)]
             if not buyers:
                 continue
             buyer = buyers[int(model.rng.integers(len(buyers)))]
-            price = max(loan.drawn - provision(loan, model).expected_loss, 0.0) * (1.0 - discount)
+            expected_loss = provision(loan, model).expected_loss * loan.fraction_of(lender)
+            price = max(share.drawn - expected_loss, 0.0) * (1.0 - discount)
             buyer.pay_out(price, "loan_sale", lender.account)
-            self.book_of(lender).remove(loan)
-            loan.lender = buyer
-            self.book_of(buyer).append(loan)
-            self.flows["loans_sold_usd"] += loan.drawn
+            self.transfer_holding(loan, lender, buyer)
+            self.flows["loans_sold_usd"] += share.drawn
             raised += price
         lender.provision(self.allowance_of(lender))
 
+    def transfer_holding(self, loan: Loan, seller: Lender, buyer: Lender) -> None:
+        """Move the seller's share of a loan to the buyer (added to the buyer's own share
+        if it already holds part of the loan)."""
+        share = loan.holders.pop(seller)
+        self.book_of(seller).remove(loan)
+        if buyer in loan.holders:
+            loan.holders[buyer].drawn += share.drawn
+            loan.holders[buyer].undrawn += share.undrawn
+        else:
+            loan.holders[buyer] = share
+            self.book_of(buyer).append(loan)
+
     def fail(self, lender: Lender) -> None:
-        """Capital gone: the lender stops lending, its undrawn commitments vanish and it is
-        resolved: its loans are sold to the lenders still lending (``sell_loans``); those
-        nobody can take run off in its book. Its funders bear what its capital no longer
-        covers."""
+        """Capital gone: the lender stops lending, its undrawn commitments vanish (its part of
+        each syndicate's; the other holders' stand) and it is resolved: its loans are sold to
+        the lenders still lending (``sell_loans``); those nobody can take run off in its
+        book. Its funders bear what its capital no longer covers."""
         lender.fail()
         self.flows["lender_failures"] += 1
         for loan in self.book_of(lender):
-            loan.undrawn = 0.0
+            loan.holders[lender].undrawn = 0.0
         self.sell_loans(lender, math.inf)
 
     # --- outputs ----------------------------------------------------------------------------
@@ -430,7 +524,40 @@ class CreditMarket:
             "covenant_breaches": self.flows["covenant_breaches"],
             "covenant_waivers": self.flows["covenant_waivers"],
             "loans_accelerated": self.flows["loans_accelerated"],
+            "syndicated_debt_share": (sum(loan.drawn for loan in loans if len(loan.holders) > 1)
+                                      / debt if debt > 0 else 0.0),
+            "lender_overlap": self.overlap(),
         }
+
+    def overlap(self) -> float:
+        """How alike the lenders' books are: the mean cosine similarity, over pairs of
+        lenders with loans, of what each has lent to each borrower (0: no borrower in
+        common, 1: the same book), the measure of portfolio similarity of Getmansky et al.
+        (2021). Overlap is the path by which one default, or one fire sale, hits several
+        lenders at once (Cont & Schaanning 2017)."""
+        model = self.model
+        borrowers = {cloud.unique_id: i for i, cloud in enumerate(model.neoclouds())}
+        books = []
+        for lender in model.lenders():
+            book = np.zeros(len(borrowers))
+            for loan in self.book_of(lender):
+                if loan.borrower.unique_id in borrowers:
+                    book[borrowers[loan.borrower.unique_id]] += loan.holders[lender].drawn
+            norm = float(np.linalg.norm(book))
+            if norm > 0:
+                books.append(book / norm)
+        if len(books) < 2:
+            return 0.0
+        unit = np.array(books)
+        similarity = unit @ unit.T
+        pairs = np.triu_indices(len(books), k=1)
+        return float(similarity[pairs].mean())
+
+
+def syndicate_health(loan: Loan) -> float:
+    """The holders' health weighted by what each has at stake (drawn and committed)."""
+    return sum(holder.health() * fraction for holder, fraction in
+               pro_rata({h: s.drawn + s.undrawn for h, s in loan.holders.items()}))
 
 
 def collateral_volatility(model: NeocloudMarket) -> float | None:

@@ -52,14 +52,16 @@ def violations(model: NeocloudMarket) -> list[str]:
             found.append(f"lender {lender.unique_id}'s margin loans ({lender.margin_loans:.6g}) "
                          f"are not its client funds' margin debt")
         for loan in model.credit.book_of(lender):
-            if loan.lender is not lender or loan not in model.credit.loans_of(loan.borrower):
-                found.append(f"loan {loan.id} is not one lender's asset and its borrower's liability")
-            if not loan.borrower.active or loan.drawn < -1e-6 or loan.undrawn < -1e-6:
+            if lender not in loan.holders or loan not in model.credit.loans_of(loan.borrower):
+                found.append(f"loan {loan.id} is not its holders' asset and its borrower's liability")
+            if not loan.borrower.active or any(share.drawn < -1e-6 or share.undrawn < -1e-6
+                                               for share in loan.holders.values()):
                 found.append(f"loan {loan.id} has a departed borrower or a negative balance")
     for cloud in clouds:
         for loan in model.credit.loans_of(cloud):
-            if loan not in model.credit.book_of(loan.lender):
-                found.append(f"neocloud {cloud.unique_id} owes a loan no lender holds")
+            if not loan.holders or any(loan not in model.credit.book_of(holder)
+                                       for holder in loan.holders):
+                found.append(f"neocloud {cloud.unique_id} owes a loan not in its holders' books")
     if not (model.price_index > 0 and math.isfinite(model.price_index)):
         found.append(f"spot price index is {model.price_index}")
     found += (_capacity_violations(model) + _power_violations(model) + _price_violations(model)

@@ -60,6 +60,8 @@ def summarize(df: pd.DataFrame) -> dict[str, float | int | str]:
         stats["lender_failures"] = int(df["lender_failures"].sum())
         stats["loans_sold_usd"] = float(df["loans_sold_usd"].sum())
         stats["max_provisions_usd"] = float(df["provisions_usd"].max())
+        events = df["neocloud_defaults"].to_numpy(float) + df["lender_failures"].to_numpy(float)
+        stats["max_cascade_size"] = max_cascade(events)
     if "neocloud_equity_index" in df:
         index = df["neocloud_equity_index"].to_numpy(float)
         peak = np.maximum.accumulate(index)
@@ -77,11 +79,27 @@ NUMERIC_STATISTICS = ("peak_price", "trough_price", "peak_to_trough", "months_pe
                       "max_glut", "return_kurtosis", "abs_return_acf1", "max_revenue_gap_usd",
                       "max_installed_h100e", "lender_loss_rate", "max_aggregate_ltv",
                       "max_debt_usd", "lender_failures", "loans_sold_usd", "max_provisions_usd",
+                      "max_cascade_size",
                       "equity_max_drawdown", "hedge_fund_margin_calls",
                       "hedge_fund_forced_sales_usd")
 SUMMARY_INPUTS = ("date", "spot_price_h100e", "neocloud_defaults_cum", "neoclouds_active",
                   "neocloud_entries", "neocloud_defaults", "demand_h100e_hours",
                   "available_h100e_hours", "revenue_gap_usd", "installed_h100e")
+
+
+CASCADE_GAP_MONTHS = 3  # a quarter: the reporting cycle of covenants, marks and redemptions
+
+
+def max_cascade(events: np.ndarray, gap: int = CASCADE_GAP_MONTHS) -> int:
+    """The most failures (neocloud defaults and lender failures) in one cascade: a chain of
+    months with failures that starts with an initial one and goes on while each next
+    failure comes within ``gap`` months of the last (0 in a run without failures)."""
+    months = np.flatnonzero(np.asarray(events) > 0)
+    if len(months) == 0:
+        return 0
+    breaks = np.flatnonzero(np.diff(months) > gap) + 1
+    counts = np.asarray(events)[months]
+    return int(max(chain.sum() for chain in np.split(counts, breaks)))
 
 
 HP_LAMBDA = 129_600.0   # Ravn & Uhlig (2002): 1,600 x 4^4 for monthly data

@@ -228,6 +228,31 @@ class LenderParams:
         source="modelling assumption (deep sub-investment grade, Caa-like)",
         plausible=(0.1, 0.35),
         plausible_source="modelling assumption")
+    syndication_threshold: float = param(
+        1e9, "$ of commitment", low=0.0, high=1e13,
+        doc="a new loan of at least this size is syndicated: the arranger sells parts to other "
+            "lenders, who then share its draws, payments, losses and seized GPUs pro rata",
+        source="modelling assumption (CoreWeave's GPU-backed facilities of $2.3bn in 2023 and "
+               "$7.6bn in 2024, DDTL 1.0 and 2.0, were each held by a group of lenders under one "
+               "agent: CoreWeave S-1, 2025; 8-K of 2025-10-02)",
+        plausible=(5e8, 5e9),
+        plausible_source="modelling assumption",
+        label="syndication threshold")
+    syndicate_size: int = param(
+        3, "lenders", low=1, high=100,
+        doc="most lenders holding one syndicated loan, the arranger included (1: no syndication)",
+        source="modelling assumption (DDTL 2.0 was led by Blackstone and Magnetar with several "
+               "other investors; in a market of six lenders, half of them)",
+        plausible=(2, 6),
+        plausible_source="modelling assumption")
+    arranger_share: float = param(
+        0.3, "fraction of the loan", low=0.0, high=1.0,
+        doc="least share of a syndicated loan the arranger keeps (more when too few lenders "
+            "can take a part)",
+        source="modelling assumption (arrangers keep a minority and often sell out entirely: "
+               "Blickle, Fleckenstein, Hillenbrand & Saunders 2020, NY Fed Staff Report 922)",
+        plausible=(0.1, 0.5),
+        plausible_source="modelling assumption")
     loan_sale_discount: float = param(
         0.2, "fraction of carrying value", low=0.0, high=1.0,
         doc="discount at which a lender's loans are sold when it must sell (to meet withdrawn "
