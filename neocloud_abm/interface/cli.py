@@ -53,7 +53,7 @@ def format_summary(stats: dict, df: pd.DataFrame, label: str) -> str:
         f"  max glut            {stats['max_glut']:.2f}x capacity over demand",
         f"  neocloud defaults   {stats['defaults']} ({stats['default_rate']:.0%} of firms)"
         + (f", first in {stats['first_default_date']}" if stats["first_default_date"] else "")
-        + f"; largest cascade {stats['max_cascade_size']} failures",
+        + f"; largest cascade of failures: {stats['max_cascade_size']}",
         f"  revenue gap (max)   {_money(stats['max_revenue_gap_usd'])} a year",
         f"  debt (max)          {_money(stats['max_debt_usd'])}; max aggregate LTV "
         f"{stats['max_aggregate_ltv']:.2f}; lender losses {stats['lender_loss_rate']:.1%} of lending",
