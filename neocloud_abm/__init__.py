@@ -3,9 +3,9 @@
 from neocloud_abm.core.errors import NeocloudError, ParameterError
 from neocloud_abm.model import NeocloudMarket, simulate
 from neocloud_abm.outputs.summary import summarize
-from neocloud_abm.parameters.params import Params
+from neocloud_abm.parameters.params import Params, Shock
 from neocloud_abm.parameters.scenarios import load_scenario
 
-__all__ = ["NeocloudError", "NeocloudMarket", "ParameterError", "Params", "load_scenario",
-           "simulate", "summarize"]
+__all__ = ["NeocloudError", "NeocloudMarket", "ParameterError", "Params", "Shock",
+           "load_scenario", "simulate", "summarize"]
 __version__ = "0.1.0"

@@ -1,5 +1,5 @@
 """Syndicated loans: one loan held by several lenders, who share its draws, payments,
-seized GPUs and losses in proportion; overlapping books; the cascade-size statistic."""
+seized GPUs and losses in proportion; overlapping books."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from scipy import stats
 
 from neocloud_abm import NeocloudMarket, load_scenario
 from neocloud_abm.outputs.invariants import violations
-from neocloud_abm.outputs.summary import max_cascade
 
 
 def _model(months: int = 18, seed: int = 1, **overrides: object) -> NeocloudMarket:
@@ -135,20 +134,3 @@ def test_shared_loans_make_the_lenders_capital_move_together():
     on = [_capital_comovement(3, s) for s in seeds]
     off = [_capital_comovement(1, s) for s in seeds]
     assert stats.wilcoxon(on, off, alternative="greater").pvalue < 0.05
-
-
-def test_a_cascade_chains_failures_no_more_than_a_quarter_apart():
-    assert max_cascade(np.zeros(12)) == 0
-    assert max_cascade(np.array([0, 1, 0, 0, 1, 0, 0, 0, 0, 2, 0])) == 2   # 1..4 chain; 9 alone
-    assert max_cascade(np.array([1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0])) == 3   # gaps of 3 chain
-    assert max_cascade(np.array([1, 0, 0, 0, 1])) == 1                     # a gap of 4 breaks
-
-
-def test_the_cascade_size_counts_the_runs_failures():
-    from neocloud_abm.outputs.summary import summarize
-    for seed in SEEDS[:4]:
-        df = run("credit_crunch", seed)
-        stats_ = summarize(df)
-        events = stats_["defaults"] + stats_["lender_failures"]
-        assert (events > 0) == (stats_["max_cascade_size"] > 0)
-        assert stats_["max_cascade_size"] <= events

@@ -164,6 +164,11 @@ class Params:
             merged[key] = coerce(key, check_name(key), value)
         return Params(merged, self.shocks, self.name, self.description)
 
+    def with_shocks(self, *shocks: Shock) -> Params:
+        """A copy with more dated shocks, e.g. a counterfactual that switches a channel off
+        from the date a scenario's shock hits (checked like a scenario's own shocks)."""
+        return Params(self._values, self.shocks + shocks, self.name, self.description)
+
     def to_dict(self) -> dict[str, Any]:
         """Flat mapping of dotted name to value (paths as lists, for TOML/JSON)."""
         return {k: [list(kn) for kn in v] if isinstance(v, tuple) else v

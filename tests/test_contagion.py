@@ -1,0 +1,66 @@
+"""Failure cascades: the cascade-size statistic, and the fire-sale stress scenario in which
+fire sales cause failures that its initial shock alone would not."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+from conftest import SEEDS, run
+from scipy import stats
+
+from neocloud_abm import NeocloudMarket, Shock, load_scenario, summarize
+from neocloud_abm.outputs.summary import max_cascade
+
+STRESS_SEEDS = range(1, 25)
+STRESS_MONTHS = 72   # to 2027-12: the cascades of the stress run in 2025-27
+
+
+def test_a_cascade_chains_failures_no_more_than_a_quarter_apart():
+    assert max_cascade(np.zeros(12)) == 0
+    assert max_cascade(np.array([0, 1, 0, 0, 1, 0, 0, 0, 0, 2, 0])) == 2   # 1..4 chain; 9 alone
+    assert max_cascade(np.array([1, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0])) == 3   # gaps of 3 chain
+    assert max_cascade(np.array([1, 0, 0, 0, 1])) == 1                     # a gap of 4 breaks
+
+
+def test_the_cascade_size_counts_the_runs_failures():
+    for seed in SEEDS[:4]:
+        statistics = summarize(run("credit_crunch", seed))
+        failures = statistics["defaults"] + statistics["lender_failures"]
+        assert (failures > 0) == (statistics["max_cascade_size"] > 0)
+        assert statistics["max_cascade_size"] <= failures
+
+
+@cache
+def _stress(seed: int, fire_sales: bool) -> dict:
+    """The stress run, or its counterfactual: the fire sales' price impact switched off from
+    the date of the stress's own shock (the initial shock alone)."""
+    params = load_scenario("fire_sale_stress").with_overrides({"market.months": STRESS_MONTHS})
+    if not fire_sales:
+        date = params.shocks[0].date
+        params = params.with_shocks(Shock(date=date, label="no fire-sale impact",
+                                          set=(("market.fire_sale_impact", 0.0),)))
+    return summarize(NeocloudMarket(params, rng=seed).run().results())
+
+
+def test_fire_sales_turn_a_covenant_shock_into_a_cascade():
+    """``fire_sale_stress`` against its counterfactual, paired over 24 seeds. Measured
+    (Python 3.11 / 3.12): the largest cascade is longer with the fire sales in 19 / 19 seeds
+    and shorter in 2 / 1 (p = 7e-5 both; median 9 / 8 failures against 5 / 6), lenders lose
+    more of what they lent in 23 / 24 (median 26% / 25% against 3% / 3%), a lender fails in
+    7 / 5 runs against 0 / 1. (Defaults: a median of 18 / 16 against 14.5 / 15.5, p = 0.0004
+    / 0.05: not asserted.)"""
+    on = [_stress(seed, True) for seed in STRESS_SEEDS]
+    off = [_stress(seed, False) for seed in STRESS_SEEDS]
+
+    def paired(key: str) -> np.ndarray:
+        return np.array([a[key] for a in on], float) - np.array([b[key] for b in off], float)
+
+    cascade = paired("max_cascade_size")
+    assert np.median([a["max_cascade_size"] for a in on]) > 1   # a cascade in most seeds
+    assert stats.wilcoxon(cascade, alternative="greater").pvalue < 0.01
+    losses = paired("lender_loss_rate")
+    assert (losses > 0).sum() >= 20 and stats.wilcoxon(losses, alternative="greater").pvalue < 0.01
+    failed_on = sum(a["lender_failures"] > 0 for a in on)
+    failed_off = sum(b["lender_failures"] > 0 for b in off)
+    assert failed_on >= failed_off + 2, (failed_on, failed_off)
