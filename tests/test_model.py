@@ -93,13 +93,16 @@ def test_baseline_booms_in_the_2023_shortage_then_busts_as_capacity_arrives():
 
 def test_a_new_generation_cuts_the_rent_and_value_of_the_previous_one():
     """Against a counterfactual in which the B200 ships two years later, the B200's 2025
-    release lowers the H100's rent and secondary value in the following year (paired)."""
+    release lowers the H100's rent and secondary value in the following year (paired). The
+    rent over forty seeds: with ten, 9 of 10 lower under Python 3.11 but 5 of 10 under 3.12
+    (p = 0.16) once loans were syndicated; forty give 35 and 29 of 40, p = 4e-8 and 0.0004."""
     actual, late = ("baseline", {}), ("baseline", {"chips.b200_release": "2027-01"})
 
     def year_after(column):
         return lambda df: df[column].iloc[36:48].mean()
 
-    assert_increase(paired(year_after("spot_price_h100"), actual, late), 0.05, "H100 rent, $/h")
+    assert_increase(paired(year_after("spot_price_h100"), actual, late, seeds=tuple(range(1, 41))),
+                    0.05, "H100 rent, $/h")
     assert_increase(paired(year_after("gpu_value_h100"), actual, late), 2000.0, "H100 value, $")
     values = [run("baseline", seed)["gpu_value_h100"] for seed in SEEDS]
     cuts = [v.iloc[38] / v.iloc[35] - 1.0 for v in values]   # 2024-12 to 2025-03 (fact S4)
