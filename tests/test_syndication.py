@@ -134,3 +134,12 @@ def test_shared_loans_make_the_lenders_capital_move_together():
     on = [_capital_comovement(3, s) for s in seeds]
     off = [_capital_comovement(1, s) for s in seeds]
     assert stats.wilcoxon(on, off, alternative="greater").pvalue < 0.05
+
+
+def test_debt_outstanding_counts_a_syndicated_loan_once():
+    model = _model(months=36)
+    loans = [loan for cloud in model.neoclouds() for loan in model.credit.loans_of(cloud)]
+    assert any(len(loan.holders) > 1 for loan in loans)
+    assert model.outputs["debt_outstanding_usd"] == pytest.approx(sum(x.drawn for x in loans))
+    assert model.outputs["debt_outstanding_usd"] == pytest.approx(
+        sum(lender.loan_book() for lender in model.lenders()))

@@ -156,7 +156,9 @@ class CreditMarket:
         return self._by_borrower[borrower.unique_id]
 
     def all_loans(self) -> list[Loan]:
-        return [loan for lender in self.model.lenders() for loan in self.book_of(lender)]
+        """Every loan once (a syndicated loan stands in several lenders' books but in one
+        borrower's list)."""
+        return [loan for cloud in self.model.neoclouds() for loan in self.loans_of(cloud)]
 
     def begin_month(self) -> None:
         self.flows = dict.fromkeys(FLOWS, 0.0)
