@@ -136,7 +136,7 @@ def test_circular_financing_puts_nvidia_money_only_into_partners():
     on = NeocloudMarket(load_scenario("baseline"), rng=4)
     partners = {c.unique_id for c in on.neoclouds() if c.partner}  # entrants never are
     assert partners
-    on.run(36)
+    on.run(48)  # to 2025-12: the capacity backstop starts in 2025-09
     df = on.results()
     assert on.p.nvidia.circular_financing
     assert df["nvidia_backstop_usd"].sum() > 0 and df["nvidia_equity_investment_usd"].sum() > 0
@@ -144,5 +144,5 @@ def test_circular_financing_puts_nvidia_money_only_into_partners():
     stakes = on.equity.stakes.get(on.nvidia.account, {})
     assert stakes and set(stakes) <= partners
     assert violations(on) == []
-    off = run("baseline", 4, 36, nvidia__circular_financing=False)
+    off = run("baseline", 4, 48, nvidia__circular_financing=False)
     assert off["nvidia_backstop_usd"].sum() == 0 and off["nvidia_equity_investment_usd"].sum() == 0

@@ -4,18 +4,20 @@ gate, forced loan sales, resolution of a failed lender and the value-at-risk adv
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 from conftest import run
 
-from neocloud_abm import NeocloudMarket, Params, load_scenario
+from neocloud_abm import NeocloudMarket, ParameterError, Params, load_scenario
 from neocloud_abm.markets.provisioning import provision
 from neocloud_abm.outputs.invariants import violations
 
 
 def _model(seed: int = 1, months: int = 30, **overrides: object) -> NeocloudMarket:
-    params = load_scenario("baseline").with_overrides(overrides)
+    params = load_scenario("baseline").with_overrides(
+        {name.replace("__", "."): value for name, value in overrides.items()})
     model = NeocloudMarket(params, rng=seed)
     model.run(months)
     return model
@@ -161,7 +163,7 @@ def test_the_value_at_risk_advance_rises_in_calm_markets_and_falls_in_turbulent_
 
 def test_the_value_at_risk_rule_is_calibrated_to_the_fixed_rules_mean_advance():
     """The reference volatility's source: over 12 seeds the commitment-weighted mean advance
-    of the value-at-risk rule is within 0.03 of the fixed rule's (measured 0.711 and 0.711)."""
+    of the value-at-risk rule is within 0.03 of the fixed rule's (measured 0.716 and 0.713)."""
     def mean_advance(**policy: str) -> float:
         runs = [run("baseline", seed, **policy) for seed in range(1, 13)]
         commitments = np.concatenate([df["new_commitments_usd"].to_numpy() for df in runs])
@@ -176,10 +178,10 @@ CRUNCH_SEEDS = tuple(range(1, 21))
 
 def test_a_funding_shock_makes_funders_run_and_lenders_sell_loans():
     """credit_crunch is a shock to funding only; the run and the sales emerge. Over 20 seeds
-    (measured: withdrawals in all 20 crunch runs and 3 baseline runs, median loans sold $7.7bn
-    against $2.9bn in the baseline): withdrawals in at least a quarter more of the crunch runs
+    (measured: withdrawals in 18 crunch runs and 1 baseline run, median loans sold $6.0bn
+    against $1.1bn in the baseline): withdrawals in at least a quarter more of the crunch runs
     than of the paired baseline runs, and loans sold in the median crunch run. (Defaults:
-    median +1 firm, p = 0.09, not significant; the funding shock hits the lenders, not the
+    median +2.5 firms, p = 0.08, not significant; the funding shock hits the lenders, not the
     borrowers' cash flows.)"""
     def total(scenario: str, column: str) -> np.ndarray:
         return np.array([run(scenario, seed)[column].sum() for seed in CRUNCH_SEEDS])
@@ -215,15 +217,41 @@ def test_nvidias_stakes_are_reported_at_market_and_written_off_when_a_partner_go
     stakes = market.stakes[nvidia.account]
     assert stakes, "circular financing bought stakes in the baseline"
     assert nvidia.report()["nvidia_exposure_usd"] == pytest.approx(
-        sum(stake.shares * market.listings[i].price for i, stake in stakes.items()))
+        sum(stake.shares * market.listings[i].price for i, stake in stakes.items())
+        + nvidia.backstop_remaining())
     partner = next(c for c in model.neoclouds() if c.unique_id in stakes)
     cost = stakes[partner.unique_id].cost
+    earlier = nvidia.report()["nvidia_stake_losses_usd"]   # stakes already settled this month
     market.delist(partner)  # a default: the shares are worth nothing
-    assert nvidia.report()["nvidia_stake_losses_usd"] == pytest.approx(cost)
+    assert nvidia.report()["nvidia_stake_losses_usd"] - earlier == pytest.approx(cost)
     assert partner.unique_id not in stakes
     df = run("baseline", 2)
     assert df["nvidia_exposure_usd"].max() > 0
     assert df["nvidia_stake_losses_usd"].sum() <= df["nvidia_equity_investment_usd"].sum() + 1e-6
+
+
+def test_nvidias_backstop_is_called_only_while_it_runs_and_only_up_to_its_total():
+    """A contingent liability: nothing before the agreement starts, the uncalled rest reported
+    as exposure while it runs, payments no more than the total and none after it ends."""
+    total = 2e8   # under three months of the monthly cap, so the total binds
+    model = _model(seed=1, months=54, nvidia__backstop_total_usd=total)   # to 2026-06
+    df = model.results().set_index("date")
+    before, during = df.loc[:"2025-08"], df.loc["2025-09":]
+    assert before["nvidia_backstop_usd"].sum() == 0
+    assert (before["nvidia_backstop_commitment_usd"] == 0).all()
+    assert during["nvidia_backstop_usd"].sum() == pytest.approx(total)
+    assert during["nvidia_backstop_commitment_usd"].to_numpy() == pytest.approx(
+        total - during["nvidia_backstop_usd"].cumsum().to_numpy(), abs=1e-3)
+    assert model.ledger.flows["capacity_backstop"] == pytest.approx(total)
+    ended = _model(seed=1, months=54, nvidia__backstop_end="2025-12").results().set_index("date")
+    assert ended.loc["2025-09":"2025-12", "nvidia_backstop_usd"].sum() > 0
+    assert ended.loc["2026-01":, "nvidia_backstop_usd"].sum() == 0
+    assert (ended.loc["2026-01":, "nvidia_backstop_commitment_usd"] == 0).all()
+
+
+def test_a_backstop_that_ends_before_it_starts_is_rejected():
+    with pytest.raises(ParameterError, match=re.escape("nvidia.backstop_start <= nvidia.backstop_end")):
+        Params().with_overrides({"nvidia.backstop_start": "2026-01", "nvidia.backstop_end": "2025-12"})
 
 
 def test_the_top_neocloud_debt_ratio_is_the_most_indebted_firms():

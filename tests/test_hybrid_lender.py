@@ -10,7 +10,7 @@ from conftest import assert_increase
 from neocloud_abm import NeocloudMarket, load_scenario
 from neocloud_abm.outputs.invariants import violations
 
-WINTER_SEEDS = tuple(range(1, 13))
+WINTER_SEEDS = tuple(range(1, 33))
 
 
 def _model(seed: int = 2, months: int = 30, scenario: str = "baseline", **overrides: object
@@ -71,9 +71,10 @@ def test_share_prices_move_a_hybrid_lenders_capital_and_a_default_writes_its_sta
     assert hybrid.capital_ratio() == pytest.approx((capital - 0.5 * value) / (exposure - 0.5 * value))
     firm = next(c for c in model.neoclouds() if c.unique_id in stakes)
     cost = stakes[firm.unique_id].cost
+    earlier = market.stake_losses(hybrid.account)   # stakes already settled this month
     market.delist(firm)
     assert firm.unique_id not in stakes
-    assert market.stake_losses(hybrid.account) == pytest.approx(cost)
+    assert market.stake_losses(hybrid.account) - earlier == pytest.approx(cost)
 
 
 def test_the_month_table_reports_the_lenders_equity():
@@ -111,10 +112,11 @@ def _capital_paths(seed: int) -> tuple[float, float, float, float]:
 
 
 def test_a_hybrid_lenders_capital_follows_the_equity_market():
-    """Paired over twelve seeds of the AI winter, hybrid vs a plain private credit fund in
-    the same run: its capital returns correlate more with the equity index (margin 0.05;
-    measured median +0.17, 12 of 12 seeds, with banks as the funds' brokers) and it falls
-    further from its peak (margin 0.02)."""
+    """Paired over 32 seeds of the AI winter, hybrid vs a plain private credit fund in the
+    same run: its capital returns correlate more with the equity index (margin 0.05;
+    measured median +0.27, higher in 31 of 32) and it falls further from its peak (margin
+    0.02; measured median +0.15, further in 25 of 32, p = 0.0001; twelve seeds gave p = 0.10
+    once Nvidia's capacity backstop was dated, so twelve were too few)."""
     paths = np.array([_capital_paths(seed) for seed in WINTER_SEEDS])
     assert_increase(paths[:, 0] - paths[:, 1], 0.05, "correlation with the index, hybrid - peer")
     assert_increase(paths[:, 2] - paths[:, 3], 0.02, "capital drawdown, hybrid - peer")

@@ -21,8 +21,9 @@ def loss_rate(df):
 def test_a_faster_bigger_leap_cadence_deepens_the_bust():
     """The fall after the peak deepens (measured over forty seeds with demand from adoption and
     Nvidia's capacity expansion: median +0.048, 36 of 40 seeds; so twenty seeds and a margin
-    of 0.02; again 36 of 40 once funds' leverage binds). It does not robustly break more
-    firms (forty seeds: median +2, p = 0.08, then 0.02 once banks were the funds' brokers):
+    of 0.02; again 36 of 40 once funds' leverage binds; +0.044, 34 of 40 once Nvidia's
+    capacity backstop was dated). It does not robustly break more firms (forty seeds: median
+    +2, p = 0.08, then 0.02 once banks were the funds' brokers, now +1, p = 0.19):
     neoclouds learn the faster cadence from its launches and invest less, and the glut of
     powered space cuts their colocation rents in the bust, so the README claims no effect
     on defaults."""

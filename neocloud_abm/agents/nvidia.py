@@ -18,6 +18,7 @@ import mesa
 import numpy as np
 
 from neocloud_abm.core.chips import Generation, installed_price
+from neocloud_abm.core.months import parse_month
 
 if TYPE_CHECKING:
     from neocloud_abm.agents.neocloud import Neocloud
@@ -58,10 +59,12 @@ class Nvidia(mesa.Agent):
         self.expansion = 1.0  # capacity relative to the roadmap's
         self.expansion_pipeline: dict[int, float] = {}  # month it is in place -> added expansion
         self.flows: dict[str, float] = dict.fromkeys(FLOWS, 0.0)
+        self.backstop_called = 0.0  # $ of the capacity backstop paid so far
 
     columns = ("backlog_h100e", "nvidia_revenue_usd", "nvidia_lead_time_months", "nvidia_markup",
                "nvidia_capacity_h100e", "nvidia_capacity_expansion",
-               "nvidia_capacity_expansion_ordered", "nvidia_exposure_usd", *FLOWS,
+               "nvidia_capacity_expansion_ordered", "nvidia_exposure_usd",
+               "nvidia_backstop_commitment_usd", *FLOWS,
                "nvidia_stake_losses_usd")
 
     def begin_month(self) -> None:
@@ -78,7 +81,9 @@ class Nvidia(mesa.Agent):
                 "nvidia_capacity_h100e": sum(self.capacity(g) * g.perf for g in self.model.gens),
                 "nvidia_capacity_expansion": self.expansion,
                 "nvidia_capacity_expansion_ordered": sum(self.expansion_pipeline.values()),
-                "nvidia_exposure_usd": self.model.equity.stake_value(self.account),
+                "nvidia_exposure_usd": (self.model.equity.stake_value(self.account)
+                                        + self.backstop_remaining()),
+                "nvidia_backstop_commitment_usd": self.backstop_remaining(),
                 **self.flows,
                 "nvidia_stake_losses_usd": self.model.equity.stake_losses(self.account)}
 
@@ -218,13 +223,22 @@ class Nvidia(mesa.Agent):
             self.flows["nvidia_equity_investment_usd"] += self.model.equity.buy_stake(
                 cloud, self.revenue * nv.equity_investment_share / len(partners), self.account)
 
+    def backstop_remaining(self) -> float:
+        """$ of the capacity backstop not yet called: Nvidia's contingent liability while the
+        agreement runs (nothing before it is signed or after it ends)."""
+        nv, month = self.model.p.nvidia, self.model.month
+        if (not nv.circular_financing
+                or not parse_month(nv.backstop_start) <= month <= parse_month(nv.backstop_end)):
+            return 0.0
+        return max(nv.backstop_total_usd - self.backstop_called, 0.0)
+
     def backstop(self, offers, sold_gpu_hours: np.ndarray) -> None:
-        """Circular financing: Nvidia rents back partners' unsold GPU-hours at a discount to
-        their posted price, up to a monthly cap (the $6.3B CoreWeave capacity backstop)."""
+        """Circular financing: while the capacity backstop runs, Nvidia rents back partners'
+        unsold GPU-hours at a discount to their posted price, up to a monthly cap and until
+        its total commitment is spent (the $6.3B CoreWeave backstop, September 2025 to April
+        2032). Each payment is the guarantee being called: a loss to Nvidia."""
         nv = self.model.p.nvidia
-        if not nv.circular_financing:
-            return
-        budget = nv.backstop_cap_usd
+        budget = min(nv.backstop_cap_usd, self.backstop_remaining())
         for k, cloud in enumerate(offers.sellers):
             if budget <= 0:
                 break
@@ -239,6 +253,7 @@ class Nvidia(mesa.Agent):
             self.model.ledger.transfer(self.account, cloud.account, paid, "capacity_backstop")
             cloud.record_backstop(g, hours, paid)
             budget -= paid
+            self.backstop_called += paid
             self.flows["nvidia_backstop_usd"] += paid
 
     def update_markup(self) -> None:

@@ -57,7 +57,7 @@ class Loan:
     gen: int
     advance: float      # share of each delivery's cost the loan pays (LTV at origination)
     spread: float       # over the floating base rate, fixed at origination
-    ltv_limit: float    # covenant
+    ltv_limit: float    # maintenance covenant (re-marked monthly under value-at-risk leverage)
     originated: int
     holders: dict[Lender, Share]  # the arranger first
     months_left: int = 0
@@ -168,7 +168,7 @@ class CreditMarket:
     # --- underwriting -----------------------------------------------------------------------
     def origination_ltv(self, lender: Lender) -> float:
         """The leverage policy: fixed, value-at-risk (a haircut in proportion to measured
-        collateral volatility, equal to the fixed one at the reference volatility, so the
+        downside volatility of collateral, equal to the fixed one at the reference volatility, so the
         advance rises in calm markets and falls in turbulent ones) or countercyclical
         (tighter when prices run above their trend)."""
         model = self.model
@@ -364,6 +364,8 @@ class CreditMarket:
         capital left fail and are resolved."""
         model = self.model
         lenders = model.lenders()
+        if model.p.lenders.leverage_policy == "value_at_risk":
+            self.remark_covenants()
         for lender in lenders:
             for loan in list(self.book_of(lender)):
                 self.test_covenants(loan, month)
@@ -397,6 +399,19 @@ class CreditMarket:
         if repaid < withdrawal * (1.0 - 1e-9):
             self.fail(lender)  # it cannot pay its funders: a run, whatever its capital
         return redeemed
+
+    def remark_covenants(self) -> None:
+        """A value-at-risk lender manages its whole book to its value-at-risk, as a dealer
+        does its repo book: each loan's maintenance limit is the advance the lender would
+        make today plus the cushion, so a rise in measured volatility calls margin on loans
+        already made and calm loosens it (the leverage cycle of Adrian & Shin 2010)."""
+        cushion = self.model.p.lenders.ltv_cushion
+        limits: dict[str, float] = {}
+        for loan in self.all_loans():
+            kind = loan.lender.kind
+            if kind not in limits:
+                limits[kind] = self.origination_ltv(loan.lender) + cushion
+            loan.ltv_limit = limits[kind]
 
     def test_covenants(self, loan: Loan, month: int) -> None:
         """A loan-to-value breach is a margin call, cured from spare cash if possible.
@@ -563,12 +578,16 @@ def syndicate_health(loan: Loan) -> float:
 
 
 def collateral_volatility(model: NeocloudMarket) -> float | None:
-    """Annualised volatility of monthly log changes of used-GPU values over the last year;
-    None before there are four values to measure it from (or with a non-positive one)."""
+    """Annualised downside volatility of used-GPU values over the last year: the square root
+    of twice the mean square of the monthly log falls (rises count as zero), which equals the
+    standard deviation for changes symmetric about zero. Value-at-risk measures losses, so a
+    run-up in collateral values is calm, not risk. None before there are four values to
+    measure it from (or with a non-positive one)."""
     series = np.asarray(model.history["gpu_value_index"][-13:])
     if len(series) < 4 or np.any(series <= 0):
         return None
-    return float(np.std(np.diff(np.log(series))) * math.sqrt(12.0))
+    falls = np.minimum(np.diff(np.log(series)), 0.0)
+    return float(math.sqrt(2.0 * np.mean(falls**2) * 12.0))
 
 
 def contracted_share(model: NeocloudMarket, borrower: Neocloud) -> float:

@@ -122,10 +122,27 @@ class NvidiaParams:
         source="CoreWeave: $100M (2023) then ~$2B stakes; assumption",
         plausible=(0.0, 0.03),
         plausible_source="modelling assumption")
+    backstop_total_usd: float = param(
+        6.3e9, "$", low=0.0, high=1e12,
+        doc="Nvidia's commitment to buy partners' residual unsold capacity over the agreement "
+            "(a contingent liability: called only when capacity goes unsold)",
+        source="CoreWeave Form 8-K, 15 September 2025: an order of at least $6.3B under which "
+               "Nvidia is obliged to buy CoreWeave's residual unsold capacity through April 2032",
+        plausible=(0.0, 1.3e10),
+        plausible_source="modelling assumption: none to about twice the CoreWeave backstop")
+    backstop_start: str = param(
+        "2025-09", "YYYY-MM", kind="month",
+        doc="first month of the capacity backstop",
+        source="CoreWeave Form 8-K, 15 September 2025 (order form of 9 September 2025)")
+    backstop_end: str = param(
+        "2032-04", "YYYY-MM", kind="month",
+        doc="last month of the capacity backstop",
+        source="CoreWeave Form 8-K, 15 September 2025 (through 13 April 2032)")
     backstop_cap_usd: float = param(
         75000000.0, "$ per month", low=0.0, high=1e11,
         doc="most Nvidia pays a month for partners' unsold capacity",
-        source="$6.3B CoreWeave capacity backstop to 2032 (~$75M a month)",
+        source="modelling assumption: about the $6.3B backstop spread evenly over its 80 months "
+               "(CoreWeave Form 8-K, 15 September 2025); the agreement states no monthly limit",
         plausible=(0.0, 150000000.0),
         plausible_source="modelling assumption: none to twice the CoreWeave backstop's monthly average")
     backstop_discount: float = param(

@@ -45,6 +45,10 @@ def _not_before_first_release(start: str, *releases: str) -> bool:
     return parse_month(start) >= min(parse_month(r) for r in releases)
 
 
+def _in_order(first: str, last: str) -> bool:
+    return parse_month(first) <= parse_month(last)
+
+
 CONSTRAINTS: tuple[Constraint, ...] = (
     Constraint(("hedge_funds.target_leverage", "hedge_funds.max_leverage"),
                "hedge_funds.target_leverage <= hedge_funds.max_leverage",
@@ -65,6 +69,8 @@ CONSTRAINTS: tuple[Constraint, ...] = (
                "market.start is not before the first chip release (the 2022 fleets are of the "
                "oldest generation, so it must exist)",
                _not_before_first_release),
+    Constraint(("nvidia.backstop_start", "nvidia.backstop_end"),
+               "nvidia.backstop_start <= nvidia.backstop_end", _in_order),
 )
 
 
