@@ -19,6 +19,7 @@ from neocloud_abm.experiments.analysis import (
     load_summary,
     load_timeseries,
     morris_indices,
+    noise_shares,
     sobol_indices,
     timeseries_dataset,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "load_summary",
     "load_timeseries",
     "morris_indices",
+    "noise_shares",
     "parse_spec",
     "process_pool",
     "run_seed",

@@ -1,5 +1,6 @@
 """Reading a results folder into pandas (or through a pyarrow dataset, for DuckDB); replication
-bands; Sobol' and Morris indices (SALib).
+bands; Sobol' and Morris indices (SALib) and the share of a statistic's spread that is seed
+noise.
 
 Parameter columns are the dotted names (``nvidia.generation_interval_months``), which no
 statistic or output column has, so helpers find them without being told.
@@ -133,16 +134,20 @@ def aggregate(frame: pd.DataFrame, by: Sequence[str] | None = None,
     return table.reset_index()
 
 
-def _point_means(summary: pd.DataFrame, statistic: str, points_per_block: int) -> np.ndarray:
-    """The statistic averaged over each point's successful replications, in point order;
-    refuses gaps, since the estimators rely on the sample's exact structure."""
+def _successful_runs(summary: pd.DataFrame, statistic: str) -> pd.DataFrame:
+    """The runs that finished, after checking ``statistic`` is a numeric summary column."""
     if statistic not in summary:
         raise NeocloudError(f"no statistic {statistic!r}; the summary has "
                             + ", ".join(c for c in summary.columns if "." not in c))
     if not pd.api.types.is_numeric_dtype(summary[statistic]):
         raise NeocloudError(f"{statistic} is not a numeric statistic")
-    ok = summary[summary["status"] == "ok"] if "status" in summary else summary
-    means = ok.groupby("point")[statistic].mean()
+    return summary[summary["status"] == "ok"] if "status" in summary else summary
+
+
+def _point_means(summary: pd.DataFrame, statistic: str, points_per_block: int) -> np.ndarray:
+    """The statistic averaged over each point's successful replications, in point order;
+    refuses gaps, since the estimators rely on the sample's exact structure."""
+    means = _successful_runs(summary, statistic).groupby("point")[statistic].mean()
     expected = int(summary["point"].max()) + 1
     means = means.reindex(range(expected))
     missing = means.index[means.isna()].tolist()
@@ -162,9 +167,35 @@ def sobol_indices(summary: pd.DataFrame, statistic: str, bounds: Bounds,
     from SALib.analyze import sobol  # SALib imports SciPy: ~1 s, only when needed
 
     y = _point_means(summary, statistic, len(bounds) + 2)
-    result = sobol.analyze(problem(bounds), y, calc_second_order=SOBOL_SECOND_ORDER, seed=seed)
+    # SALib bootstraps from NumPy's global generator when handed a falsy seed such as 0;
+    # a Generator is always used as given, so the confidence intervals are reproducible.
+    result = sobol.analyze(problem(bounds), y, calc_second_order=SOBOL_SECOND_ORDER,
+                           seed=np.random.default_rng(seed))
     names = ["S1", "S1_conf", "ST", "ST_conf"]
     return pd.DataFrame({n: result[n] for n in names}, index=pd.Index(list(bounds), name="parameter"))
+
+
+def noise_shares(summary: pd.DataFrame, statistic: str) -> pd.Series:
+    """How much of a statistic's spread over a sweep is seed noise rather than parameters,
+    from the replications at each point: ``runs``, the mean variance within a point over the
+    variance of all runs (the share a single run's value owes to its seed); ``means``, that
+    within-point variance over the number of replications, as a share of the variance of
+    the point means the indices are estimated from (the noise left in them). Needs two or
+    more successful replications at every point."""
+    runs = _successful_runs(summary, statistic)
+    groups = runs.groupby("point")[statistic]
+    replications = groups.count()
+    if replications.empty or replications.min() < 2:
+        raise NeocloudError(f"separating seed noise from parameter effects in {statistic} needs "
+                            "at least two successful replications at every point (set "
+                            "replications >= 2 in the spec)")
+    within = float(groups.var(ddof=1).mean())
+    total = float(runs[statistic].var(ddof=1))
+    between = float(groups.mean().var(ddof=1))
+    noise_in_means = within / float(replications.mean())
+    return pd.Series({"runs": within / total if total > 0 else 0.0,
+                      "means": noise_in_means / between if between > 0 else 0.0,
+                      "replications": float(replications.mean())}, name=statistic)
 
 
 def morris_indices(summary: pd.DataFrame, statistic: str, bounds: Bounds,

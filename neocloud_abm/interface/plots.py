@@ -689,6 +689,8 @@ STATISTICS: Mapping[str, Measure] = MappingProxyType({
     "trough_price": Measure("Trough after the peak", "$ per H100e-hour", formatter=PRICE),
     "peak_to_trough": Measure("Peak-to-trough decline", "share of peak",
                               formatter=PERCENT),
+    "decline_24m": Measure("Price fall within 24 months of the peak", "share of peak",
+                           formatter=PERCENT),
     "months_peak_to_trough": Measure("Months peak to trough", "months", count=True),
     "cycles": Measure("Boom-bust cycles", "count", count=True),
     "max_glut": Measure("Maximum glut", "capacity / demand"),
