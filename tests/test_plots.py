@@ -216,3 +216,17 @@ def test_table_without_dates_or_panel_columns_is_rejected(synthetic: pd.DataFram
         run_figure(synthetic.drop(columns=["date"]), synthetic_generations)
     with pytest.raises(ValueError, match="none of the columns"):
         run_figure(synthetic[["date"]], synthetic_generations.iloc[:0])
+
+
+def test_the_stress_panel_adds_up_the_lenders_forced_flows(model_run: tuple[pd.DataFrame, pd.DataFrame]
+                                                           ) -> None:
+    """Loans sold, funding withdrawn and redemptions are drawn cumulatively in $bn, with
+    Nvidia's exposure beside them."""
+    df, generations = model_run
+    df = df.assign(loans_sold_usd=np.linspace(0.0, 1e9, len(df)))  # a run short of any sale
+    lines = {line.get_label(): line for line in drawn_lines(run_figure(df, generations),
+                                                            "Lenders under strain")}
+    assert lines["Loans sold"].get_ydata()[-1] == pytest.approx(
+        df["loans_sold_usd"].sum() / 1e9)
+    assert lines["Nvidia exposure"].get_ydata()[-1] == pytest.approx(
+        df["nvidia_exposure_usd"].iloc[-1] / 1e9)

@@ -516,6 +516,34 @@ def draw_credit(ax: Axes, run: RunData) -> None:
     legend(ax, *percent_twin(ax, run, "aggregate_ltv", "Aggregate LTV (right)", "Loan-to-value"))
 
 
+STRESS_FLOWS = (("loans_sold_usd", "Loans sold", "C0"),
+                ("funding_withdrawn_usd", "Funding run", "C1"),
+                ("fund_redemptions_usd", "Redemptions", "C4"))
+
+
+def draw_stress(ax: Axes, run: RunData) -> None:
+    """The financial system under strain: what lenders had to sell and what their funders
+    and investors took out (cumulative), Nvidia's exposure to its partners (stakes at market
+    plus the uncalled backstop), and lender failures (cumulative) on the right."""
+    for column, label, color in STRESS_FLOWS:
+        if run.has(column):
+            ax.plot(run.dates, run.df[column].cumsum().to_numpy(float) / 1e9,
+                    label=label, color=color)
+    run.line(ax, "nvidia_exposure_usd", "Nvidia exposure", 1e9, color="C2", linestyle="-.")
+    ax.set_ylabel("$bn (flows cumulative)")
+    positive_floor(ax)
+    twins = []
+    if run.has("lender_failures"):
+        right = twin(ax, "Lender failures (cumulative)")
+        right.plot(run.dates, run.df["lender_failures"].cumsum().to_numpy(float),
+                   label="Failures (right)", color=TWIN_COLOR,
+                   linestyle="--", linewidth=1.0, drawstyle="steps-post")
+        right.set_ylim(bottom=0)
+        count_ticks(right)
+        twins.append(right)
+    legend(ax, *twins)
+
+
 def draw_equity(ax: Axes, run: RunData) -> None:
     run.line(ax, "neocloud_equity_index", "Neocloud equity index", color="C0")
     if run.has("hedge_fund_margin_calls") and run.has("neocloud_equity_index"):
@@ -563,6 +591,9 @@ PANELS: tuple[Panel, ...] = (
           ("neocloud_equity_index", "short_interest")),
     Panel("power", "Powered data-centre space", draw_power,
           ("powered_capacity_mw", "power_pipeline_mw", "neocloud_power_mw", "stranded_mw")),
+    Panel("stress", "Lenders under strain; Nvidia's exposure", draw_stress,
+          ("loans_sold_usd", "funding_withdrawn_usd", "fund_redemptions_usd", "lender_failures",
+           "nvidia_exposure_usd")),
 )
 
 
