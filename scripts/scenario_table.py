@@ -1,7 +1,6 @@
 """Print, for every built-in scenario, defaults, lender losses and failures, the largest
-failure cascade, loans sold,
-hedge-fund margin calls and the price decline over N seeds (median and range), as the
-Markdown table in the README.
+failure cascade, loans sold, hedge-fund margin calls, the price decline and Nvidia's
+backstop payments over N seeds (median and range), as the Markdown table in the README.
 
     python scripts/scenario_table.py --seeds 10
 """
@@ -23,8 +22,9 @@ STATISTICS = (("defaults", "defaults", "{:.0f}"), ("default_rate", "default rate
               ("lender_failures", "lender failures", "{:.0f}"),
               ("max_cascade_size", "largest cascade", "{:.0f}"),
               ("loans_sold_usd", "loans sold ($bn)", "{:.1f}"),
-              ("hedge_fund_margin_calls", "fund margin calls", "{:.0f}"))
-IN_BILLIONS = ("max_debt_usd", "loans_sold_usd")
+              ("hedge_fund_margin_calls", "fund margin calls", "{:.0f}"),
+              ("nvidia_backstop_called_usd", "Nvidia backstop called ($bn)", "{:.1f}"))
+IN_BILLIONS = ("max_debt_usd", "loans_sold_usd", "nvidia_backstop_called_usd")
 
 
 def main() -> None:

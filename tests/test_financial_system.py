@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import run
 
-from neocloud_abm import NeocloudMarket, ParameterError, Params, load_scenario
+from neocloud_abm import NeocloudMarket, ParameterError, Params, load_scenario, summarize
 from neocloud_abm.markets.provisioning import provision
 from neocloud_abm.outputs.invariants import violations
 
@@ -247,6 +247,16 @@ def test_nvidias_backstop_is_called_only_while_it_runs_and_only_up_to_its_total(
     assert ended.loc["2025-09":"2025-12", "nvidia_backstop_usd"].sum() > 0
     assert ended.loc["2026-01":, "nvidia_backstop_usd"].sum() == 0
     assert (ended.loc["2026-01":, "nvidia_backstop_commitment_usd"] == 0).all()
+
+
+def test_the_summary_reports_nvidias_exposure_and_the_backstop_called():
+    df = run("baseline", 1, 60)   # to 2026-12: the backstop runs from 2025-09
+    stats = summarize(df)
+    assert stats["nvidia_backstop_called_usd"] == pytest.approx(df["nvidia_backstop_usd"].sum())
+    assert 0 < stats["nvidia_backstop_called_usd"] <= 16 * 75e6 + 1e-3   # 16 months at the cap
+    assert stats["max_nvidia_exposure_usd"] == pytest.approx(df["nvidia_exposure_usd"].max())
+    assert stats["max_nvidia_exposure_usd"] >= 6.3e9 - stats["nvidia_backstop_called_usd"]
+    assert stats["fund_redemptions_usd"] == pytest.approx(df["fund_redemptions_usd"].sum())
 
 
 def test_a_backstop_that_ends_before_it_starts_is_rejected():

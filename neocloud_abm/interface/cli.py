@@ -59,9 +59,13 @@ def format_summary(stats: dict, df: pd.DataFrame, label: str) -> str:
         f"{stats['max_aggregate_ltv']:.2f}; lender losses {stats['lender_loss_rate']:.1%} of lending",
         f"  lenders             {stats['lender_failures']} failed; loans sold "
         f"{_money(stats['loans_sold_usd'])}; largest loss allowance "
-        f"{_money(stats['max_provisions_usd'])}; books overlap "
+        f"{_money(stats['max_provisions_usd'])}; redemptions "
+        f"{_money(stats['fund_redemptions_usd'])}; books overlap "
         f"{df['lender_overlap'].mean():.2f} (syndicated {last['syndicated_debt_share']:.0%} of debt "
         "at the end)",
+        f"  Nvidia              exposure up to {_money(stats['max_nvidia_exposure_usd'])} "
+        f"(stakes and uncalled backstop); backstop called "
+        f"{_money(stats['nvidia_backstop_called_usd'])}",
         f"  neocloud equity     max drawdown {stats['equity_max_drawdown']:.0%}; hedge funds "
         f"{_money(last['hedge_fund_capital_usd'])} at the end; "
         f"{stats['hedge_fund_margin_calls']} margin calls "

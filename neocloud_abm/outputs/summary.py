@@ -59,9 +59,13 @@ def summarize(df: pd.DataFrame) -> dict[str, float | int | str]:
     if "loans_sold_usd" in df:
         stats["lender_failures"] = int(df["lender_failures"].sum())
         stats["loans_sold_usd"] = float(df["loans_sold_usd"].sum())
+        stats["fund_redemptions_usd"] = float(df["fund_redemptions_usd"].sum())
         stats["max_provisions_usd"] = float(df["provisions_usd"].max())
         events = df["neocloud_defaults"].to_numpy(float) + df["lender_failures"].to_numpy(float)
         stats["max_cascade_size"] = max_cascade(events)
+    if "nvidia_exposure_usd" in df:
+        stats["max_nvidia_exposure_usd"] = float(df["nvidia_exposure_usd"].max())
+        stats["nvidia_backstop_called_usd"] = float(df["nvidia_backstop_usd"].sum())
     if "neocloud_equity_index" in df:
         index = df["neocloud_equity_index"].to_numpy(float)
         peak = np.maximum.accumulate(index)
@@ -78,8 +82,9 @@ NUMERIC_STATISTICS = ("peak_price", "trough_price", "peak_to_trough", "months_pe
                       "decline_24m", "cycles", "cycle_period_months", "defaults", "default_rate",
                       "max_glut", "return_kurtosis", "abs_return_acf1", "max_revenue_gap_usd",
                       "max_installed_h100e", "lender_loss_rate", "max_aggregate_ltv",
-                      "max_debt_usd", "lender_failures", "loans_sold_usd", "max_provisions_usd",
-                      "max_cascade_size",
+                      "max_debt_usd", "lender_failures", "loans_sold_usd", "fund_redemptions_usd",
+                      "max_provisions_usd", "max_cascade_size", "max_nvidia_exposure_usd",
+                      "nvidia_backstop_called_usd",
                       "equity_max_drawdown", "hedge_fund_margin_calls",
                       "hedge_fund_forced_sales_usd")
 SUMMARY_INPUTS = ("date", "spot_price_h100e", "neocloud_defaults_cum", "neoclouds_active",
