@@ -541,7 +541,9 @@ class CreditMarket:
             "covenant_breaches": self.flows["covenant_breaches"],
             "covenant_waivers": self.flows["covenant_waivers"],
             "loans_accelerated": self.flows["loans_accelerated"],
-            "syndicated_debt_share": (sum(loan.drawn for loan in loans if len(loan.holders) > 1)
+            # a repaid loan's balance can round to -1e-18: clamp, the share is of what is owed
+            "syndicated_debt_share": (max(sum(loan.drawn for loan in loans
+                                              if len(loan.holders) > 1), 0.0)
                                       / debt if debt > 0 else 0.0),
             "lender_overlap": self.overlap(),
         }
