@@ -75,15 +75,15 @@ class Nvidia(mesa.Agent):
         self.shipped[gen] += count
 
     def report(self) -> dict[str, float]:
+        uncalled = self.backstop_remaining()
         return {"backlog_h100e": self.backlog_h100e(), "nvidia_revenue_usd": self.revenue,
                 "nvidia_lead_time_months": self.aggregate_lead_time(),
                 "nvidia_markup": self.markup,
                 "nvidia_capacity_h100e": sum(self.capacity(g) * g.perf for g in self.model.gens),
                 "nvidia_capacity_expansion": self.expansion,
                 "nvidia_capacity_expansion_ordered": sum(self.expansion_pipeline.values()),
-                "nvidia_exposure_usd": (self.model.equity.stake_value(self.account)
-                                        + self.backstop_remaining()),
-                "nvidia_backstop_commitment_usd": self.backstop_remaining(),
+                "nvidia_exposure_usd": self.model.equity.stake_value(self.account) + uncalled,
+                "nvidia_backstop_commitment_usd": uncalled,
                 **self.flows,
                 "nvidia_stake_losses_usd": self.model.equity.stake_losses(self.account)}
 
