@@ -3,7 +3,7 @@ the price fall after the peak to the parameters of experiments/sobol_defaults_pr
 with the share of each statistic's spread that is seed noise rather than parameters (from
 the replications at every design point), and one figure per statistic.
 
-    .venv/bin/python scripts/sensitivity_report.py --workers 2    # about 20 minutes on 2 cores
+    .venv/bin/python scripts/sensitivity_report.py --workers 2    # about 45 minutes on 2 cores
 
 The sweep is kept in results/sobol_defaults_prices/ and resumed if it is there.
 """

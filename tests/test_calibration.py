@@ -45,6 +45,7 @@ def identification_run(tmp_path_factory) -> tuple:
     return out / "identification", posterior
 
 
+@pytest.mark.slow
 def test_known_parameters_are_recovered_within_the_reported_uncertainty(identification_run):
     """A 5-95% range misses the truth now and then by design, so coverage is judged over the
     identification's own data and six more draws of data at the truth (seeds 101-112) on the

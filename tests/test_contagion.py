@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
+import pytest
 from conftest import SEEDS, run
 from scipy import stats
 
@@ -43,6 +44,7 @@ def _stress(seed: int, fire_sales: bool) -> dict:
     return summarize(NeocloudMarket(params, rng=seed).run().results())
 
 
+@pytest.mark.slow
 def test_fire_sales_turn_a_covenant_shock_into_a_cascade():
     """``fire_sale_stress`` against its counterfactual, paired over 24 seeds. Measured
     (Python 3.11, since the capacity backstop is dated): the largest cascade is longer with the

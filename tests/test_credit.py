@@ -72,6 +72,7 @@ def test_without_leverage_there_is_no_debt_no_default_and_the_same_price_cycle()
     assert abs(np.median(decline)) < 0.05, decline
 
 
+@pytest.mark.slow
 def test_higher_ltv_means_more_boom_debt_more_defaults_and_losses_in_blackwell_shock():
     low, high = ("blackwell_shock", {"lenders.max_ltv": 0.4}), ("blackwell_shock", {"lenders.max_ltv": 0.8})
 

@@ -45,6 +45,7 @@ def test_summarize_reports_the_detrended_cycles_of_a_run():
     assert stats["cycle_period_months"] == pytest.approx(np.mean(np.diff(peaks)))
 
 
+@pytest.mark.slow
 def test_booms_and_busts_recur_without_new_chips_or_a_chatgpt_surprise():
     """The issue's test of endogenous cycles: roadmap frozen after the B200, no ChatGPT
     surprise, 240 months; at least two complete boom-busts of 0.3 log points in the

@@ -103,6 +103,7 @@ def _calls(df) -> float:
     return float(df["hedge_fund_margin_calls"].sum())
 
 
+@pytest.mark.slow
 def test_levered_funds_meet_margin_calls_in_most_seeds_of_a_generation_shock():
     """Issue target: margin calls in at least 6 of 10 seeds; held as 60% of 20 seeds, with
     forced deleveraging reported in exactly the months of the calls (measured: 19 of 20)."""
@@ -116,6 +117,7 @@ def test_levered_funds_meet_margin_calls_in_most_seeds_of_a_generation_shock():
         assert (df["hedge_fund_leverage"] >= 0).all()
 
 
+@pytest.mark.slow
 def test_volatility_margins_call_more_often_than_a_fixed_limit():
     """Paired over 20 seeds of the levered generation shock: margins that rise with
     volatility force more margin calls than the same calm limit held fixed."""

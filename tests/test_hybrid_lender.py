@@ -111,6 +111,7 @@ def _capital_paths(seed: int) -> tuple[float, float, float, float]:
     return tuple(out)
 
 
+@pytest.mark.slow
 def test_a_hybrid_lenders_capital_follows_the_equity_market():
     """Paired over 32 seeds of the AI winter, hybrid vs a plain private credit fund in the
     same run: its capital returns correlate more with the equity index (margin 0.05;

@@ -63,6 +63,7 @@ def _boom_debt(seed: int, **policy: str) -> float:
     return float(df.loc[df["date"] == "2023-12", "debt_outstanding_usd"].iloc[0])
 
 
+@pytest.mark.slow
 def test_value_at_risk_leverage_borrows_more_in_the_boom():
     """Paired over 40 seeds (measured: debt at the end of 2023 a median $7.3bn against $5.9bn,
     higher in 40 of 40; higher in 198 of 200 seeds run to 2025-12). Asserted: higher in at least 36.

@@ -91,6 +91,7 @@ def test_baseline_booms_in_the_2023_shortage_then_busts_as_capacity_arrives():
     assert sum(shaped) >= 8, shaped
 
 
+@pytest.mark.slow
 def test_a_new_generation_cuts_the_rent_and_value_of_the_previous_one():
     """Against a counterfactual in which the B200 ships two years later, the B200's 2025
     release lowers the H100's rent and secondary value in the following year (paired). The
@@ -109,6 +110,7 @@ def test_a_new_generation_cuts_the_rent_and_value_of_the_previous_one():
     assert np.median(cuts) < -0.1, f"the H100's value falls within months of the B200: {cuts}"
 
 
+@pytest.mark.slow
 def test_more_competition_neglect_overbuilds_orders_deepens_the_bust_and_breaks_firms():
     """Neglecting rivals' orders (Greenwood & Hanson 2015) shows in the order book and, since
     Nvidia expands capacity when the backlog runs long, in Nvidia's capacity: neglect
@@ -144,6 +146,7 @@ def orders_through_2024(df) -> float:
     return float(np.log(df.loc[df["date"] <= "2024-12", "orders_h100e"].sum()))
 
 
+@pytest.mark.slow
 def test_a_longer_assumed_gpu_life_breaks_more_firms():
     """Valuing and depreciating GPUs over eight years instead of four (the critics' case
     against the six-year booked life) leaves more firms to default when the rents fall
@@ -158,6 +161,7 @@ def test_a_longer_assumed_gpu_life_breaks_more_firms():
                            months=120, seeds=forty), 1, "defaults")
 
 
+@pytest.mark.slow
 def test_a_longer_deployment_lag_delays_the_capacity_response():
     def months_to_double(df):
         capacity = df["installed_h100e"].to_numpy()

@@ -41,6 +41,7 @@ def test_reported_capacity_is_the_generations_output_in_h100e():
     assert nvidia.capacity(h100) == pytest.approx(h100.peak_capacity * nvidia.expansion)
 
 
+@pytest.mark.slow
 def test_capacity_that_responds_to_the_backlog_shortens_the_queue():
     """Against the roadmap's fixed capacity, expansion shortens the lead times from late 2023
     on (measured over twenty seeds: the longest of 2024-25 by 2.3 months in the median, 19

@@ -109,6 +109,7 @@ def _peak_vacancy(args: tuple[int, int]) -> float:
     return float(df["power_vacancy"].max())
 
 
+@pytest.mark.slow
 def test_a_longer_construction_lead_time_gives_larger_gluts_of_empty_space():
     """Comparative statics over ten seeds: with developers building on the rent they expect,
     space started in a shortage arrives later into a market that has turned, so the peak

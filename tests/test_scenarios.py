@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import assert_increase, paired
 
 from neocloud_abm import summarize
@@ -18,6 +19,7 @@ def loss_rate(df):
     return summarize(df)["lender_loss_rate"]
 
 
+@pytest.mark.slow
 def test_a_faster_bigger_leap_cadence_deepens_the_bust():
     """The fall after the peak deepens (measured over forty seeds with demand from adoption and
     Nvidia's capacity expansion: median +0.048, 36 of 40 seeds; so twenty seeds and a margin
@@ -38,6 +40,7 @@ def test_an_ai_winter_on_top_of_the_glut_makes_defaults_widespread_and_costs_len
     assert_increase(paired(loss_rate, BASELINE, winter), 0.05, "lender loss rate")
 
 
+@pytest.mark.slow
 def test_in_house_chips_shrink_the_demand_for_rented_gpus_and_the_boom():
     asics = ("hyperscaler_asics", {})
     # Forty seeds for the peak: once banks became the funds' prime brokers twenty gave
@@ -54,6 +57,7 @@ def test_in_house_chips_shrink_the_demand_for_rented_gpus_and_the_boom():
                     0.0, "spending on rented compute from 2025 on")
 
 
+@pytest.mark.slow
 def test_stronger_extrapolation_makes_the_fall_after_the_peak_milder():
     """The largest total effect on the fall within 24 months of the peak in the Sobol'
     analysis (docs/sensitivity.md), and its sign: firms that weight the price trend more

@@ -7,6 +7,7 @@ from functools import cache
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import SEEDS, assert_increase, paired, run
 
 from neocloud_abm import NeocloudMarket, load_scenario
@@ -71,6 +72,7 @@ def test_marks_move_smoothly_in_every_scenario():
     assert min(shares.values()) >= 0.97, shares
 
 
+@pytest.mark.slow
 def test_appraising_rents_and_replacement_cost_removes_the_jumps():
     """Paired over ten seeds: capitalising each month's own rent, utilization and new-chip
     price (gains of 1) makes marks jump far more often than the appraisal."""

@@ -103,6 +103,7 @@ def test_without_syndication_every_loan_has_one_holder():
     assert run("baseline", 1, 60)["syndicated_debt_share"].max() > 0.0
 
 
+@pytest.mark.slow
 def test_syndication_makes_the_lenders_books_overlap():
     """Ten seeds: the lenders' books overlap more (mean cosine similarity over the run) with
     syndication than without in every seed (measured: 0.39 -> 0.57 on average)."""
@@ -126,6 +127,7 @@ def _capital_comovement(syndicate_size: int, seed: int) -> float:
     return float(np.nanmean(correlation[np.triu_indices(len(correlation), k=1)]))
 
 
+@pytest.mark.slow
 def test_shared_loans_make_the_lenders_capital_move_together():
     """What diversification across borrowers costs: the lenders' capital moves together
     more with syndication (paired over 32 seeds, one-sided Wilcoxon p < 0.05; measured

@@ -191,7 +191,9 @@ class LenderParams:
         1.0, "probability per month", low=0.0, high=1.0,
         doc="chance an uncured covenant breach (LTV or coverage) is waived while the "
             "borrower's trailing coverage is at least 1",
-        source="modelling assumption (lenders rarely call loans that still cover debt service)",
+        source="modelling assumption (lenders rarely call loans that still cover debt service: "
+               "covenant violations end in waivers and renegotiated terms, not acceleration, "
+               "Roberts & Sufi 2009; Nini, Smith & Sufi 2012)",
         plausible=(0.5, 1.0),
         plausible_source="modelling assumption")
     liquidation_months: int = param(
