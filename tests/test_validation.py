@@ -32,3 +32,17 @@ def test_pass_bands_are_the_targets_own_ranges():
     assert not bands["lead"](7.9)
     assert bands["S6"](5.0) and not bands["S6"](1.02)
     assert not bands["S8c"](3.1) and not bands["S8c"](1.1)
+
+
+def test_s6_is_the_most_indebted_firms_ratio_not_the_industrys():
+    """S6 is CoreWeave's ratio, so it reads the most indebted neocloud's debt over its
+    annualised revenue at 2023-12, whatever the industry's debt and revenue are."""
+    from neocloud_abm.model import simulate
+
+    df = simulate({"market.months": 24}, seed=1)
+    s6 = next(fact for fact in FACTS if fact.key == "S6")
+    end_2023 = df[df["date"] == "2023-12"].iloc[0]
+    industry = end_2023["debt_outstanding_usd"] / (12.0 * end_2023["neocloud_revenue_usd"])
+    measured = s6.measure({"baseline": df})
+    assert measured == end_2023["top_neocloud_debt_to_revenue"]
+    assert measured != industry
