@@ -86,8 +86,7 @@ class Environment:
                                      + (1 - stick) * env.hyperscaler_markup * model.price_index,
                                      self.list_price())
         before = self.hyperscaler_capacity
-        self.hyperscaler_capacity = (env.hyperscaler_capacity_share * model.initial_capacity_h100e
-                                     * math.exp(env.hyperscaler_capacity_growth * years))
+        self.hyperscaler_capacity = self.hyperscaler_capacity_at(month)
         self.hyperscaler_capex = (max(self.hyperscaler_capacity - before, 0.0)
                                   * (model.nvidia.installed_cost_h100e() or 0.0)
                                   if before > 0 else 0.0)
@@ -96,6 +95,14 @@ class Environment:
         return {"sentiment": self.sentiment, "base_rate": self.base_rate,
                 "asic_share": self.asic_share, "hyperscaler_price_h100e": self.hyperscaler_price,
                 "hyperscaler_capex_usd": self.hyperscaler_capex, **self.adoption.report()}
+
+    def hyperscaler_capacity_at(self, month: float) -> float:
+        """H100e the hyperscalers' own fleets offer to startups in ``month`` (their build
+        plan: known to them ahead, taken as given here)."""
+        model, env = self.model, self.model.p.environment
+        years = (month - model.start) / 12.0
+        return (env.hyperscaler_capacity_share * model.initial_capacity_h100e
+                * math.exp(env.hyperscaler_capacity_growth * years))
 
     def adoption_news(self) -> float:
         """The part of sentiment that adoption news sets at once: the adoption growth

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from neocloud_abm.agents.hedge_fund import FundIndustry
+from neocloud_abm.agents.hyperscaler import Hyperscalers
 from neocloud_abm.agents.lender import KINDS, Lender
 from neocloud_abm.agents.neocloud import Neocloud, NeocloudIndustry
 from neocloud_abm.agents.nvidia import Nvidia
@@ -118,6 +119,7 @@ class NeocloudMarket(mesa.Model):
         self.credit = CreditMarket(self)
         self.equity = EquityMarket(self)
         self.env = Environment(self)
+        self.hyperscalers = Hyperscalers(self)
         self.power = PowerMarket(self)
         self.industry = NeocloudIndustry(self)
         self.industry.create_initial()
@@ -128,7 +130,7 @@ class NeocloudMarket(mesa.Model):
         self.funds.create_initial()
         self.demand_h100e = self.industry.installed_h100e() * self.p.startups.initial_demand_ratio
         self.schedule = tuple(self.build_schedule())
-        self.reporters = (self.startups, self.nvidia, self.industry, self.funds,
+        self.reporters = (self.startups, self.nvidia, self.industry, self.funds, self.hyperscalers,
                           *(item for item in self.schedule if isinstance(item, Market)))
         self.datacollector = mesa.DataCollector(
             model_reporters=reporters.collectors(self, self.reporters))
@@ -141,6 +143,7 @@ class NeocloudMarket(mesa.Model):
             Phase("startups plan", self.startups.plan),                       # 2
             Phase("neoclouds post prices", self._post_prices),                # 3
             self.rental,                                                      # 4 rental market
+            Phase("hyperscalers lease", self.hyperscalers.lease),             #   anchor leases
             Phase("startups settle", self.startups.settle),                   # 5
             Phase("Nvidia delivers", self._deliver),                          # 6
             self.power,                                                       #   powered space

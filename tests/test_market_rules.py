@@ -10,7 +10,7 @@ from conftest import SEEDS, run
 
 from neocloud_abm import NeocloudMarket, load_scenario
 from neocloud_abm.core.units import HOURS_PER_MONTH
-from neocloud_abm.markets.rental import clear_spot
+from neocloud_abm.markets.rental import clear_spot, serve_in_order
 from neocloud_abm.outputs.invariants import violations
 
 
@@ -35,28 +35,40 @@ def _model_with_contracts(seed: int = 2, months: int = 30) -> NeocloudMarket:
     return model
 
 
-def test_contracts_are_served_only_from_installed_gpus():
+def test_contracts_are_served_only_from_installed_gpus_senior_first():
     model = _model_with_contracts()
-    book, live = model.rental.contracts, model.rental.contracts.live()
-    full = model.rental.deliverable_hours(live)
+    rental = model.rental
+    book, live = rental.contracts, rental.contracts.live()
+    full = rental.deliverable_hours(book, live, rental.powered_hours())
     np.testing.assert_allclose(full, book.gpu_hours[live])  # healthy providers serve in full
     provider = book.provider[live[0]]
     cloud = next(c for c in model.neoclouds() if c.account == provider)
     gen = int(book.gen[live[0]])
     mine = live[(book.provider[live] == provider) & (book.gen[live] == gen)]
-    promised = book.gpu_hours[mine].sum()
+    promised = book.gpu_hours[mine]
     # The provider loses GPUs until it has a quarter of what its contracts promise.
-    keep = 0.25 * promised / HOURS_PER_MONTH
+    keep = 0.25 * promised.sum() / HOURS_PER_MONTH
     for cohort in cloud.fleet:
         if cohort.gen == gen:
             cohort.count = min(cohort.count, keep)
             keep -= cohort.count
     cloud.fleet.changed()
-    served = model.rental.deliverable_hours(live)
+    served = rental.deliverable_hours(book, live, rental.powered_hours())
     ours = np.isin(live, mine)
-    assert served[ours].sum() == pytest.approx(0.25 * promised)
-    np.testing.assert_allclose(served[ours] / book.gpu_hours[mine], 0.25)
+    assert served[ours].sum() == pytest.approx(0.25 * promised.sum())
+    # In order of signing: each contract in full while the GPUs last, the rest unserved.
+    ahead = np.cumsum(promised) - promised
+    np.testing.assert_allclose(served[ours],
+                               np.clip(0.25 * promised.sum() - ahead, 0.0, promised))
     np.testing.assert_allclose(served[~ours], full[~ours])
+
+
+def test_serving_in_order_of_signing_shares_each_offers_capacity():
+    keys = np.array([7, 3, 7, 7, 3])
+    promised = np.array([10.0, 5.0, 10.0, 10.0, 5.0])
+    served = serve_in_order(keys, promised, {7: 15.0, 3: 20.0})
+    np.testing.assert_allclose(served, [10.0, 5.0, 5.0, 0.0, 5.0])
+    assert serve_in_order(keys, promised, {}).sum() == 0.0
 
 
 def test_no_posted_price_exceeds_the_outside_option_and_list_prices_fall_with_new_chips():

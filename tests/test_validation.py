@@ -34,15 +34,17 @@ def test_pass_bands_are_the_targets_own_ranges():
     assert not bands["S8c"](3.1) and not bands["S8c"](1.1)
 
 
-def test_s6_is_the_most_indebted_firms_ratio_not_the_industrys():
-    """S6 is CoreWeave's ratio, so it reads the most indebted neocloud's debt over its
-    annualised revenue at 2023-12, whatever the industry's debt and revenue are."""
+def test_s6_is_the_most_financed_firms_ratio_not_the_industrys():
+    """S6 is CoreWeave's facility over its revenue in August 2023, so it reads the
+    most-financed neocloud's drawn and committed debt over its annualised revenue then,
+    whatever the industry's debt and revenue are, and more than its debt drawn alone."""
     from neocloud_abm.model import simulate
 
     df = simulate({"market.months": 24}, seed=1)
     s6 = next(fact for fact in FACTS if fact.key == "S6")
-    end_2023 = df[df["date"] == "2023-12"].iloc[0]
-    industry = end_2023["debt_outstanding_usd"] / (12.0 * end_2023["neocloud_revenue_usd"])
+    august = df[df["date"] == "2023-08"].iloc[0]
+    industry = august["debt_outstanding_usd"] / (12.0 * august["neocloud_revenue_usd"])
     measured = s6.measure({"baseline": df})
-    assert measured == end_2023["top_neocloud_debt_to_revenue"]
+    assert measured == august["top_neocloud_financing_to_revenue"]
     assert measured != industry
+    assert measured > august["top_neocloud_debt_to_revenue"]

@@ -313,6 +313,7 @@ class Neocloud(mesa.Agent):
         model = self.model
         model.nvidia.cancel_orders(self)
         model.rental.contracts.break_provider(self.account)
+        model.rental.anchors.break_provider(self.account)
         self.pay_creditors_from_cash()
         for loan in list(self.loans):
             model.credit.seize(loan)
@@ -393,11 +394,36 @@ class Neocloud(mesa.Agent):
             1.0 + n.order_intensity * margin * self.beliefs.appetite)
         wanted = min(target - installed - nvidia.backlog_h100e(self),
                      n.max_order_share * max(installed, n.min_order_scale_gpus))
-        if wanted <= 0.0:
-            return
-        count = wanted / gen.perf
+        if wanted > 0.0:
+            self.order(gen, wanted / gen.perf)
+
+    def build_to_suit(self, gen: Generation, count: float, rent_per_gpu_month: float,
+                      term: int) -> float:
+        """A tenant offers a take-or-pay contract of ``term`` months at ``rent_per_gpu_month``
+        for ``count`` GPUs of ``gen`` that the firm does not have: it orders them if the
+        contract alone repays their cost at the firm's cost of capital (nothing assumed for
+        after the term), as far as financing allows; returns how many it ordered."""
+        model = self.model
+        nvidia = model.nvidia
+        lead = nvidia.lead_time(gen)
+        margin = npv_margin(gen, rent_per_gpu_month / HOURS_PER_MONTH / gen.perf, 1.0, lead,
+                            term, nvidia.markups[gen.index], model.p,
+                            0.0, model.power.rent, self.colocation_discount,
+                            model.power.wait_after(lead))
+        if margin <= 0.0 or count < 1.0:
+            return 0.0
+        return self.order(gen, count, rent_per_gpu_month)
+
+    def order(self, gen: Generation, count: float, contracted_rent_per_gpu: float = 0.0) -> float:
+        """Order up to ``count`` GPUs, financed by a delayed-draw loan where lenders will
+        commit one and by the firm's free cash (issuing equity for a shortfall); returns the
+        number ordered (none below one GPU). Lenders count ``contracted_rent_per_gpu`` (a
+        month's rent under a contract built to suit) in full, spot rent after a haircut."""
+        model = self.model
+        nvidia = model.nvidia
         unit = installed_price(gen, nvidia.markups[gen.index], model.p)
-        loan = model.credit.apply_for_loan(self, gen.index, count, unit)
+        loan = model.credit.apply_for_loan(self, gen.index, count, unit,
+                                           count * contracted_rent_per_gpu)
         own_unit = unit * (1.0 - (loan.advance if loan else 0.0))
         free = self.cash - nvidia.own_funds_committed(self) - self.cash_reserve()
         if free < count * own_unit:
@@ -407,6 +433,7 @@ class Neocloud(mesa.Agent):
         model.credit.release_commitment(loan, (count - ordered) * unit)
         if ordered:
             nvidia.place_order(self, gen, ordered, loan)
+        return ordered
 
 
 FLOWS = ("capex_usd", "equity_raised_usd", "neocloud_defaults", "neocloud_entries")
@@ -427,6 +454,7 @@ class NeocloudIndustry:
         return ("installed_h100e", "neoclouds_active", "neocloud_entries", "neocloud_defaults",
                 "neocloud_defaults_cum", "capex_usd", "equity_raised_usd",
                 "neocloud_revenue_usd", "top_neocloud_debt_to_revenue",
+                "top_neocloud_financing_to_revenue", "top_neocloud_top_customer_share",
                 "expected_rent_decline_neoclouds", *per_generation)
 
     def begin_month(self) -> None:
@@ -518,12 +546,15 @@ class NeocloudIndustry:
         model = self.model
         clouds = model.neoclouds()
         installed = self.installed_by_gen()
+        debt_ratio, financing_ratio = top_debt_to_revenue(clouds)
         row = {"installed_h100e": float(sum(installed[g.index] * g.perf for g in model.gens)),
                "neoclouds_active": len(clouds), **self.flows,
                "neocloud_defaults_cum": float(sum(model.history["neocloud_defaults"]))
                + self.flows["neocloud_defaults"],
                "neocloud_revenue_usd": float(sum(c.revenue for c in clouds)),
-               "top_neocloud_debt_to_revenue": top_debt_to_revenue(clouds),
+               "top_neocloud_debt_to_revenue": debt_ratio,
+               "top_neocloud_financing_to_revenue": financing_ratio,
+               "top_neocloud_top_customer_share": self.top_customer_share(clouds),
                "expected_rent_decline_neoclouds": (
                    float(np.mean([c.decline.decline for c in clouds])) if clouds
                    else model.secondary.decline.decline)}
@@ -531,17 +562,35 @@ class NeocloudIndustry:
             row[f"installed_gpus_{g.name}"] = float(installed[g.index])
         return row
 
+    def top_customer_share(self, clouds: list[Neocloud]) -> float:
+        """The largest neocloud's (by revenue) largest single customer's share of its
+        month's revenue: CoreWeave's customer concentration (Microsoft, 62% in 2024).
+        Spot sales go to many buyers, so only a contract's tenant can be that customer."""
+        top = max(clouds, key=lambda cloud: cloud.revenue, default=None)
+        if top is None or top.revenue <= 0:
+            return 0.0
+        return min(self.model.rental.top_customer_rent.get(top.account, 0.0) / top.revenue, 1.0)
+
 
 MAX_DEBT_TO_REVENUE = 1000.0  # the ratio reported for debt with (almost) no revenue yet
 
 
-def top_debt_to_revenue(clouds: list[Neocloud]) -> float:
-    """The most indebted neocloud's debt over its annualised revenue (this month's x 12):
-    the S6 ratio of a CoreWeave borrowing ahead of its revenue; 0 without debt, at most
-    ``MAX_DEBT_TO_REVENUE``."""
-    debts = [cloud.debt() for cloud in clouds]
-    if not debts or max(debts) <= 0:
-        return 0.0
-    top = clouds[int(np.argmax(debts))]
-    debt, annual = max(debts), 12.0 * max(top.revenue, 0.0)
-    return debt / annual if annual * MAX_DEBT_TO_REVENUE > debt else MAX_DEBT_TO_REVENUE
+def top_debt_to_revenue(clouds: list[Neocloud]) -> tuple[float, float]:
+    """The most indebted neocloud's debt over its annualised revenue (this month's x 12),
+    and the same for the most-financed one's financing arranged (drawn plus undrawn
+    commitments of its delayed-draw loans): the S6 ratio of a CoreWeave borrowing ahead of
+    its revenue. Each 0 without debt, at most ``MAX_DEBT_TO_REVENUE``."""
+    drawn, undrawn = np.zeros(len(clouds)), np.zeros(len(clouds))
+    for i, cloud in enumerate(clouds):
+        for loan in cloud.loans:
+            drawn[i] += loan.drawn
+            undrawn[i] += loan.undrawn
+
+    def ratio(debts: np.ndarray) -> float:
+        if not len(debts) or debts.max() <= 0:
+            return 0.0
+        top = int(np.argmax(debts))
+        debt, annual = float(debts[top]), 12.0 * max(clouds[top].revenue, 0.0)
+        return debt / annual if annual * MAX_DEBT_TO_REVENUE > debt else MAX_DEBT_TO_REVENUE
+
+    return ratio(drawn), ratio(drawn + undrawn)

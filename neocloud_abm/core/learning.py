@@ -36,6 +36,16 @@ def launch_evidence(gens: Sequence[Generation], month: int) -> list[tuple[float,
     return evidence
 
 
+def term_average(decline: float, start: float, months: int) -> float:
+    """Mean over months ``start`` .. ``start + months - 1`` (from now) of the rent relative
+    to today's, falling ``decline`` a year: what a level rent fixed today for that term is
+    worth against today's."""
+    if months <= 0:
+        return 1.0
+    monthly = (1.0 - decline) ** (1.0 / 12.0)
+    return float(monthly ** start * sum(monthly ** k for k in range(months)) / months)
+
+
 class DeclineBelief:
     """A yearly rent decline learnt from launches, starting from a weighted prior."""
 

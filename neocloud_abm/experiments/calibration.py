@@ -32,6 +32,7 @@ from neocloud_abm.experiments.runner import run_sweep
 from neocloud_abm.experiments.spec import ExperimentSpec, parse_spec
 from neocloud_abm.experiments.store import DESIGN_FILE, SPEC_FILE, atomic_write, require
 from neocloud_abm.outputs.moments import (
+    FIRM_LEVEL,
     MOMENT_COLUMNS,
     MOMENTS,
     Moment,
@@ -173,7 +174,7 @@ def identification(out: str | Path, executor: Executor, points: int = 80, replic
     known = load_scenario("baseline").with_overrides(
         {"market.months": IDENTIFICATION_MONTHS, **truth})
     observed = pseudo_observations(simulate_runs(known, 2))
-    moments = [m for m in MOMENTS if m.key != "debt_to_revenue_2023"]   # its data side differs
+    moments = [m for m in MOMENTS if m.key not in FIRM_LEVEL]   # their data sides differ
     report = run_sweep(spec, out, executor, max_in_flight=4)
     posterior = calibrate_folder(report.folder, observed, accept, moments).posterior
     posterior["truth"] = posterior["parameter"].map(truth)

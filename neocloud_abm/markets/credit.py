@@ -197,27 +197,30 @@ class CreditMarket:
         return max(spread, 0.005)
 
     def projected_dscr(self, borrower: Neocloud, new_payment: float, new_gpus: float,
-                       gen_index: int) -> float:
+                       gen_index: int, new_contracted_rent: float = 0.0) -> float:
         """Underwriting coverage: contracted rent counts in full, spot rent (today's and what
         the new GPUs would earn at today's price and utilization) only after a haircut; over
-        debt service including the new loan. Lenders underwrite contracts, not spot."""
+        debt service including the new loan. Lenders underwrite contracts, not spot: new GPUs
+        ordered for a contract (``new_contracted_rent`` a month) count at that rent."""
         model = self.model
         p, gen = model.p, model.gens[gen_index]
         haircut = p.lenders.spot_revenue_haircut
         utilization = model.rental.utilization
         contracted = contracted_revenue(model, borrower)
         spot = max(borrower.revenue - contracted, 0.0)
-        new_rent = new_gpus * model.price_index * gen.perf * HOURS_PER_MONTH * utilization
+        new_spot = (0.0 if new_contracted_rent > 0 else
+                    new_gpus * model.price_index * gen.perf * HOURS_PER_MONTH * utilization)
         costs = (sum(amount for _, amount in borrower.operating_costs().values())
                  + new_gpus * operating_cost_month(gen, utilization, model.power.rent, p))
-        flow = contracted + (1.0 - haircut) * (spot + new_rent) - costs
+        flow = contracted + new_contracted_rent + (1.0 - haircut) * (spot + new_spot) - costs
         service = sum(loan.payment_due() for loan in self.loans_of(borrower)) + new_payment
         return flow / service if service > 0 else math.inf
 
     def apply_for_loan(self, borrower: Neocloud, gen_index: int, count: float,
-                       unit_cost: float) -> Loan | None:
+                       unit_cost: float, contracted_rent: float = 0.0) -> Loan | None:
         """Lenders, in random order, commit a delayed-draw loan if the borrower's projected
-        coverage passes and they have capital to spare."""
+        coverage passes (``contracted_rent``: a month's rent of a contract the GPUs are
+        ordered for) and they have capital to spare."""
         model = self.model
         p = model.p.lenders
         lenders = [lender for lender in model.lenders() if not lender.failed]
@@ -231,7 +234,7 @@ class CreditMarket:
             payment = annuity(amount, model.env.base_rate + spread, p.term_months)
             minimum = p.min_dscr * (p.private_credit_dscr_factor
                                     if lender.kind == "private_credit" else 1.0)
-            if self.projected_dscr(borrower, payment, count, gen_index) < minimum:
+            if self.projected_dscr(borrower, payment, count, gen_index, contracted_rent) < minimum:
                 continue
             loan = Loan(borrower, gen_index, advance, spread, advance + p.ltv_cushion,
                         model.month, self.syndicate(lender, amount, lenders),
@@ -593,16 +596,19 @@ def collateral_volatility(model: NeocloudMarket) -> float | None:
 
 
 def contracted_share(model: NeocloudMarket, borrower: Neocloud) -> float:
-    """Share of the borrower's capacity under take-or-pay contracts (investment-grade
-    tenants' contracts back a loan, as in CoreWeave's Microsoft-backed facilities)."""
-    book = model.rental.contracts
-    contracted = float(book.gpu_hours[book.of_provider(borrower.account)].sum())
+    """Share of the borrower's capacity under take-or-pay contracts, startups' and
+    hyperscalers' (investment-grade tenants' contracts back a loan, as in CoreWeave's
+    Microsoft-backed facilities)."""
+    contracted = sum(float(book.gpu_hours[book.of_provider(borrower.account)].sum())
+                     for book in (model.rental.contracts, model.rental.anchors))
     capacity = sum(borrower.gpus().values()) * HOURS_PER_MONTH
     return contracted / capacity if capacity > 0 else 0.0
 
 
 def contracted_revenue(model: NeocloudMarket, borrower: Neocloud) -> float:
     """Monthly rent owed to the borrower under live take-or-pay contracts."""
-    book = model.rental.contracts
-    mine = book.of_provider(borrower.account)
-    return float((book.gpu_hours[mine] * book.price[mine]).sum())
+    total = 0.0
+    for book in (model.rental.contracts, model.rental.anchors):
+        mine = book.of_provider(borrower.account)
+        total += float((book.gpu_hours[mine] * book.price[mine]).sum())
+    return total

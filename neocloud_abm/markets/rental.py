@@ -14,11 +14,13 @@ own state from that.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neocloud_abm.core.learning import term_average
 from neocloud_abm.core.units import HOURS_PER_MONTH
 
 if TYPE_CHECKING:
@@ -85,33 +87,47 @@ def clear_spot(price: np.ndarray, capacity: np.ndarray, perceived: np.ndarray,
     return SpotResult(fill, unmet, bought, bought * average, average)
 
 
+_TERMS = ("tenant", "provider", "gen", "gpu_hours", "price", "start", "end")
+
+
 @dataclass
 class ContractBook:
-    """Take-or-pay term contracts: tenant (startup row), provider (neocloud account), terms."""
+    """Take-or-pay term contracts: tenant (startup row), provider (neocloud account), terms.
+
+    A contract is served from its ``start`` month: the month after signing for capacity that
+    exists, the expected delivery month for capacity built to suit (ordered for the tenant).
+    Contracts are kept in the order they were signed, which is their seniority."""
 
     tenant: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     provider: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     gen: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     gpu_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))
     price: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    start: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     end: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     active: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    month: int = 0
 
-    def add(self, signed: list[tuple[int, int, int, float, float, int]]) -> None:
+    def add(self, signed: list[tuple[int, int, int, float, float, int, int]]) -> None:
         """Append the month's new contracts, each (tenant, provider, gen, gpu_hours, price,
-        end), in one go (an append per contract copies the book each time)."""
+        start, end), in one go (an append per contract copies the book each time)."""
         if not signed:
             return
-        for name, values in zip(("tenant", "provider", "gen", "gpu_hours", "price", "end"),
-                                zip(*signed, strict=True), strict=True):
+        for name, values in zip(_TERMS, zip(*signed, strict=True), strict=True):
             setattr(self, name, np.append(getattr(self, name), values))
         self.active = np.append(self.active, np.ones(len(signed), dtype=bool))
 
     def expire(self, month: int) -> None:
+        self.month = month
         self.active &= self.end > month
 
     def live(self) -> np.ndarray:
-        return np.flatnonzero(self.active)
+        """Indices of the contracts being served this month (started, not ended or broken)."""
+        return np.flatnonzero(self.active & (self.start <= self.month))
+
+    def pending(self) -> np.ndarray:
+        """Indices of built-to-suit contracts whose capacity is still on order."""
+        return np.flatnonzero(self.active & (self.start > self.month))
 
     def of_provider(self, account: int) -> np.ndarray:
         """Indices of the live contracts a provider serves."""
@@ -134,7 +150,7 @@ class ContractBook:
     def compact(self) -> None:
         """Drop ended contracts so the arrays stay as small as the live book."""
         keep = self.active
-        for name in ("tenant", "provider", "gen", "gpu_hours", "price", "end", "active"):
+        for name in (*_TERMS, "active"):
             setattr(self, name, getattr(self, name)[keep])
 
 
@@ -147,11 +163,22 @@ class Offers:
     perf: np.ndarray
     price: np.ndarray   # posted $ per GPU-hour
     total: np.ndarray   # installed GPU-hours
-    contracted: np.ndarray  # GPU-hours under live contracts
+    contracted: np.ndarray  # GPU-hours under live startup contracts
+    anchored: np.ndarray    # GPU-hours leased to hyperscalers under anchor contracts
 
     @property
     def price_h100e(self) -> np.ndarray:
         return self.price / self.perf
+
+    @property
+    def spot_capacity(self) -> np.ndarray:
+        """GPU-hours left for the spot market."""
+        return np.maximum(self.total - self.anchored - self.contracted, 0.0)
+
+    @property
+    def sold(self) -> np.ndarray:
+        """GPU-hours under contract (anchor and startup), before spot sales."""
+        return self.anchored + self.contracted
 
 
 def _offer_key(model, account: int | np.ndarray, gen: int | np.ndarray):
@@ -168,28 +195,84 @@ def _sum_by_offer(model, book: ContractBook, rows: np.ndarray,
     return dict(zip(unique.tolist(), np.bincount(inverse, weights=weights).tolist(), strict=True))
 
 
+def serve_in_order(keys: np.ndarray, promised: np.ndarray,
+                   capacity: dict[int, float]) -> np.ndarray:
+    """Hours each contract is served when the contracts on one offer (``keys``, listed in
+    order of signing) share its ``capacity``: in full while capacity lasts, senior first."""
+    served = np.zeros_like(promised)
+    if not len(keys):
+        return served
+    order = np.argsort(keys, kind="stable")
+    starts = np.flatnonzero(np.r_[True, keys[order][1:] != keys[order][:-1]])
+    for rows in np.split(order, starts[1:]):
+        available = max(capacity.get(int(keys[rows[0]]), 0.0), 0.0)
+        ahead = np.cumsum(promised[rows]) - promised[rows]
+        share = np.clip(available - ahead, 0.0, promised[rows])
+        # a running sum rounds a few hours away beside millions: never serve more than there is
+        total = share.sum()
+        served[rows] = share * (available / total) if total > available > 0 else share
+    return served
+
+
 def build_offers(model, book: ContractBook, contract_rows: np.ndarray,
-                 contract_hours: np.ndarray) -> Offers:
-    """One offer per (neocloud, generation) with GPUs installed; ``contracted`` holds the
-    hours its live contracts take this month (``contract_hours``, already capped by what
-    the provider has installed, so it never exceeds ``total``)."""
+                 contract_hours: np.ndarray, anchored: dict[int, float]) -> Offers:
+    """One offer per (neocloud, generation) with GPUs in powered space; ``anchored`` and
+    ``contracted`` hold the hours its live anchor and startup contracts take this month
+    (already capped by what the provider has, so together never above ``total``)."""
     contracted_by_key = _sum_by_offer(model, book, contract_rows, contract_hours)
-    sellers, gen, total, contracted, price = [], [], [], [], []
+    sellers, gen, total, contracted, anchor, price = [], [], [], [], [], []
     for cloud in model.neoclouds():
         for g, count in sorted(cloud.powered_gpus().items()):
+            key = _offer_key(model, cloud.account, g)
             sellers.append(cloud)
             gen.append(g)
             total.append(count * HOURS_PER_MONTH)
-            contracted.append(contracted_by_key.get(_offer_key(model, cloud.account, g), 0.0))
+            contracted.append(contracted_by_key.get(key, 0.0))
+            anchor.append(anchored.get(key, 0.0))
             price.append(cloud.prices[g])
     gen_arr = np.array(gen, dtype=int)
     perf = np.array([model.gens[g].perf for g in gen_arr])
-    return Offers(sellers, gen_arr, perf, np.array(price), np.array(total), np.array(contracted))
+    return Offers(sellers, gen_arr, perf, np.array(price), np.array(total), np.array(contracted),
+                  np.array(anchor))
+
+
+@dataclass
+class Served:
+    """A contract book's month: the live contracts (``rows``), the GPU-hours each was
+    served and the $ each tenant paid for them, and each tenant's share of its hours used."""
+
+    rows: np.ndarray
+    hours: np.ndarray
+    paid: np.ndarray
+    use: np.ndarray
+
+    def by_provider(self, book: ContractBook) -> dict[int, float]:
+        """$ paid to each provider account."""
+        if not len(self.rows):
+            return {}
+        accounts, inverse = np.unique(book.provider[self.rows], return_inverse=True)
+        return dict(zip(accounts.tolist(), np.bincount(inverse, weights=self.paid).tolist(),
+                        strict=True))
+
+
+def _largest_customer(book: ContractBook, served: Served) -> dict[int, float]:
+    """$ each provider account was paid this month by its largest single tenant."""
+    if not len(served.rows):
+        return {}
+    providers, tenants = book.provider[served.rows], book.tenant[served.rows]
+    pairs, inverse = np.unique(providers * (int(tenants.max()) + 1) + tenants, return_inverse=True)
+    paid = np.bincount(inverse.ravel(), weights=served.paid)
+    largest: dict[int, float] = {}
+    for account, amount in zip((pairs // (int(tenants.max()) + 1)).tolist(), paid.tolist(),
+                               strict=True):
+        largest[account] = max(largest.get(account, 0.0), amount)
+    return largest
 
 
 MARKET_COLUMNS = ("spot_price_h100e", "contract_price_h100e", "utilization",
                   "demand_h100e_hours", "sold_h100e_hours", "available_h100e_hours",
-                  "hyperscaler_sold_h100e_hours")
+                  "hyperscaler_sold_h100e_hours", "anchor_h100e_hours",
+                  "hyperscaler_leased_sold_h100e_hours", "anchor_rent_usd")
 
 
 class RentalMarket:
@@ -198,7 +281,10 @@ class RentalMarket:
     def __init__(self, model: NeocloudMarket) -> None:
         self.model = model
         self.clearing_account = model.ledger.open("spot clearing")
-        self.contracts = ContractBook()
+        self.contracts = ContractBook()       # startups' term contracts
+        self.anchors = ContractBook()         # hyperscalers' leases; tenant = hyperscaler index
+        self.outside_demand = 0.0             # H100e-hours a month wanted from hyperscalers
+        self.top_customer_rent: dict[int, float] = {}
         market = model.p.market
         self.price_index = market.initial_price_h100e    # $ per H100e-hour, the spot index
         self.contract_price = self.price_index * (1.0 - market.contract_discount)
@@ -218,40 +304,51 @@ class RentalMarket:
         spot index's price for its compute."""
         return self.gen_price.get(gen_index, self.price_index * self.model.perf[gen_index])
 
-    def deliverable_hours(self, live: np.ndarray) -> np.ndarray:
-        """GPU-hours each live contract can be served this month: in full, unless its
-        provider has fewer GPUs of that generation installed than its contracts promise
-        (after distress sales, seizures or retirement), in which case all of them are served
-        pro rata. A tenant pays only for hours delivered, so hours sold never exceed hours
-        installed."""
-        model, book = self.model, self.contracts
-        promised = book.gpu_hours[live]
-        if not len(live):
-            return promised
-        installed = {_offer_key(model, cloud.account, g): count * HOURS_PER_MONTH
-                     for cloud in model.neoclouds() for g, count in cloud.powered_gpus().items()}
-        promised_by_key = _sum_by_offer(model, book, live, promised)
-        keys = _offer_key(model, book.provider[live], book.gen[live])
-        share = np.array([min(1.0, installed.get(key, 0.0) / promised_by_key[key])
-                          if promised_by_key[key] > 0 else 0.0 for key in keys.tolist()])
-        return promised * share
+    def powered_hours(self) -> dict[int, float]:
+        """GPU-hours each (provider, generation) has in powered space this month."""
+        model = self.model
+        return {_offer_key(model, cloud.account, g): count * HOURS_PER_MONTH
+                for cloud in model.neoclouds() for g, count in cloud.powered_gpus().items()}
+
+    def deliverable_hours(self, book: ContractBook, live: np.ndarray,
+                          capacity: dict[int, float]) -> np.ndarray:
+        """GPU-hours each live contract of ``book`` can be served this month out of each
+        provider's ``capacity`` by generation: in full, unless the provider has fewer GPUs
+        than its contracts promise (capacity built to suit still arriving, or GPUs lost to
+        distress sales, seizures or retirement), in which case contracts are served in
+        order of signing (seniority). A tenant pays only for hours delivered, so hours sold
+        never exceed hours installed."""
+        return serve_in_order(_offer_key(self.model, book.provider[live], book.gen[live]),
+                              book.gpu_hours[live], capacity)
 
     def step(self, month: int) -> None:
-        """Event 4: contracts are served and paid, spot demand clears, new contracts are
-        signed."""
-        model, book = self.model, self.contracts
+        """Event 4: anchor and startup contracts are served and paid, spot demand clears,
+        new contracts are signed."""
+        model, book, anchors = self.model, self.contracts, self.anchors
         p, ledger, table = model.p, model.ledger, model.startups
-        book.expire(month)
-        if book.active.size > 4 * max(int(book.active.sum()), 64):
-            book.compact()
-        live = book.live()
-        perf_of = np.array([g.perf for g in model.gens])
+        for contracts in (book, anchors):
+            contracts.expire(month)
+            if contracts.active.size > 4 * max(int(contracts.active.sum()), 64):
+                contracts.compact()
+        perf_of = model.perf
         rows = table.live_rows()
         need = table.need[rows] * model.env.nvidia_share
         elasticity, reference = p.startups.price_elasticity, p.market.reference_price_h100e
 
+        # Anchor contracts are senior: the hyperscalers' leases are served first, and paid
+        # for every hour delivered.
+        powered = self.powered_hours()
+        anchor_live = anchors.live()
+        anchor_hours = self.deliverable_hours(anchors, anchor_live, powered)
+        anchored = _sum_by_offer(model, anchors, anchor_live, anchor_hours)
+        anchor_paid = anchor_hours * anchors.price[anchor_live]
+        ledger.transfer_many(ledger.sector["hyperscalers"], anchors.provider[anchor_live],
+                             anchor_paid, "anchor_rent")
+
         # Take-or-pay: tenants owe every hour delivered whatever they use; short payers fail.
-        hours = self.deliverable_hours(live)
+        live = book.live()
+        hours = self.deliverable_hours(book, live, {key: hours - anchored.get(key, 0.0)
+                                                    for key, hours in powered.items()})
         owed = hours * book.price[live]
         tenant_owes = np.bincount(book.tenant[live], weights=owed, minlength=table.size)
         cash = ledger.balances(table.account[: table.size])
@@ -265,80 +362,99 @@ class RentalMarket:
                                      minlength=table.size)
         contract_cost = tenant_owes * paid_share
 
-        offers = build_offers(model, book, live, hours)
+        offers = build_offers(model, book, live, hours, anchored)
         index_price = self.price_index
         desired = need * (index_price / reference) ** -elasticity
         use_share = np.minimum(1.0, desired / np.maximum(contract_h100e[rows], 1e-12))
         full_use = np.ones(table.size)
         full_use[rows] = use_share
 
+        # Spot: the hyperscalers offer their own fleets at their price, and resell what they
+        # lease from neoclouds (paid for whatever it earns) at the market's.
         noise = np.exp(model.rng.normal(0.0, p.market.allocation_noise, len(offers.gen)))
-        spot_capacity = np.maximum(offers.total - offers.contracted, 0.0) * offers.perf
+        leased = float((anchor_hours * perf_of[anchors.gen[anchor_live]]).sum())
+        own_capacity = model.env.hyperscaler_capacity * HOURS_PER_MONTH
         outside_price = model.env.hyperscaler_price
-        prices = np.append(offers.price_h100e, outside_price)
-        result = clear_spot(prices, np.append(spot_capacity, model.env.hyperscaler_capacity
-                                              * HOURS_PER_MONTH),
-                            np.append(offers.price_h100e * noise, outside_price),
+        prices = np.append(offers.price_h100e, (index_price, outside_price))
+        result = clear_spot(prices, np.append(offers.spot_capacity * offers.perf,
+                                              (leased, own_capacity)),
+                            np.append(offers.price_h100e * noise, (index_price, outside_price)),
                             need, contract_h100e[rows],
                             np.maximum(table.budget[rows] - contract_cost[rows], 0.0),
                             elasticity, reference, p.market.customer_loyalty,
-                            np.append(np.ones(len(offers.gen), dtype=bool), False))
+                            np.append(np.ones(len(offers.gen), dtype=bool), (False, False)))
         clearing = self.clearing_account
         ledger.transfer_many(table.account[rows], clearing, result.spend, "spot_rent")
-        neo_fill = result.fill[:-1]
+        neo_fill = result.fill[:-2]
+        leased_sold, hyperscaler_sold = float(result.fill[-2]), float(result.fill[-1])
         ledger.transfer_many(clearing, np.array([s.account for s in offers.sellers], dtype=int),
                              neo_fill * offers.price_h100e, "spot_rent_received")
         ledger.transfer(clearing, ledger.sector["hyperscalers"],
                         max(ledger.balance(clearing), 0.0), "outside_option")
 
         capacity = max(float((offers.total * offers.perf).sum()), 1e-9)
-        market_use = float(((offers.contracted * offers.perf).sum() + neo_fill.sum()) / capacity)
-        self._settle_sellers(offers, live, hours, full_use, neo_fill, market_use,
-                             result.unmet / capacity, contract_paid)
-        model.nvidia.backstop(offers, offers.contracted + neo_fill / offers.perf)
+        market_use = float(((offers.sold * offers.perf).sum() + neo_fill.sum()) / capacity)
+        leased_use = leased_sold / leased if leased > 0 else 0.0
+        self._settle_sellers(offers, Served(live, hours, contract_paid, full_use),
+                             Served(anchor_live, anchor_hours, anchor_paid,
+                                    np.full(model.hyperscalers.count, leased_use)),
+                             neo_fill, market_use, result.unmet / capacity)
+        model.nvidia.backstop(offers, offers.sold + neo_fill / offers.perf)
         table.record_purchases(rows, np.minimum(contract_h100e[rows], desired) + result.bought,
                                contract_cost[rows] + result.spend, desired)
         self._record_market(offers, neo_fill, contract_h100e[rows], need, table.budget[rows],
                             contract_cost[rows])
-        self.volumes["hyperscaler_sold_h100e_hours"] = float(result.fill[-1])
+        self.outside_demand = hyperscaler_sold + leased_sold + result.unmet
+        self.volumes.update({
+            "hyperscaler_sold_h100e_hours": hyperscaler_sold + leased_sold,
+            "anchor_h100e_hours": leased,
+            "hyperscaler_leased_sold_h100e_hours": leased_sold,
+            "anchor_rent_usd": float(anchor_paid.sum())})
         self._sign_contracts(offers, rows, need, contract_h100e[rows])
         table.fail_tenants(defaulting_tenants)
 
-    def _settle_sellers(self, offers: Offers, live: np.ndarray, hours: np.ndarray,
-                        use: np.ndarray, spot_fill: np.ndarray, market_use: float,
-                        rationed: float, contract_paid: np.ndarray) -> None:
+    def _settle_sellers(self, offers: Offers, contracts: Served, leases: Served,
+                        spot_fill: np.ndarray, market_use: float, rationed: float) -> None:
         """Tell each neocloud its hours sold, hours used, capacity and demand pressure by
         generation, and its rent: pressure blends its own utilization with the market's,
-        plus rationed demand per unit of capacity (the queue of buyers nobody could serve)."""
-        model, book = self.model, self.contracts
+        plus rationed demand per unit of capacity (the queue of buyers nobody could serve).
+        A tenant uses its contracted hours in proportion to what it needs of them; a
+        hyperscaler in proportion to what it resold of its leases."""
+        model = self.model
         watch = model.p.neoclouds.market_watch
         records = {cloud.unique_id: ({}, {}, {}, {}, []) for cloud in model.neoclouds()}
-        used_by_key = _sum_by_offer(model, book, live, hours * use[book.tenant[live]])
+        used_by_key = {}
+        for served, book in ((contracts, self.contracts), (leases, self.anchors)):
+            used = served.hours * served.use[book.tenant[served.rows]]
+            for key, hours in _sum_by_offer(model, book, served.rows, used).items():
+                used_by_key[key] = used_by_key.get(key, 0.0) + hours
         for k, cloud in enumerate(offers.sellers):
             sold, used, available, pressure, spot_rent = records[cloud.unique_id]
             g = int(offers.gen[k])
             spot = spot_fill[k] / offers.perf[k]
-            sold[g] = offers.contracted[k] + spot
+            sold[g] = offers.sold[k] + spot
             available[g] = offers.total[k]
             used[g] = used_by_key.get(_offer_key(model, cloud.account, g), 0.0) + spot
             own = sold[g] / max(offers.total[k], 1e-9)
             pressure[g] = min((1 - watch) * own + watch * market_use + rationed, 2.0)
             spot_rent.append(spot_fill[k] * offers.price_h100e[k])
-        by_account: dict[int, float] = {}
-        if len(live):
-            accounts, inverse = np.unique(book.provider[live], return_inverse=True)
-            by_account = dict(zip(accounts.tolist(),
-                                  np.bincount(inverse, weights=contract_paid).tolist(), strict=True))
+        rent = contracts.by_provider(self.contracts)
+        for account, amount in leases.by_provider(self.anchors).items():
+            rent[account] = rent.get(account, 0.0) + amount
+        self.top_customer_rent = _largest_customer(self.contracts, contracts)
+        for account, amount in _largest_customer(self.anchors, leases).items():
+            self.top_customer_rent[account] = max(self.top_customer_rent.get(account, 0.0),
+                                                  amount)
         for cloud in model.neoclouds():
             sold, used, available, pressure, spot_rent = records[cloud.unique_id]
             cloud.settle_rentals(sold, used, available, pressure)
-            cloud.earn_rent(by_account.get(cloud.account, 0.0), spot_rent)
+            cloud.earn_rent(rent.get(cloud.account, 0.0), spot_rent)
 
     def _record_market(self, offers: Offers, spot_fill: np.ndarray, contracted: np.ndarray,
                        need: np.ndarray, budget: np.ndarray, contract_cost: np.ndarray) -> None:
         """Prices, utilization and demand of the month, overall and by generation."""
         p = self.model.p
-        sold_gpu = offers.contracted + spot_fill / offers.perf
+        sold_gpu = offers.sold + spot_fill / offers.perf
         spot_gpu = spot_fill / offers.perf
         if spot_fill.sum() > 0:
             self.price_index = float(spot_fill @ offers.price_h100e / spot_fill.sum())
@@ -363,7 +479,8 @@ class RentalMarket:
                         contracted: np.ndarray) -> None:
         """Large startups put a share of their need under take-or-pay term contracts, at
         the provider's posted price less a discount, for terms that lengthen with their
-        size."""
+        size. What free capacity cannot cover, a tenant of at least
+        ``neoclouds.build_to_suit_min_h100e`` contracts for capacity built to suit."""
         model = self.model
         p = model.p
         s, n = p.startups, p.neoclouds
@@ -375,15 +492,14 @@ class RentalMarket:
         desired = need * (self.price_index / p.market.reference_price_h100e) ** -s.price_elasticity
         affordable = 0.8 * model.startups.budget[rows] / contract_price_h100e
         target = np.minimum(s.contract_share * desired, affordable)
-        gap = target - contracted
+        gap = target - contracted - self._on_order_h100e(rows)
         seekers = eligible[gap[eligible] > 0.2 * target[eligible]]
         if not len(seekers):
             return
-        free = np.maximum(n.max_contract_share * offers.total - offers.contracted, 0.0)
+        free = np.maximum(n.max_contract_share * offers.total - offers.sold, 0.0)
         ranked = np.argsort(offers.price_h100e, kind="stable")
         size_rank = np.argsort(np.argsort(need[eligible])) / max(len(eligible) - 1, 1)
         rank_of = dict(zip(eligible.tolist(), size_rank.tolist(), strict=True))
-        signed_value = signed_hours = 0.0
         signed = []
         for i in seekers[np.argsort(-need[seekers])]:
             term = round(s.min_term_months + (s.max_term_months - s.min_term_months)
@@ -397,14 +513,58 @@ class RentalMarket:
                 gpu_hours = min(remaining / offers.perf[k], free[k])
                 price = offers.price[k] * (1.0 - p.market.contract_discount)
                 signed.append((int(rows[i]), offers.sellers[k].account, int(offers.gen[k]),
-                               gpu_hours, price, model.month + 1 + term))
+                               gpu_hours, price, model.month + 1, model.month + 1 + term))
                 free[k] -= gpu_hours
                 remaining -= gpu_hours * offers.perf[k]
-                signed_value += gpu_hours * price
-                signed_hours += gpu_hours * offers.perf[k]
+            if remaining >= n.build_to_suit_min_h100e * HOURS_PER_MONTH:
+                signed.extend(self.build_to_suit(int(rows[i]), remaining, term))
         self.contracts.add(signed)
-        if signed_hours > 0:
-            self.contract_price = signed_value / signed_hours
+        if signed:
+            terms = np.array([(hours * model.perf[gen], hours * price)
+                              for _, _, gen, hours, price, _, _ in signed])
+            self.contract_price = float(terms[:, 1].sum() / terms[:, 0].sum())
+
+    def _on_order_h100e(self, rows: np.ndarray) -> np.ndarray:
+        """H100e-hours a month each startup (by live row) has under contracts built to suit
+        that have not started: already contracted, so not sought again."""
+        book = self.contracts
+        pending = book.pending()
+        if not len(pending):
+            return np.zeros(len(rows))
+        h100e = book.gpu_hours[pending] * self.model.perf[book.gen[pending]]
+        by_row = np.bincount(book.tenant[pending], weights=h100e,
+                             minlength=self.model.startups.size)
+        return by_row[rows]
+
+    def build_to_suit(self, tenant: int, h100e_hours: float,
+                      term: int) -> list[tuple[int, int, int, float, float, int, int]]:
+        """A tenant's contracts for capacity that does not exist yet (``h100e_hours`` a
+        month), to be added to its contract book: the largest neoclouds,
+        in order of installed capacity, each order what they can finance of the newest
+        generation for it (lenders count the contract's rent in full), until the tenant's
+        need is covered. The term starts when the GPUs are expected; the level price is the
+        market's contract price for that compute today, averaged over the term at the rent
+        decline the market has learnt (both sides expect newer chips to cheapen it)."""
+        model = self.model
+        gen = model.nvidia.newest_on_sale()
+        if gen is None:
+            return []
+        wait = math.ceil(model.nvidia.lead_time(gen))
+        price = (self.price_index * gen.perf * (1.0 - model.p.market.contract_discount)
+                 * term_average(model.secondary.decline.decline, wait, term))
+        start = model.month + wait
+        signed = []
+        builders = sorted(model.neoclouds(), key=lambda c: -c.installed_h100e())
+        for cloud in builders[:model.p.neoclouds.build_to_suit_bidders]:
+            gpus = h100e_hours / HOURS_PER_MONTH / gen.perf
+            ordered = cloud.build_to_suit(gen, gpus, price * HOURS_PER_MONTH, term)
+            if ordered > 0.0:
+                signed.append((tenant, cloud.account, gen.index, ordered * HOURS_PER_MONTH,
+                               price, start, start + term))
+                h100e_hours -= ordered * HOURS_PER_MONTH * gen.perf
+            if h100e_hours < model.p.neoclouds.build_to_suit_min_h100e * HOURS_PER_MONTH:
+                break
+        return signed
 
     def report(self) -> dict[str, float]:
         row = {"spot_price_h100e": self.price_index, "contract_price_h100e": self.contract_price,

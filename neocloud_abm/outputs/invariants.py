@@ -34,6 +34,9 @@ def violations(model: NeocloudMarket) -> list[str]:
         found.append("a live contract names a provider that has left the market")
     if not np.all(model.startups.alive[book.tenant[live]]):
         found.append("a live contract names a tenant that has failed")
+    anchors = model.rental.anchors
+    if not set(anchors.provider[anchors.active].tolist()) <= accounts:
+        found.append("an anchor contract names a provider that has left the market")
     for cloud in clouds:
         if any(c.count < 0 or not math.isfinite(c.count) for c in cloud.fleet):
             found.append(f"neocloud {cloud.unique_id} has a negative or non-finite cohort")
@@ -76,12 +79,18 @@ def violations(model: NeocloudMarket) -> list[str]:
 
 def _capacity_violations(model: NeocloudMarket) -> list[str]:
     """Hours sold never exceed hours installed: per neocloud and generation, per generation,
-    and for the market."""
+    and for the market; the hyperscalers resell no more leased hours than they lease."""
     found = []
     stats = model.outputs
     if stats.get("sold_h100e_hours", 0.0) > stats.get("available_h100e_hours", 0.0) * (1 + TOL) + TOL:
         found.append(f"sold {stats['sold_h100e_hours']:.6g} H100e-hours of "
                      f"{stats['available_h100e_hours']:.6g} available")
+    anchored = stats.get("anchor_h100e_hours", 0.0)
+    resold = stats.get("hyperscaler_leased_sold_h100e_hours", 0.0)
+    if (anchored > stats.get("sold_h100e_hours", 0.0) * (1 + TOL) + TOL
+            or resold > anchored * (1 + TOL) + TOL):
+        found.append(f"anchor hours {anchored:.6g} exceed hours sold, or resold hours {resold:.6g} "
+                     "exceed them")
     if stats.get("utilization", 0.0) > 1.0 + TOL:
         found.append(f"utilization is {stats['utilization']!r} > 1")
     for gen, utilization in model.rental.gen_utilization.items():

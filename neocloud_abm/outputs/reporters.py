@@ -33,6 +33,8 @@ COLUMNS = (
     "required_revenue_usd", "revenue_gap_usd", "required_revenue_neocloud_usd",
     "revenue_gap_neocloud_usd", "sentiment", "base_rate", "asic_share",
     "hyperscaler_price_h100e", "hyperscaler_capex_usd", "hyperscaler_sold_h100e_hours",
+    "anchor_h100e_hours", "hyperscaler_leased_sold_h100e_hours", "anchor_rent_usd",
+    "anchor_contracted_h100e", "top_neocloud_top_customer_share",
     "debt_outstanding_usd", "collateral_value_usd", "aggregate_ltv", "new_lending_usd",
     "new_commitments_usd", "credit_spread", "lender_losses_usd", "lender_losses_cum_usd",
     "lender_capital_usd", "lenders_active", "lender_failures", "covenant_breaches",
@@ -87,8 +89,12 @@ def revenue_gaps(model: NeocloudMarket, row: dict[str, float]) -> dict[str, floa
         values = [*model.history[column][-11:], now]
         return sum(values) * 12.0 / len(values)
 
-    hours = row["sold_h100e_hours"] + row["hyperscaler_sold_h100e_hours"]
-    share = row["sold_h100e_hours"] / hours if hours > 0 else 1.0
+    # Hours startups bought on neocloud GPUs: from neoclouds directly, and resold by the
+    # hyperscalers from their leases (anchor hours are in the neoclouds' hours sold).
+    direct = row["sold_h100e_hours"] - row["anchor_h100e_hours"]
+    on_neocloud_gpus = direct + row["hyperscaler_leased_sold_h100e_hours"]
+    hours = direct + row["hyperscaler_sold_h100e_hours"]
+    share = on_neocloud_gpus / hours if hours > 0 else 1.0
     on_neoclouds = row["startup_revenue_usd"] * share
     revenue = yearly("startup_revenue_usd", row["startup_revenue_usd"])
     required_neocloud = 4.0 * yearly("capex_usd", row["capex_usd"])

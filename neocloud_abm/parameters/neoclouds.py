@@ -141,6 +141,24 @@ class NeocloudParams:
         source="CoreWeave S-1: 96% of revenue take-or-pay",
         plausible=(0.7, 0.95),
         plausible_source="CoreWeave S-1: 96% of revenue take-or-pay; smaller clouds less")
+    build_to_suit_min_h100e: float = param(
+        1024.0, "H100e", low=1.0, high=1e7,
+        doc="smallest unmet contract need for which a tenant has capacity built to suit (the "
+            "neocloud orders GPUs for its contract) rather than waiting for free capacity",
+        source="modelling assumption: one dedicated 1,024-GPU training cluster; the anchor "
+               "contracts that financed CoreWeave's build-out were far larger (Microsoft, over "
+               "$1bn in 2023; OpenAI, $11.9bn over five years, March 2025)",
+        plausible=(256.0, 8192.0),
+        plausible_source="modelling assumption: from a 256-GPU pod to an 8,192-GPU cluster")
+    build_to_suit_bidders: int = param(
+        3, "firms", low=1, high=100,
+        doc="largest neoclouds (by installed capacity) a tenant asks, in turn, to build capacity "
+            "for its contract",
+        source="modelling assumption: labs and hyperscalers buy dedicated clusters from the few "
+               "providers with the scale and Nvidia allocation to deliver them (Microsoft and "
+               "OpenAI from CoreWeave)",
+        plausible=(1, 6),
+        plausible_source="modelling assumption")
     entry_rate: float = param(
         0.3, "firms per month at full attraction", low=0.0, high=20.0,
         doc="entry rate",

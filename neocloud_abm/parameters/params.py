@@ -21,6 +21,7 @@ from neocloud_abm.parameters.chips import ChipParams
 from neocloud_abm.parameters.environment import EnvironmentParams
 from neocloud_abm.parameters.equity import EquityParams
 from neocloud_abm.parameters.hedge_funds import HedgeFundParams
+from neocloud_abm.parameters.hyperscalers import HyperscalerParams
 from neocloud_abm.parameters.lenders import LenderParams
 from neocloud_abm.parameters.market import MarketParams
 from neocloud_abm.parameters.neoclouds import NeocloudParams
@@ -100,6 +101,7 @@ class Params:
     nvidia: NvidiaParams
     neoclouds: NeocloudParams
     startups: StartupParams
+    hyperscalers: HyperscalerParams
     power: PowerParams
     lenders: LenderParams
     hedge_funds: HedgeFundParams

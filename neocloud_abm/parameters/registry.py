@@ -20,6 +20,7 @@ from neocloud_abm.parameters.chips import ChipParams
 from neocloud_abm.parameters.environment import EnvironmentParams
 from neocloud_abm.parameters.equity import EquityParams
 from neocloud_abm.parameters.hedge_funds import HedgeFundParams
+from neocloud_abm.parameters.hyperscalers import HyperscalerParams
 from neocloud_abm.parameters.lenders import LenderParams
 from neocloud_abm.parameters.market import MarketParams
 from neocloud_abm.parameters.neoclouds import NeocloudParams
@@ -31,6 +32,7 @@ from neocloud_abm.parameters.startups import StartupParams
 GROUPS: Mapping[str, type] = MappingProxyType({
     "market": MarketParams, "environment": EnvironmentParams, "chips": ChipParams,
     "nvidia": NvidiaParams, "neoclouds": NeocloudParams, "startups": StartupParams,
+    "hyperscalers": HyperscalerParams,
     "power": PowerParams, "lenders": LenderParams, "hedge_funds": HedgeFundParams,
     "equity": EquityParams})
 
