@@ -13,7 +13,7 @@ from scipy import stats
 from neocloud_abm import NeocloudMarket, Shock, load_scenario, summarize
 from neocloud_abm.outputs.summary import max_cascade
 
-STRESS_SEEDS = range(1, 25)
+STRESS_SEEDS = range(1, 49)
 STRESS_MONTHS = 72   # to 2027-12: the cascades of the stress run in 2025-27
 
 
@@ -46,11 +46,12 @@ def _stress(seed: int, fire_sales: bool) -> dict:
 
 @pytest.mark.slow
 def test_fire_sales_turn_a_covenant_shock_into_a_cascade():
-    """``fire_sale_stress`` against its counterfactual, paired over 24 seeds. Measured
-    (Python 3.11, since the capacity backstop is dated): the largest cascade is longer with the
-    fire sales in 20 seeds and shorter in 1 (p = 3e-5; median 10 failures against 5), lenders
-    lose more of what they lent in 24 of 24 (median 27% against 4%), a lender fails in 5
-    runs against 0. (Defaults: a median of 18 against 16, p = 0.02: not asserted.)"""
+    """``fire_sale_stress`` against its counterfactual, paired over 48 seeds (24 were too
+    few once the hyperscalers' anchor leases came in: p = 0.012 under Python 3.12). Measured,
+    Python 3.11 / 3.12: the largest cascade is longer with the fire sales in 34 / 33 seeds and
+    shorter in 5 / 4 (p = 1e-6 / 2e-5; median 9.5-10 failures against 6-6.5), lenders lose
+    more of what they lent in 47 / 46 (median 29-30% against 4%), a lender fails in 12 / 15
+    runs against 0 / 1. (Defaults: a median 1.5-2 more, p = 0.009 / 0.001: not asserted.)"""
     on = [_stress(seed, True) for seed in STRESS_SEEDS]
     off = [_stress(seed, False) for seed in STRESS_SEEDS]
 
@@ -61,7 +62,7 @@ def test_fire_sales_turn_a_covenant_shock_into_a_cascade():
     assert np.median([a["max_cascade_size"] for a in on]) > 1   # a cascade in most seeds
     assert stats.wilcoxon(cascade, alternative="greater").pvalue < 0.01
     losses = paired("lender_loss_rate")
-    assert (losses > 0).sum() >= 20 and stats.wilcoxon(losses, alternative="greater").pvalue < 0.01
+    assert (losses > 0).sum() >= 40 and stats.wilcoxon(losses, alternative="greater").pvalue < 0.01
     failed_on = sum(a["lender_failures"] > 0 for a in on)
     failed_off = sum(b["lender_failures"] > 0 for b in off)
     assert failed_on >= failed_off + 2, (failed_on, failed_off)
