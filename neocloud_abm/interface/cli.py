@@ -12,6 +12,7 @@ import textwrap
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd
 
@@ -365,5 +366,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.showwarning = previous
 
 
+def entry() -> NoReturn:
+    """The console script and ``python -m neocloud_abm``: :func:`main`, exiting with its
+    status. A stopped command (Ctrl-C, SIGTERM) has saved its work and stopped its workers by
+    then, so it leaves at once rather than wait on the process pool's threads at interpreter
+    exit, which hung once in CI under Python 3.12.1 after a terminated sweep."""
+    code = main()
+    if code in (130, 143):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
