@@ -46,7 +46,7 @@ class Hyperscaler(mesa.Agent):
         """H100e-hours a month under its anchor contracts, started or still on order."""
         book = self.model.rental.anchors
         mine = np.flatnonzero(book.active & (book.tenant == self.index))
-        return float((book.gpu_hours[mine] * self.model.perf[book.gen[mine]]).sum())
+        return float(book.h100e_hours(mine, self.model.perf).sum())
 
     def lease(self) -> None:
         """Stock adjustment a year ahead: its recent demand grown by the adoption growth the
@@ -94,6 +94,5 @@ class Hyperscalers:
     def report(self) -> dict[str, float]:
         """GPUs under anchor contracts, in H100e, started or on order."""
         book = self.model.rental.anchors
-        live = np.flatnonzero(book.active)
-        hours = float((book.gpu_hours[live] * self.model.perf[book.gen[live]]).sum())
+        hours = float(book.h100e_hours(np.flatnonzero(book.active), self.model.perf).sum())
         return {"anchor_contracted_h100e": hours / HOURS_PER_MONTH}

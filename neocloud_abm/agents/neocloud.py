@@ -403,6 +403,8 @@ class Neocloud(mesa.Agent):
         for ``count`` GPUs of ``gen`` that the firm does not have: it orders them if the
         contract alone repays their cost at the firm's cost of capital (nothing assumed for
         after the term), as far as financing allows; returns how many it ordered."""
+        if count < 1.0:
+            return 0.0
         model = self.model
         nvidia = model.nvidia
         lead = nvidia.lead_time(gen)
@@ -410,7 +412,7 @@ class Neocloud(mesa.Agent):
                             term, nvidia.markups[gen.index], model.p,
                             0.0, model.power.rent, self.colocation_discount,
                             model.power.wait_after(lead))
-        if margin <= 0.0 or count < 1.0:
+        if margin <= 0.0:
             return 0.0
         return self.order(gen, count, rent_per_gpu_month)
 

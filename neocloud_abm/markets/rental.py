@@ -129,6 +129,12 @@ class ContractBook:
         """Indices of built-to-suit contracts whose capacity is still on order."""
         return np.flatnonzero(self.active & (self.start > self.month))
 
+    def h100e_hours(self, rows: np.ndarray, perf: np.ndarray,
+                    hours: np.ndarray | None = None) -> np.ndarray:
+        """H100e-hours a month of contracts ``rows``: their GPU-hours (or ``hours`` of them
+        served) times their generation's performance."""
+        return (self.gpu_hours[rows] if hours is None else hours) * perf[self.gen[rows]]
+
     def of_provider(self, account: int) -> np.ndarray:
         """Indices of the live contracts a provider serves."""
         live = self.live()
@@ -260,11 +266,11 @@ def _largest_customer(book: ContractBook, served: Served) -> dict[int, float]:
     if not len(served.rows):
         return {}
     providers, tenants = book.provider[served.rows], book.tenant[served.rows]
-    pairs, inverse = np.unique(providers * (int(tenants.max()) + 1) + tenants, return_inverse=True)
+    width = int(tenants.max()) + 1
+    pairs, inverse = np.unique(providers * width + tenants, return_inverse=True)
     paid = np.bincount(inverse.ravel(), weights=served.paid)
     largest: dict[int, float] = {}
-    for account, amount in zip((pairs // (int(tenants.max()) + 1)).tolist(), paid.tolist(),
-                               strict=True):
+    for account, amount in zip((pairs // width).tolist(), paid.tolist(), strict=True):
         largest[account] = max(largest.get(account, 0.0), amount)
     return largest
 
@@ -358,7 +364,7 @@ class RentalMarket:
         ledger.transfer_many(table.account[book.tenant[live]], book.provider[live],
                              contract_paid, "contract_rent")
         defaulting_tenants = np.flatnonzero(paid_share < 1.0 - 1e-12)
-        contract_h100e = np.bincount(book.tenant[live], weights=hours * perf_of[book.gen[live]],
+        contract_h100e = np.bincount(book.tenant[live], weights=book.h100e_hours(live, perf_of, hours),
                                      minlength=table.size)
         contract_cost = tenant_owes * paid_share
 
@@ -372,7 +378,7 @@ class RentalMarket:
         # Spot: the hyperscalers offer their own fleets at their price, and resell what they
         # lease from neoclouds (paid for whatever it earns) at the market's.
         noise = np.exp(model.rng.normal(0.0, p.market.allocation_noise, len(offers.gen)))
-        leased = float((anchor_hours * perf_of[anchors.gen[anchor_live]]).sum())
+        leased = float(anchors.h100e_hours(anchor_live, perf_of, anchor_hours).sum())
         own_capacity = model.env.hyperscaler_capacity * HOURS_PER_MONTH
         outside_price = model.env.hyperscaler_price
         prices = np.append(offers.price_h100e, (index_price, outside_price))
@@ -531,8 +537,7 @@ class RentalMarket:
         pending = book.pending()
         if not len(pending):
             return np.zeros(len(rows))
-        h100e = book.gpu_hours[pending] * self.model.perf[book.gen[pending]]
-        by_row = np.bincount(book.tenant[pending], weights=h100e,
+        by_row = np.bincount(book.tenant[pending], weights=book.h100e_hours(pending, self.model.perf),
                              minlength=self.model.startups.size)
         return by_row[rows]
 
