@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import threading
 from pathlib import Path
 
@@ -25,10 +26,12 @@ from test_experiments_runner import (
     write_spec,
 )
 
+import neocloud_abm
 from neocloud_abm import NeocloudError
 from neocloud_abm.experiments import Sweep, load_spec, load_summary, run_sweep
 from neocloud_abm.experiments import runner as runner_module
 from neocloud_abm.experiments.store import FolderInUse
+from neocloud_abm.outputs.provenance import git_commit
 
 SHORTER = SPEC.replace("months = 12", "months = 6")  # another spec under the same name
 
@@ -218,6 +221,18 @@ def test_provenance_is_recorded_per_invocation_and_not_compared(copied: Path, tm
     assert report.skipped == RUNS
     assert [e["dependencies"]["numpy"] == "0.0" for e in json.loads(provenance.read_text())] == [
         True, False]
+
+
+def test_provenance_names_the_commit_of_the_checkout_the_package_runs_from() -> None:
+    """A result traces to its code: run from a git checkout, the recorded commit is the
+    checkout's HEAD (with "+dirty" for uncommitted changes), not empty."""
+    root = Path(neocloud_abm.__file__).resolve().parent.parent
+    if not (root / ".git").exists():
+        pytest.skip("the package is not run from a git checkout")
+    head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    assert len(head) == 40
+    assert git_commit().removesuffix("+dirty") == head
 
 
 # --- failed runs ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def package_version() -> str:
 def git_commit() -> str:
     """The commit of the checkout the package runs from, with ``+dirty`` when it has
     uncommitted changes; "" when it is not a git checkout (an installed wheel)."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # neocloud_abm/outputs/provenance.py
     if not (root / ".git").exists():
         return ""
     try:
