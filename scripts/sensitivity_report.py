@@ -29,6 +29,7 @@ from neocloud_abm.experiments import (
     sobol_indices,
 )
 from neocloud_abm.interface.plots import STATISTICS, indices_figure, parameter_name, save_figure
+from neocloud_abm.outputs.provenance import short_commit
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "experiments" / "sobol_defaults_prices.toml"
@@ -85,6 +86,7 @@ def main() -> None:
               for name, (low, high) in bounds.items()]
     lines = ["# Sensitivity", "",
              f"Written by `scripts/sensitivity_report.py` on {date.today().isoformat()} "
+             f"from the model at commit {short_commit()} "
              f"({platform.machine()}, {args.workers} workers, Python "
              f"{platform.python_version()}, Mesa {mesa.__version__}); the sweep took "
              f"{minutes:.1f} minutes here (0 if it was resumed from a finished folder). "

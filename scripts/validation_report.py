@@ -27,6 +27,7 @@ from neocloud_abm.experiments.calibration import calibrate_folder, identificatio
 from neocloud_abm.interface.plots import observed_figure, save_figure
 from neocloud_abm.outputs.moments import distance, moment_table
 from neocloud_abm.outputs.observations import load_observations
+from neocloud_abm.outputs.provenance import short_commit
 from neocloud_abm.outputs.validation import validate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,7 +147,8 @@ def main() -> None:
     runs = int(np.sum(report.summary["status"] == "ok"))
     lines = ["# Validation and calibration", "",
              f"Written by `scripts/validation_report.py` on {date.today().isoformat()} "
-             f"({platform.machine()}, {args.workers} workers, Python {platform.python_version()}, "
+             f"from the model at commit {short_commit()} ({platform.machine()}, "
+             f"{args.workers} workers, Python {platform.python_version()}, "
              f"Mesa {mesa.__version__}) in {(time.perf_counter() - started) / 60:.1f} minutes; "
              "regenerate it with that command. The observations and their sources are in "
              "`neocloud_abm/data/observations.csv` (`neocloud-abm observations`).", "",

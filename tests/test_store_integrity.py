@@ -31,7 +31,7 @@ from neocloud_abm import NeocloudError
 from neocloud_abm.experiments import Sweep, load_spec, load_summary, run_sweep
 from neocloud_abm.experiments import runner as runner_module
 from neocloud_abm.experiments.store import FolderInUse
-from neocloud_abm.outputs.provenance import git_commit
+from neocloud_abm.outputs.provenance import git_commit, short_commit
 
 SHORTER = SPEC.replace("months = 12", "months = 6")  # another spec under the same name
 
@@ -232,7 +232,9 @@ def test_provenance_names_the_commit_of_the_checkout_the_package_runs_from() -> 
     head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
                           text=True, check=True).stdout.strip()
     assert len(head) == 40
-    assert git_commit().removesuffix("+dirty") == head
+    commit = git_commit()
+    assert commit.removesuffix("+dirty") == head
+    assert short_commit() == head[:7] + ("+dirty" if commit.endswith("+dirty") else "")
 
 
 # --- failed runs ---------------------------------------------------------------------------

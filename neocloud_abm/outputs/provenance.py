@@ -43,6 +43,15 @@ def git_commit() -> str:
     return commit + ("+dirty" if dirty else "")
 
 
+def short_commit() -> str:
+    """The commit abbreviated for a report's header ("11b9277", "11b9277+dirty"), or
+    "unknown" outside a git checkout."""
+    commit = git_commit()
+    if not commit:
+        return "unknown"
+    return commit[:7] + ("+dirty" if commit.endswith("+dirty") else "")
+
+
 def dependency_versions() -> dict[str, str]:
     versions = {}
     for name in DEPENDENCIES:
