@@ -43,7 +43,7 @@ def statistic_section(summary: pd.DataFrame, statistic: str, bounds: dict,
     noise = noise_shares(summary, statistic)
     title = STATISTICS[statistic].title
     stem = figures / f"sensitivity_{statistic}"
-    save_figure(indices_figure(indices, statistic), stem, ("png",))
+    save_figure(indices_figure(indices, statistic, noise_floor=noise["means"]), stem, ("png",))
     ok = summary[summary["status"] == "ok"][statistic]
     lines = [f"## {title} (`{statistic}`)", "",
              f"Over the runs: median {ok.median():.3g}, 5-95% {ok.quantile(0.05):.3g} to "
@@ -79,6 +79,9 @@ def main() -> None:
     with process_pool(args.workers) as pool:
         report = run_sweep(spec, ROOT / "results", pool, max_in_flight=2 * args.workers)
     minutes = (time.perf_counter() - started) / 60
+    timing = (f"the sweep took {minutes:.1f} minutes here" if not report.skipped else
+              f"{report.skipped} of its runs were read from the sweep folder of an earlier "
+              f"invocation and {report.ok} run in {minutes:.1f} minutes")
     summary, bounds = report.summary, load_bounds(report.folder)
     runs = int(np.sum(summary["status"] == "ok"))
     spec_name = args.spec.relative_to(ROOT) if args.spec.is_relative_to(ROOT) else args.spec
@@ -88,8 +91,7 @@ def main() -> None:
              f"Written by `scripts/sensitivity_report.py` on {date.today().isoformat()} "
              f"from the model at commit {short_commit()} "
              f"({platform.machine()}, {args.workers} workers, Python "
-             f"{platform.python_version()}, Mesa {mesa.__version__}); the sweep took "
-             f"{minutes:.1f} minutes here (0 if it was resumed from a finished folder). "
+             f"{platform.python_version()}, Mesa {mesa.__version__}); {timing}. "
              "Regenerate it with that command.", "",
              f"`{spec_name}`: a Saltelli design of {spec.samples} base samples over "
              f"{len(bounds)} parameters ({spec.samples} x ({len(bounds)} + 2) points), "

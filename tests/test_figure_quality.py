@@ -315,6 +315,8 @@ FIGURES: dict[str, Callable[[Run, Run], Figure]] = {
                                                 "nvidia.generation_interval_months"),
     "response sampled": lambda r48, r120: response(sampled_summary(), "lenders.max_ltv"),
     "sobol": lambda r48, r120: plots.indices_figure(SOBOL, "defaults", "Sobol'"),
+    "sobol with noise floor": lambda r48, r120: plots.indices_figure(SOBOL, "defaults", "Sobol'",
+                                                                      noise_floor=0.29),
     "morris": lambda r48, r120: plots.indices_figure(MORRIS, "defaults", "Morris"),
 }
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_experiments_runner import SPEC, write_spec
 from test_plots import long_table
 
 from neocloud_abm.core.errors import NeocloudError
@@ -115,6 +116,8 @@ def test_sweep_views() -> None:
     morris = pd.DataFrame({"mu": [1, 2], "mu_star": [1, 2], "sigma": [0.5, 1], "mu_star_conf": [0.1, 0.1]},
                           index=["a.x", "b.y"])
     assert len(plots.indices_figure(morris).axes) == 2
+    with pytest.raises(ValueError, match="noise floor applies to Sobol"):
+        plots.indices_figure(morris, noise_floor=0.3)
     with pytest.raises(ValueError, match="S1"):
         plots.indices_figure(pd.DataFrame({"z": [1]}))
 
@@ -168,6 +171,42 @@ def test_plot_command_on_run_and_sweep_folders(tmp_path: Path) -> None:
     assert {p.name for p in plot_folder(run)} == {"anatomy.png", "anatomy.svg", "phase.png", "phase.svg"}
     names = {p.stem for p in plot_folder(sweep_folder(tmp_path, summary_table()))}
     assert {"heatmap", "fan", "response_competition_neglect"} <= names
+
+
+def floor_lines(figure) -> list[float]:
+    """The x positions of the dashed vertical lines (the seed-noise floor) of a figure."""
+    return [line.get_xdata()[0] for line in figure.axes[0].lines if line.get_linestyle() == "--"]
+
+
+def test_sobol_figure_draws_the_seed_noise_floor_of_a_replicated_design(tmp_path: Path) -> None:
+    """A parameter without any effect has a total index near the seed noise left in the
+    point means; the figure draws that level where the design has replications."""
+    from neocloud_abm.experiments import load_spec, load_summary, noise_shares, run_sweep
+    from neocloud_abm.interface.plot_command import indices_figures
+
+    sobol = pd.DataFrame({"S1": [0.6, 0.1], "S1_conf": [0.05, 0.05], "ST": [0.7, 0.2],
+                          "ST_conf": [0.05, 0.05]}, index=["a.x", "b.y"])
+    figure = plots.indices_figure(sobol, "max_glut", noise_floor=0.3)
+    assert floor_lines(figure) == [0.3]
+    assert "Seed-noise floor of ST (0.30)" in [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert floor_lines(plots.indices_figure(sobol, "max_glut")) == []
+
+    design = """
+[design]
+kind = "sobol"
+samples = 4
+[design.parameters]
+"neoclouds.competition_neglect" = { low = 0.2, high = 0.9 }
+"nvidia.generation_interval_months" = { low = 12, high = 24 }
+"""
+    for replications, name in ((2, "replicated"), (1, "single")):
+        text = SPEC.replace("replications = 3", f"replications = {replications}").replace(
+            'name = "', f'name = "{name}_').split("[design]")[0] + design
+        folder = run_sweep(load_spec(write_spec(tmp_path, text)), tmp_path / "results").folder
+        summary = load_summary(folder)
+        figure = indices_figures(folder, summary, ["peak_price"], "sobol", name)["sobol_peak_price"]
+        expected = [float(noise_shares(summary, "peak_price")["means"])] if replications > 1 else []
+        assert floor_lines(figure) == pytest.approx(expected)
 
 
 def test_fan_of_a_large_design_says_it_shows_a_selection(tmp_path: Path) -> None:

@@ -136,13 +136,23 @@ def sweep_figures(folder: Path) -> dict[str, Figure]:
 def indices_figures(folder: Path, summary: pd.DataFrame, statistics: list[str], kind: str,
                     name: str) -> dict[str, Figure]:
     """One bar chart of Sobol' or Morris indices per statistic (SALib, via the runner's
-    analysis module)."""
+    analysis module); a Sobol' design replicated over seeds shows its seed-noise floor."""
     from neocloud_abm.experiments import analysis
 
     bounds = analysis.load_bounds(folder)
     estimate = analysis.sobol_indices if kind == "sobol" else analysis.morris_indices
+
+    def noise_floor(stat: str) -> float | None:
+        if kind != "sobol":
+            return None
+        try:
+            return float(analysis.noise_shares(summary, stat)["means"])
+        except NeocloudError:  # fewer than two replications somewhere: no floor to draw
+            return None
+
     return {f"{kind}_{stat}": plots.indices_figure(estimate(summary, stat, bounds), stat,
-                                                   f"{name}: {kind} sensitivity")
+                                                   f"{name}: {kind} sensitivity",
+                                                   noise_floor(stat))
             for stat in statistics}
 
 

@@ -1191,14 +1191,19 @@ def response_figure(summary: pd.DataFrame, statistics: Sequence[str], parameter:
     return fig
 
 
-def indices_figure(indices: pd.DataFrame, statistic: str = "", title: str = "") -> Figure:
+def indices_figure(indices: pd.DataFrame, statistic: str = "", title: str = "",
+                   noise_floor: float | None = None) -> Figure:
     """Sensitivity indices as bars, most influential parameter on top. Sobol' (columns S1,
     ST with ``*_conf``): first-order and total effects side by side, their gap being the
-    share due to interactions. Morris (mu_star, sigma, ``mu_star_conf``): mean absolute
+    share due to interactions; with replicated seeds, ``noise_floor`` (the seed noise's
+    share of the point means, :func:`noise_shares`) is drawn as the total index a parameter
+    without any effect would get. Morris (mu_star, sigma, ``mu_star_conf``): mean absolute
     effect, and mu_star against sigma (non-linearity or interactions)."""
     sobol = {"S1", "ST"} <= set(indices.columns)
     if not sobol and "mu_star" not in indices.columns:
         raise ValueError("indices need columns S1 and ST (Sobol') or mu_star (Morris)")
+    if noise_floor is not None and not sobol:
+        raise ValueError("a noise floor applies to Sobol' total indices, not to Morris screening")
     order = indices.sort_values("ST" if sobol else "mu_star").index
     names = [parameter_name(str(n)) for n in order]
     y = np.arange(len(order))
@@ -1220,6 +1225,9 @@ def indices_figure(indices: pd.DataFrame, statistic: str = "", title: str = "") 
             ax.set_xlabel("Share of output variance")
             ax.set_title(f"Sobol' indices of {subject.lower()}")
             ax.axvline(0, color="0.3", linewidth=0.8)
+            if noise_floor is not None:
+                ax.axvline(noise_floor, color="0.3", linestyle="--", linewidth=1.0,
+                           label=f"Seed-noise floor of ST ({noise_floor:.2f})")
             ax.legend(loc="best")
         else:
             conf = indices.loc[order, "mu_star_conf"] if "mu_star_conf" in indices else None
