@@ -79,9 +79,14 @@ def main() -> None:
     with process_pool(args.workers) as pool:
         report = run_sweep(spec, ROOT / "results", pool, max_in_flight=2 * args.workers)
     minutes = (time.perf_counter() - started) / 60
-    timing = (f"the sweep took {minutes:.1f} minutes here" if not report.skipped else
-              f"{report.skipped} of its runs were read from the sweep folder of an earlier "
-              f"invocation and {report.ok} run in {minutes:.1f} minutes")
+    folder = report.folder.relative_to(ROOT) if report.folder.is_relative_to(ROOT) else report.folder
+    if not report.skipped:
+        timing = f"the sweep took {minutes:.1f} minutes here"
+    elif not report.ok:
+        timing = f"its runs were all read from an earlier invocation's sweep folder, `{folder}`"
+    else:
+        timing = (f"{report.skipped} of its runs were read from an earlier invocation's sweep "
+                  f"folder, `{folder}`, and {report.ok} run in {minutes:.1f} minutes")
     summary, bounds = report.summary, load_bounds(report.folder)
     runs = int(np.sum(summary["status"] == "ok"))
     spec_name = args.spec.relative_to(ROOT) if args.spec.is_relative_to(ROOT) else args.spec
