@@ -188,7 +188,7 @@ def test_sobol_figure_draws_the_seed_noise_floor_of_a_replicated_design(tmp_path
                           "ST_conf": [0.05, 0.05]}, index=["a.x", "b.y"])
     figure = plots.indices_figure(sobol, "max_glut", noise_floor=0.3)
     assert floor_lines(figure) == [0.3]
-    assert "Seed-noise floor of ST (0.30)" in [t.get_text() for t in figure.axes[0].get_legend().get_texts()]
+    assert "Seed-noise floor of ST (0.30)" in [t.get_text() for t in figure.legends[0].get_texts()]
     assert floor_lines(plots.indices_figure(sobol, "max_glut")) == []
 
     design = """
