@@ -49,9 +49,9 @@ def test_summarize_reports_the_detrended_cycles_of_a_run():
 def test_booms_and_busts_recur_without_new_chips_or_a_chatgpt_surprise():
     """The issue's test of endogenous cycles: roadmap frozen after the B200, no ChatGPT
     surprise, 240 months; at least two complete boom-busts of 0.3 log points in the
-    detrended price after 2026-01 in at least six of ten seeds. Measured with demand from
-    adoption: 40 of seeds 1-40 under Python 3.11, 36 under 3.12 (ten and nine of seeds
-    1-10); 31 and 32 before it, four of ten before powered space. Tested as a share over
+    detrended price after 2026-01 in at least six of ten seeds. Measured with the anchor
+    leases: 40 of seeds 1-40 under both Python 3.11 and 3.12 (36 under 3.12 before them);
+    31 and 32 before demand came from adoption, four of ten before powered space. Tested as a share over
     forty seeds (at least 30, i.e. 75%) so that it holds on any machine: with the measured
     rate of 90% or more, falling below 30 of 40 has a probability of about 0.1%."""
     seeds = range(1, 41)
