@@ -58,9 +58,9 @@ def test_marks_move_smoothly_in_every_scenario():
     """Pooled over all scenarios and ten seeds, at least SMOOTH of generation-months move by at
     most 25% (the month's own fill, capitalised, gave 79%: a fresh, unrented cohort halved a
     generation's value for a month); in every scenario at least 97%. The lowest is
-    `power_crunch` (98.0% when measured): colocation rents of $300 per kW-month leave older
+    `power_crunch` (98.2% when measured): colocation rents of $300 per kW-month leave older
     generations thin margins, so a small move in their rent is a large move in their value,
-    the leverage of a thin margin rather than appraisal noise; then `fire_sale_stress` (98.8%),
+    the leverage of a thin margin rather than appraisal noise; then `fire_sale_stress` (99.0%),
     whose fire sales move marks (every other scenario: 99.4% or more; pooled 99.3%)."""
     totals = np.zeros(2)
     shares = {}
