@@ -66,7 +66,7 @@ def test_the_surprise_lifts_sentiment_at_once_and_the_lift_fades_as_adoption_sat
 def test_the_chatgpt_surprise_makes_the_2023_shortage():
     """Without the rise of AI's potential there is no 2023 boom: the peak price of 2023-24
     and the capacity installed by the end of 2025 are both far lower in every seed (measured
-    over seeds 1-10: the peak by $4.6-6.1 per H100e-hour, installed H100e by 1.7-2.7 log
+    over seeds 1-10: the peak by $4.6-6.4 per H100e-hour, installed H100e by 1.3-2.4 log
     points; margins $2 and 1 log point)."""
     peak = paired(lambda df: window(df, "2023-01", "2024-06")["spot_price_h100e"].max(),
                   NO_SURPRISE, BASELINE)
