@@ -36,6 +36,11 @@ SPEC = ROOT / "experiments" / "sobol_defaults_prices.toml"
 STATISTICS_REPORTED = ("default_rate", "lender_loss_rate", "decline_24m")
 
 
+def shown(path: Path) -> Path:
+    """A path as the report shows it: relative to the repository where it lies inside it."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
 def statistic_section(summary: pd.DataFrame, statistic: str, bounds: dict,
                       figures: Path) -> list[str]:
     """The indices of one statistic, its seed noise and its figure."""
@@ -79,7 +84,7 @@ def main() -> None:
     with process_pool(args.workers) as pool:
         report = run_sweep(spec, ROOT / "results", pool, max_in_flight=2 * args.workers)
     minutes = (time.perf_counter() - started) / 60
-    folder = report.folder.relative_to(ROOT) if report.folder.is_relative_to(ROOT) else report.folder
+    folder = shown(report.folder)
     if not report.skipped:
         timing = f"the sweep took {minutes:.1f} minutes here"
     elif not report.ok:
@@ -89,7 +94,7 @@ def main() -> None:
                   f"folder, `{folder}`, and {report.ok} run in {minutes:.1f} minutes")
     summary, bounds = report.summary, load_bounds(report.folder)
     runs = int(np.sum(summary["status"] == "ok"))
-    spec_name = args.spec.relative_to(ROOT) if args.spec.is_relative_to(ROOT) else args.spec
+    spec_name = shown(args.spec)
     ranges = [f"| {parameter_name(name)} (`{name}`) | {low:g} | {high:g} |"
               for name, (low, high) in bounds.items()]
     lines = ["# Sensitivity", "",

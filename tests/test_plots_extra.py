@@ -101,6 +101,10 @@ def test_phase_portrait_marks_the_releases_of_the_generation_table() -> None:
                 if line.get_marker() == "D"]
 
 
+SOBOL_INDICES = pd.DataFrame({"S1": [0.6, 0.1], "S1_conf": [0.05, 0.05], "ST": [0.7, 0.2],
+                              "ST_conf": [0.05, 0.05]}, index=["a.x", "b.y"])
+
+
 def test_sweep_views() -> None:
     summary = summary_table()
     stats = plots.numeric_statistics(summary)
@@ -110,9 +114,7 @@ def test_sweep_views() -> None:
     labels = [t.get_text() for t in heat.axes[0].texts]
     assert len(labels) == 4 and "71%" in labels  # median of 0.70, 0.71, 0.72
     plots.response_figure(summary, stats, "neoclouds.competition_neglect")
-    sobol = pd.DataFrame({"S1": [0.6, 0.1], "S1_conf": [0.05, 0.05], "ST": [0.7, 0.2],
-                          "ST_conf": [0.05, 0.05]}, index=["a.x", "b.y"])
-    assert plots.indices_figure(sobol, "max_glut").axes[0].get_yticklabels()[-1].get_text() == "X"
+    assert plots.indices_figure(SOBOL_INDICES, "max_glut").axes[0].get_yticklabels()[-1].get_text() == "X"
     morris = pd.DataFrame({"mu": [1, 2], "mu_star": [1, 2], "sigma": [0.5, 1], "mu_star_conf": [0.1, 0.1]},
                           index=["a.x", "b.y"])
     assert len(plots.indices_figure(morris).axes) == 2
@@ -184,12 +186,10 @@ def test_sobol_figure_draws_the_seed_noise_floor_of_a_replicated_design(tmp_path
     from neocloud_abm.experiments import load_spec, load_summary, noise_shares, run_sweep
     from neocloud_abm.interface.plot_command import indices_figures
 
-    sobol = pd.DataFrame({"S1": [0.6, 0.1], "S1_conf": [0.05, 0.05], "ST": [0.7, 0.2],
-                          "ST_conf": [0.05, 0.05]}, index=["a.x", "b.y"])
-    figure = plots.indices_figure(sobol, "max_glut", noise_floor=0.3)
+    figure = plots.indices_figure(SOBOL_INDICES, "max_glut", noise_floor=0.3)
     assert floor_lines(figure) == [0.3]
     assert "Seed-noise floor of ST (0.30)" in [t.get_text() for t in figure.legends[0].get_texts()]
-    assert floor_lines(plots.indices_figure(sobol, "max_glut")) == []
+    assert floor_lines(plots.indices_figure(SOBOL_INDICES, "max_glut")) == []
 
     design = """
 [design]

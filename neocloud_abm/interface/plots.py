@@ -1228,8 +1228,8 @@ def indices_figure(indices: pd.DataFrame, statistic: str = "", title: str = "",
             if noise_floor is not None:
                 ax.axvline(noise_floor, color="0.3", linestyle="--", linewidth=1.0,
                            label=f"Seed-noise floor of ST ({noise_floor:.2f})")
-            fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center",
-                       ncol=3 if noise_floor is not None else 2)
+            handles, names_shown = ax.get_legend_handles_labels()
+            fig.legend(handles, names_shown, loc="outside lower center", ncol=len(handles))
         else:
             conf = indices.loc[order, "mu_star_conf"] if "mu_star_conf" in indices else None
             ax.barh(y, indices.loc[order, "mu_star"], color="C0", xerr=conf,
