@@ -135,9 +135,10 @@ def plot_components(columns: set[str]) -> list:
          _axes("Hedge funds: capital and forced sales", "$", DOLLARS)),
         ({"neocloud_defaults_cum": "tab:red", "neoclouds_active": "tab:blue"},
          _axes("Neoclouds: active and defaults", "count", COUNT)),
-        ({"anchor_contracted_h100e": "tab:purple", "installed_h100e": "tab:blue"},
-         _axes("Hyperscalers' anchor leases (started or on order) and installed capacity",
-               "H100e", COUNT)),
+        ({"anchor_contracted_h100e": "tab:purple", "installed_h100e": "tab:blue",
+          "in_house_fleet_h100e": "tab:gray"},
+         _axes("Hyperscalers' anchor leases (started or on order) and in-house fleet; "
+               "neoclouds' installed capacity", "H100e", COUNT)),
         ({"top_neocloud_top_customer_share": "tab:purple"},
          _axes("Largest neocloud's largest customer", "share of its revenue", PERCENT)),
         ({"expected_rent_decline": "tab:gray", "expected_rent_decline_neoclouds": "tab:orange"},

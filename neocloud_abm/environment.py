@@ -53,7 +53,7 @@ class Environment:
         self.hyperscaler_capex = 0.0
 
     columns = ("sentiment", "base_rate", "asic_share", "hyperscaler_price_h100e",
-               "hyperscaler_capex_usd", *Adoption.columns)
+               *Adoption.columns)
 
     def step(self, month: int) -> None:
         """Event 1: adoption, shocks of the month, sentiment, the base rate, the ASIC share,
@@ -94,7 +94,7 @@ class Environment:
     def report(self) -> dict[str, float]:
         return {"sentiment": self.sentiment, "base_rate": self.base_rate,
                 "asic_share": self.asic_share, "hyperscaler_price_h100e": self.hyperscaler_price,
-                "hyperscaler_capex_usd": self.hyperscaler_capex, **self.adoption.report()}
+                **self.adoption.report()}
 
     def hyperscaler_capacity_at(self, month: float) -> float:
         """H100e the hyperscalers' own fleets offer to startups in ``month`` (their build

@@ -278,7 +278,8 @@ def _largest_customer(book: ContractBook, served: Served) -> dict[int, float]:
 MARKET_COLUMNS = ("spot_price_h100e", "contract_price_h100e", "utilization",
                   "demand_h100e_hours", "sold_h100e_hours", "available_h100e_hours",
                   "hyperscaler_sold_h100e_hours", "anchor_h100e_hours",
-                  "hyperscaler_leased_sold_h100e_hours", "anchor_rent_usd")
+                  "hyperscaler_leased_sold_h100e_hours", "in_house_leased_h100e_hours",
+                  "anchor_rent_usd")
 
 
 class RentalMarket:
@@ -376,14 +377,16 @@ class RentalMarket:
         full_use[rows] = use_share
 
         # Spot: the hyperscalers offer their own fleets at their price, and resell what they
-        # lease from neoclouds (paid for whatever it earns) at the market's.
+        # lease from neoclouds and do not use in-house (paid for whatever it earns) at the
+        # market's.
         noise = np.exp(model.rng.normal(0.0, p.market.allocation_noise, len(offers.gen)))
         leased = float(anchors.h100e_hours(anchor_live, perf_of, anchor_hours).sum())
+        in_house = min(model.hyperscalers.in_house_shortfall(), leased)
         own_capacity = model.env.hyperscaler_capacity * HOURS_PER_MONTH
         outside_price = model.env.hyperscaler_price
         prices = np.append(offers.price_h100e, (index_price, outside_price))
         result = clear_spot(prices, np.append(offers.spot_capacity * offers.perf,
-                                              (leased, own_capacity)),
+                                              (leased - in_house, own_capacity)),
                             np.append(offers.price_h100e * noise, (index_price, outside_price)),
                             need, contract_h100e[rows],
                             np.maximum(table.budget[rows] - contract_cost[rows], 0.0),
@@ -400,7 +403,7 @@ class RentalMarket:
 
         capacity = max(float((offers.total * offers.perf).sum()), 1e-9)
         market_use = float(((offers.sold * offers.perf).sum() + neo_fill.sum()) / capacity)
-        leased_use = leased_sold / leased if leased > 0 else 0.0
+        leased_use = (leased_sold + in_house) / leased if leased > 0 else 0.0
         self._settle_sellers(offers, Served(live, hours, contract_paid, full_use),
                              Served(anchor_live, anchor_hours, anchor_paid,
                                     np.full(model.hyperscalers.count, leased_use)),
@@ -415,6 +418,7 @@ class RentalMarket:
             "hyperscaler_sold_h100e_hours": hyperscaler_sold + leased_sold,
             "anchor_h100e_hours": leased,
             "hyperscaler_leased_sold_h100e_hours": leased_sold,
+            "in_house_leased_h100e_hours": in_house,
             "anchor_rent_usd": float(anchor_paid.sum())})
         self._sign_contracts(offers, rows, need, contract_h100e[rows])
         table.fail_tenants(defaulting_tenants)

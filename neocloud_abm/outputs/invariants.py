@@ -79,18 +79,20 @@ def violations(model: NeocloudMarket) -> list[str]:
 
 def _capacity_violations(model: NeocloudMarket) -> list[str]:
     """Hours sold never exceed hours installed: per neocloud and generation, per generation,
-    and for the market; the hyperscalers resell no more leased hours than they lease."""
+    and for the market; the hyperscalers use in-house and resell no more leased hours than
+    they lease."""
     found = []
     stats = model.outputs
     if stats.get("sold_h100e_hours", 0.0) > stats.get("available_h100e_hours", 0.0) * (1 + TOL) + TOL:
         found.append(f"sold {stats['sold_h100e_hours']:.6g} H100e-hours of "
                      f"{stats['available_h100e_hours']:.6g} available")
     anchored = stats.get("anchor_h100e_hours", 0.0)
-    resold = stats.get("hyperscaler_leased_sold_h100e_hours", 0.0)
+    resold = (stats.get("hyperscaler_leased_sold_h100e_hours", 0.0)
+              + stats.get("in_house_leased_h100e_hours", 0.0))
     if (anchored > stats.get("sold_h100e_hours", 0.0) * (1 + TOL) + TOL
             or resold > anchored * (1 + TOL) + TOL):
-        found.append(f"anchor hours {anchored:.6g} exceed hours sold, or resold hours {resold:.6g} "
-                     "exceed them")
+        found.append(f"anchor hours {anchored:.6g} exceed hours sold, or leased hours used "
+                     f"in-house and resold ({resold:.6g}) exceed them")
     if stats.get("utilization", 0.0) > 1.0 + TOL:
         found.append(f"utilization is {stats['utilization']!r} > 1")
     for gen, utilization in model.rental.gen_utilization.items():

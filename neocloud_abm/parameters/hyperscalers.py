@@ -1,5 +1,6 @@
 """The hyperscalers as agents: how many there are, how their AI capacity is shared, the
-utilization they plan for and the anchor contracts they sign with neoclouds.
+utilization they plan for, their in-house need and how long their own builds take, and the
+anchor contracts they sign with neoclouds.
 
 Their own fleets' size and growth and their on-demand price are the ``environment`` group's
 (the outside option every startup sees); this group is what each hyperscaler decides.
@@ -50,3 +51,26 @@ class HyperscalerParams:
                "release, March 2025); CoreWeave S-1: largest contracts 4-6 years",
         plausible=(36, 72),
         plausible_source="CoreWeave S-1: committed contracts of 2-5 years")
+    in_house_share: float = param(
+        0.0, "x initial neocloud capacity", low=0.0, high=100.0, setup_only=True,
+        doc="H100e the hyperscalers' own AI services and partner labs use before ChatGPT, "
+            "relative to the neoclouds' capacity at the start (0: none, the default); it grows "
+            "with adoption as startups' need does",
+        source="modelling assumption (Microsoft's Azure AI supercomputer for OpenAI, announced "
+               "May 2020 with 10,000 GPUs, and GPT-4, trained on about 25,000 A100s (about 8,000 "
+               "H100e) in 2022 per SemiAnalysis, July 2023, against the neoclouds' tens of "
+               "thousands of GPUs then; only what may meet the neoclouds counts: Google's TPUs "
+               "do not)",
+        plausible=(0.0, 0.3),
+        plausible_source="modelling assumption: 0 (off) is the default, since with the "
+                         "neocloud segment as calibrated 0.3 lifts the late-2025 H100 rent "
+                         "out of its observed band (docs/model.md#717-hyperscalers-and-anchor-contracts)")
+    in_house_build_months: int = param(
+        24, "months", low=1, high=120,
+        doc="months from a hyperscaler's decision to build in-house capacity (data centre, "
+            "power and GPUs) to its use; a neocloud's capacity built to suit comes sooner, "
+            "which is why hyperscalers lease",
+        source="modelling assumption within the 2-4 years of grid connection and construction "
+               "the powered-space lead time cites (power.lead_time_months)",
+        plausible=(12, 48),
+        plausible_source="modelling assumption")
