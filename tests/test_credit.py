@@ -77,9 +77,10 @@ def test_higher_ltv_means_more_boom_debt_more_defaults_and_losses_in_blackwell_s
     low, high = ("blackwell_shock", {"lenders.max_ltv": 0.4}), ("blackwell_shock", {"lenders.max_ltv": 0.8})
 
     def compare(statistic, margin, what):
-        # Twenty seeds: the loss rate rises in 16 of 20 (Wilcoxon p = 0.0001; with ten it
-        # was 0.065 in an earlier version of the model).
-        assert_increase(paired(statistic, low, high, months=96, seeds=tuple(range(1, 21))),
+        # Twenty seeds to 2027-12: the loss rate rises in 17 and 14 of 20 (Wilcoxon p = 2e-4
+        # and 8e-4 under Pythons 3.11 and 3.12; with ten seeds it was 0.065 in an earlier
+        # version of the model), the defaults in 20 and 19 (median +6.5 and +6 firms).
+        assert_increase(paired(statistic, low, high, months=72, seeds=tuple(range(1, 21))),
                         margin, what)
 
     compare(lambda df: df["debt_outstanding_usd"].iloc[:36].max(), 5e8, "debt through 2024, $")

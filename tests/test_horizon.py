@@ -6,6 +6,8 @@ actually simulated."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
+from conftest import run
 
 from neocloud_abm import load_scenario, simulate
 from neocloud_abm.experiments import load_spec, run_sweep
@@ -27,6 +29,18 @@ def test_a_longer_run_of_a_short_scenario_has_every_generation_of_its_horizon(tm
     assert len(longer) == 72 and set(longer.columns) >= LATER_GENERATIONS
     assert (longer["spot_price_b200"] > 0).any(), "the B200 (2025-01) is rented within 72 months"
     pd.testing.assert_frame_equal(longer, simulate(load_scenario("baseline"), seed=1, months=72))
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "credit_crunch", "blackwell_shock"])
+def test_a_run_does_not_depend_on_its_horizon(scenario):
+    """The months a run simulates are the first months of any longer run with the same seed
+    (nothing looks ahead to the horizon), so a short run answers a question about its months
+    exactly as the long one does; the long run adds only the columns of generations that
+    are not yet released (nil) while the short one lasts."""
+    short, long = run(scenario, 2, 48), run(scenario, 2, 120)
+    pd.testing.assert_frame_equal(short, long.iloc[:48][short.columns])
+    later = [column for column in long.columns if column not in short.columns]
+    assert later and (long.loc[:47, later] == 0).all().all(), later
 
 
 def test_months_on_the_command_line_is_market_months(tmp_path, capsys):
