@@ -17,6 +17,7 @@ from neocloud_abm.outputs.invariants import violations
 
 LEVERED = {"hedge_funds.target_leverage": 5.0, "hedge_funds.max_leverage": 10.0}
 SHOCK_SEEDS = tuple(range(1, 21))
+SHOCK_MONTHS = 72  # to 2027-12: the generation shock (2024-09) and the busts that follow it
 
 
 def _warm(seed: int = 5, months: int = 18, **overrides: object) -> NeocloudMarket:
@@ -106,9 +107,9 @@ def _calls(df) -> float:
 @pytest.mark.slow
 def test_levered_funds_meet_margin_calls_in_most_seeds_of_a_generation_shock():
     """Issue target: margin calls in at least 6 of 10 seeds; held as 60% of 20 seeds, with
-    forced deleveraging reported in exactly the months of the calls (measured: 20 of 20)."""
-    runs = [run("blackwell_shock", seed, **{k.replace(".", "__"): v for k, v in LEVERED.items()})
-            for seed in SHOCK_SEEDS]
+    forced deleveraging reported in exactly the months of the calls (measured to 2027-12: 20
+    and 19 of 20 under Pythons 3.11 and 3.12)."""
+    runs = [_levered_run(seed) for seed in SHOCK_SEEDS]
     called = [_calls(df) > 0 for df in runs]
     assert sum(called) >= 0.6 * len(SHOCK_SEEDS), called
     for df in runs:
@@ -120,9 +121,11 @@ def test_levered_funds_meet_margin_calls_in_most_seeds_of_a_generation_shock():
 @pytest.mark.slow
 def test_volatility_margins_call_more_often_than_a_fixed_limit():
     """Paired over 20 seeds of the levered generation shock: margins that rise with
-    volatility force more margin calls than the same calm limit held fixed."""
+    volatility force more margin calls than the same calm limit held fixed (measured to
+    2027-12: a median 3 and 5.5 more, more in 20 and 19 seeds, p = 4e-5 and 5e-5)."""
     fixed = ("blackwell_shock", {**LEVERED, "hedge_funds.margin_var_multiple": 0.0})
-    differences = paired(_calls, fixed, ("blackwell_shock", LEVERED), seeds=SHOCK_SEEDS)
+    differences = paired(_calls, fixed, ("blackwell_shock", LEVERED), months=SHOCK_MONTHS,
+                         seeds=SHOCK_SEEDS)
     assert_increase(differences, 1.0, "margin calls, volatility margins minus fixed")
 
 
@@ -171,8 +174,18 @@ def test_a_failed_brokers_clients_move_to_the_healthiest_bank():
 
 
 def test_prime_broker_losses_come_only_with_fund_wind_ups():
+    """A broker loses only what a fund it is winding up cannot repay (measured to 2027-12:
+    losses in 10 of 20 seeds under both Pythons)."""
+    lost = 0
     for seed in SHOCK_SEEDS:
-        df = run("blackwell_shock", seed, **{k.replace(".", "__"): v for k, v in LEVERED.items()})
+        df = _levered_run(seed)
         losses = df["prime_broker_losses_usd"].to_numpy()
         assert (losses >= 0).all()
         assert (df["hedge_fund_failures"].to_numpy()[losses > 0] > 0).all()
+        lost += bool((losses > 0).any())
+    assert lost >= 3, "brokers lose in some seeds: the check is not vacuous"
+
+
+def _levered_run(seed: int):
+    return run("blackwell_shock", seed, SHOCK_MONTHS,
+               **{k.replace(".", "__"): v for k, v in LEVERED.items()})
