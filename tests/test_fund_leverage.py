@@ -20,6 +20,12 @@ SHOCK_SEEDS = tuple(range(1, 21))
 SHOCK_MONTHS = 72  # to 2027-12: the generation shock (2024-09) and the busts that follow it
 
 
+def _levered_run(seed: int):
+    """The levered generation shock, shared by the margin-call and prime-broker tests."""
+    return run("blackwell_shock", seed, SHOCK_MONTHS,
+               **{k.replace(".", "__"): v for k, v in LEVERED.items()})
+
+
 def _warm(seed: int = 5, months: int = 18, **overrides: object) -> NeocloudMarket:
     return NeocloudMarket(load_scenario("baseline").with_overrides(overrides), rng=seed).run(months)
 
@@ -184,8 +190,3 @@ def test_prime_broker_losses_come_only_with_fund_wind_ups():
         assert (df["hedge_fund_failures"].to_numpy()[losses > 0] > 0).all()
         lost += bool((losses > 0).any())
     assert lost >= 3, "brokers lose in some seeds: the check is not vacuous"
-
-
-def _levered_run(seed: int):
-    return run("blackwell_shock", seed, SHOCK_MONTHS,
-               **{k.replace(".", "__"): v for k, v in LEVERED.items()})

@@ -107,6 +107,7 @@ def test_in_house_need_is_served_from_the_own_fleet_then_from_leases():
     util = model.p.hyperscalers.target_utilization
     for member in members:
         assert member.in_house_fleet == pytest.approx(member.in_house_need(1.0) / util)
+    build = model.p.hyperscalers.in_house_build_months
     initial = [m.in_house_fleet for m in members]
     first_start = None
     in_house_capex = []
@@ -119,17 +120,17 @@ def test_in_house_need_is_served_from_the_own_fleet_then_from_leases():
         assert row["hyperscaler_capex_usd"] == pytest.approx(model.env.hyperscaler_capex
                                                             + in_house_capex[-1])
         for member in members:
-            assert all(model.month < done <= model.month + 18 for done in member.in_house_pipeline)
+            assert all(model.month < done <= model.month + build for done in member.in_house_pipeline)
         if first_start is None and any(m.in_house_pipeline for m in members):
             first_start = model.month
-        if first_start is None or model.month < first_start + 18:
+        if first_start is None or model.month < first_start + build:
             assert [m.in_house_fleet for m in members] == initial
     assert first_start is not None
     assert first_start >= parse_month(model.p.environment.chatgpt_date)   # after the surprise
     assert sum(m.in_house_fleet for m in members) > 2 * sum(initial)
     assert model.results()["in_house_leased_h100e_hours"].max() > 0
     # the first build's capex is spent in each of its months of construction, none before
-    building = slice(first_start + 1 - model.start, first_start + 19 - model.start)
+    building = slice(first_start + 1 - model.start, first_start + 1 + build - model.start)
     assert sum(in_house_capex[: first_start + 1 - model.start]) == 0.0
     assert all(spent > 0 for spent in in_house_capex[building])
 
