@@ -28,10 +28,14 @@ from neocloud_abm.outputs.invariants import violations
 SEEDS = tuple(range(1, 11))
 
 
+SHARED_RUNS = "NEOCLOUD_ABM_TEST_RUNS"  # environment variable naming the session's folder
+_OWNED_FOLDER = pytest.StashKey[str]()
+
+
 def _shared_folder() -> Path | None:
     """The session's folder of finished runs, shared by xdist workers; None without xdist."""
-    session = os.environ.get("PYTEST_XDIST_TESTRUNUID")
-    return Path(tempfile.gettempdir()) / f"neocloud-abm-test-runs-{session}" if session else None
+    folder = os.environ.get(SHARED_RUNS)
+    return Path(folder) if folder else None
 
 
 def checked_run(scenario: str, seed: int, months: int, overrides: dict) -> pd.DataFrame:
@@ -78,11 +82,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="write this environment's reference series (tests/test_reference.py)")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The controller of a distributed session names the shared folder before it starts its
+    workers (they inherit the environment); it is the one process that outlives them all, so
+    it owns the folder and removes it at the end."""
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", None):
+        folder = tempfile.mkdtemp(prefix="neocloud-abm-test-runs-")
+        config.stash[_OWNED_FOLDER] = os.environ[SHARED_RUNS] = folder
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """The controller (not a worker) removes the shared runs when the session ends."""
-    folder = _shared_folder()
-    if folder is not None and not hasattr(session.config, "workerinput"):
+    folder = session.config.stash.get(_OWNED_FOLDER, None)
+    if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(SHARED_RUNS, None)
 
 
 Arm = tuple[str, dict]  # (scenario, overrides with dotted names)
