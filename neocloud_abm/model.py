@@ -18,7 +18,7 @@ import pandas as pd
 
 from neocloud_abm.agents.hedge_fund import FundIndustry
 from neocloud_abm.agents.hyperscaler import Hyperscalers
-from neocloud_abm.agents.lender import KINDS, Lender
+from neocloud_abm.agents.lender import KINDS, Lender, open_warehouse_lines
 from neocloud_abm.agents.neocloud import Neocloud, NeocloudIndustry
 from neocloud_abm.agents.nvidia import Nvidia
 from neocloud_abm.agents.startup import Startups
@@ -116,6 +116,7 @@ class NeocloudMarket(mesa.Model):
             kind = KINDS[i % len(KINDS)]
             hybrid = kind == "private_credit" and i // len(KINDS) < self.p.lenders.hybrid_count
             Lender(self, kind, self.p.lenders.initial_capital, hybrid=hybrid)
+        open_warehouse_lines(self.lenders())
         self.credit = CreditMarket(self)
         self.equity = EquityMarket(self)
         self.env = Environment(self)

@@ -10,6 +10,12 @@ buys equity in the firms it lends to, so a fall in their share prices cuts its c
 its lending, and a fall in GPU values its equity: the credit and equity channels meet. Its
 loans live in the credit market (``model.credit.book_of(lender)``); the GPUs it seized from
 defaulted borrowers are its own, sold off over the liquidation window.
+
+With ``lenders.bank_funded_share`` > 0 a private credit fund draws that share of its
+borrowing on a warehouse line from one of the model's banks (the bank-to-private-credit
+chain, docs/model.md#7810-lender-capital-funding-and-failure): the line is the bank's asset and the fund's
+liability, the bank marks it down by its share of a fund's negative capital, and a bank whose
+own capital thins calls its lines, so the funds must sell loans.
 """
 
 from __future__ import annotations
@@ -51,6 +57,9 @@ class Lender(mesa.Agent):
         self.funding_debt = 0.0
         self.allowance = 0.0  # $ of expected credit loss on its loans, set monthly (event 8)
         self.margin_loans = 0.0  # $ lent to hedge funds as their prime broker (banks)
+        self.warehouse_bank: Lender | None = None  # a private credit fund's line, if any
+        self.warehouse_debt = 0.0  # $ it owes on that line (apart from funding_debt)
+        self.warehouse_clients: list[Lender] = []  # a bank's: the funds it lends lines to
         self.failed = False
         self.monthly_returns: deque[float] = deque(maxlen=12)
         self.last_capital = capital
@@ -76,13 +85,38 @@ class Lender(mesa.Agent):
 
     def capital(self) -> float:
         return (self.cash + self.loan_book() - self.allowance + self.seized_value()
-                + self.equity_value() + self.margin_loans - self.funding_debt)
+                + self.equity_value() + self.margin_loans + self.warehouse_value()
+                - self.funding_debt - self.warehouse_debt)
 
     def exposure(self) -> float:
-        """What its capital must back: loans drawn and committed, seized GPUs and shares.
-        Margin loans are left out: secured by marketable shares with haircuts above their
-        value at risk, they carry (almost) no capital charge (Basel's comprehensive approach)."""
-        return self.loan_book() + self.undrawn() + self.seized_value() + self.equity_value()
+        """What its capital must back: loans drawn and committed, seized GPUs and shares,
+        and a bank's warehouse lines to private credit funds. Margin loans are left out:
+        secured by marketable shares with haircuts above their value at risk, they carry
+        (almost) no capital charge (Basel's comprehensive approach)."""
+        return (self.loan_book() + self.undrawn() + self.seized_value() + self.equity_value()
+                + self.warehouse_lines())
+
+    def warehouse_lines(self) -> float:
+        """$ a bank has lent to private credit funds on warehouse lines."""
+        return sum(client.warehouse_debt for client in self.warehouse_clients)
+
+    def warehouse_impairment(self) -> float:
+        """What a bank does not expect back from its lines: its part, pari passu with the
+        fund's other funders, of each insolvent client's negative capital."""
+        return sum(client.warehouse_shortfall() for client in self.warehouse_clients)
+
+    def warehouse_value(self) -> float:
+        """A bank's lines at the value it carries them (lent less impaired)."""
+        if not self.warehouse_clients:
+            return 0.0
+        return self.warehouse_lines() - self.warehouse_impairment()
+
+    def warehouse_shortfall(self) -> float:
+        """$ of this fund's warehouse line its assets no longer cover."""
+        owed = self.funding_debt + self.warehouse_debt
+        if self.warehouse_debt <= 0 or owed <= 0:
+            return 0.0
+        return min(max(-self.capital(), 0.0) * self.warehouse_debt / owed, self.warehouse_debt)
 
     def capital_ratio(self) -> float:
         exposure = self.exposure()
@@ -108,12 +142,20 @@ class Lender(mesa.Agent):
         return self.capital() / exposure >= self.min_capital_ratio() * p.lending_buffer
 
     def raise_cash(self, amount: float) -> None:
-        """Have ``amount`` in cash, borrowing the shortfall from funding markets."""
+        """Have ``amount`` in cash, borrowing the shortfall: the bank-funded share on the
+        warehouse line (while its bank stands), the rest from funding markets."""
         shortfall = amount - max(self.cash, 0.0)
-        if shortfall > 0:
-            self.model.ledger.sector_transfer("funding_markets", self.account, shortfall,
-                                              "lender_funding")
-            self.funding_debt += shortfall
+        if shortfall <= 0:
+            return
+        bank = self.warehouse_bank
+        drawn = shortfall * self.model.p.lenders.bank_funded_share
+        if bank is not None and not bank.failed and drawn > 0:
+            bank.pay_out(drawn, "warehouse_draw", self.account)
+            self.warehouse_debt += drawn
+            shortfall -= drawn
+        self.model.ledger.sector_transfer("funding_markets", self.account, shortfall,
+                                          "lender_funding")
+        self.funding_debt += shortfall
 
     def pay_out(self, amount: float, reason: str, to_account: int) -> None:
         """Pay from cash, borrowing the shortfall from funding markets."""
@@ -167,10 +209,19 @@ class Lender(mesa.Agent):
         return max(self.model.env.base_rate + spread, 0.0)
 
     def service_funding(self) -> None:
-        """Pay interest on funding debt and repay it from spare cash."""
+        """Pay interest on funding debt and the warehouse line (the same rate: both price
+        the fund's own risk) and repay both from spare cash, in proportion to what each is
+        owed."""
         ledger = self.model.ledger
-        rate = self.funding_rate()
-        interest = min(self.funding_debt * rate / 12.0, max(self.cash, 0.0))
+        owed = self.funding_debt + self.warehouse_debt
+        interest = min(owed * self.funding_rate() / 12.0, max(self.cash, 0.0))
+        if self.warehouse_debt > 0:
+            to_bank = interest * self.warehouse_debt / owed
+            ledger.transfer(self.account, self.warehouse_bank.account, to_bank,
+                            "warehouse_interest")
+            interest *= self.funding_debt / owed  # the funding markets' part
+            self.repay_warehouse(max(self.cash - interest, 0.0) * self.warehouse_debt / owed,
+                                 "warehouse_repaid")
         ledger.sector_transfer("funding_markets", self.account, interest, "funding_interest",
                                to_sector=True)
         self.repay_funding(self.funding_debt, "funding_repaid")
@@ -181,6 +232,14 @@ class Lender(mesa.Agent):
         self.model.ledger.sector_transfer("funding_markets", self.account, repay, reason,
                                           to_sector=True)
         self.funding_debt -= repay
+        return repay
+
+    def repay_warehouse(self, amount: float, reason: str) -> float:
+        """Repay up to ``amount`` of the warehouse line from cash; returns what was repaid."""
+        repay = min(amount, self.warehouse_debt, max(self.cash, 0.0))
+        if repay > 0:
+            self.model.ledger.transfer(self.account, self.warehouse_bank.account, repay, reason)
+            self.warehouse_debt -= repay
         return repay
 
     def provision(self, allowance: float) -> None:
@@ -220,6 +279,18 @@ class Lender(mesa.Agent):
             return 0.0
         return p.funding_run_share * self.funding_debt
 
+    def warehouse_call(self) -> float:
+        """What the fund's bank takes back from the line this month: what the fund's other
+        funders would (a run once its capital is thin), or, if more, a share that grows as
+        the bank's own capital thins (a bank short of capital cuts its lines first)."""
+        bank = self.warehouse_bank
+        if bank is None or self.warehouse_debt <= 0:
+            return 0.0
+        p = self.model.p.lenders
+        threshold = p.funding_run_threshold * self.min_capital_ratio()
+        run = p.funding_run_share if self.capital_ratio() < threshold else 0.0
+        return max(run, p.funding_run_share * (1.0 - bank.health())) * self.warehouse_debt
+
     def trailing_return(self) -> float:
         """Return on capital over the last (up to) twelve months, redemptions added back."""
         return float(math.prod(1.0 + r for r in self.monthly_returns) - 1.0)
@@ -243,3 +314,16 @@ class Lender(mesa.Agent):
     def fail(self) -> None:
         """Capital gone: no new lending (the credit market cancels undrawn commitments)."""
         self.failed = True
+
+
+def open_warehouse_lines(lenders: list[Lender]) -> None:
+    """Give each private credit fund a warehouse line from a bank, the banks in turn (the
+    assignment is fixed: it draws nothing from the model's generators). A line is drawn only
+    while ``lenders.bank_funded_share`` > 0, which a dated shock may change."""
+    banks = [lender for lender in lenders if lender.kind == "bank"]
+    if not banks:
+        return
+    for i, fund in enumerate(lender for lender in lenders if lender.kind == "private_credit"):
+        fund.warehouse_bank = banks[i % len(banks)]
+        fund.warehouse_bank.warehouse_clients.append(fund)
+

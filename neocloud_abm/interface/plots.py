@@ -518,7 +518,10 @@ def draw_credit(ax: Axes, run: RunData) -> None:
 
 STRESS_FLOWS = (("loans_sold_usd", "Loans sold", "C0"),
                 ("funding_withdrawn_usd", "Funding run", "C1"),
-                ("fund_redemptions_usd", "Redemptions", "C4"))
+                ("fund_redemptions_usd", "Redemptions", "C4"),
+                ("warehouse_called_usd", "Bank lines called", "C5"))
+# drawn only where they happened (the bank-to-private-credit chain is off by default)
+STRESS_FLOWS_IF_ANY = frozenset({"warehouse_called_usd"})
 
 
 def draw_stress(ax: Axes, run: RunData) -> None:
@@ -526,7 +529,7 @@ def draw_stress(ax: Axes, run: RunData) -> None:
     and investors took out (cumulative), Nvidia's exposure to its partners (stakes at market
     plus the uncalled backstop), and lender failures (cumulative) on the right."""
     for column, label, color in STRESS_FLOWS:
-        if run.has(column):
+        if run.has(column) and (column not in STRESS_FLOWS_IF_ANY or run.df[column].any()):
             ax.plot(run.dates, run.df[column].cumsum().to_numpy(float) / 1e9,
                     label=label, color=color)
     run.line(ax, "nvidia_exposure_usd", "Nvidia exposure", 1e9, color="C2", linestyle="-.")

@@ -123,9 +123,11 @@ COLUMNS = ("debt_outstanding_usd", "collateral_value_usd", "aggregate_ltv", "new
            "lender_capital_usd", "provisions_usd", "loans_sold_usd", "funding_withdrawn_usd",
            "fund_redemptions_usd", "lender_equity_usd", "lender_equity_bought_usd",
            "lender_equity_losses_usd", "lenders_active", "lender_failures", "covenant_breaches",
-           "covenant_waivers", "loans_accelerated", "syndicated_debt_share", "lender_overlap")
+           "covenant_waivers", "loans_accelerated", "syndicated_debt_share", "lender_overlap",
+           "warehouse_lines_usd", "warehouse_called_usd", "warehouse_impairment_usd")
 FLOWS = ("new_lending_usd", "new_commitments_usd", "lender_losses_usd", "lender_failures",
-         "loans_sold_usd", "funding_withdrawn_usd", "fund_redemptions_usd", "covenant_breaches",
+         "loans_sold_usd", "funding_withdrawn_usd", "warehouse_called_usd",
+         "fund_redemptions_usd", "covenant_breaches",
          "covenant_waivers", "loans_accelerated", "lender_equity_bought_usd")
 
 
@@ -385,21 +387,24 @@ class CreditMarket:
                 self.fail(lender)
 
     def meet_withdrawals(self, lender: Lender) -> float:
-        """Pay funders who stop rolling over (first: they are senior) and then investors'
-        redemptions, from cash and, where it falls short, by selling loans. Returns the
-        redemptions paid."""
+        """Pay funders who stop rolling over and a bank calling its warehouse line (first:
+        they are senior) and then investors' redemptions, from cash and, where it falls short,
+        by selling loans. Returns the redemptions paid."""
         ledger = self.model.ledger
         withdrawal, redemption = lender.funding_withdrawal(), lender.redemption_request()
-        if withdrawal + redemption <= 0:
+        called = lender.warehouse_call()
+        if withdrawal + called + redemption <= 0:
             return 0.0
-        self.sell_loans(lender, withdrawal + redemption - max(lender.cash, 0.0))
+        self.sell_loans(lender, withdrawal + called + redemption - max(lender.cash, 0.0))
         repaid = lender.repay_funding(withdrawal, "funding_withdrawn")
+        recalled = lender.repay_warehouse(called, "warehouse_called") if called > 0 else 0.0
         redeemed = min(redemption, max(lender.cash, 0.0))
         ledger.sector_transfer("fund_investors", lender.account, redeemed, "lender_redemption",
                                to_sector=True)
         self.flows["funding_withdrawn_usd"] += repaid
+        self.flows["warehouse_called_usd"] += recalled
         self.flows["fund_redemptions_usd"] += redeemed
-        if repaid < withdrawal * (1.0 - 1e-9):
+        if repaid + recalled < (withdrawal + called) * (1.0 - 1e-9):
             self.fail(lender)  # it cannot pay its funders: a run, whatever its capital
         return redeemed
 
@@ -549,6 +554,10 @@ class CreditMarket:
                                               if len(loan.holders) > 1), 0.0)
                                       / debt if debt > 0 else 0.0),
             "lender_overlap": self.overlap(),
+            "warehouse_lines_usd": sum(lender.warehouse_lines() for lender in model.lenders()),
+            "warehouse_called_usd": self.flows["warehouse_called_usd"],
+            "warehouse_impairment_usd": sum(lender.warehouse_impairment()
+                                            for lender in model.lenders()),
         }
 
     def overlap(self) -> float:

@@ -54,6 +54,10 @@ def violations(model: NeocloudMarket) -> list[str]:
         if abs(lender.margin_loans - clients.get(lender.unique_id, 0.0)) > tolerance:
             found.append(f"lender {lender.unique_id}'s margin loans ({lender.margin_loans:.6g}) "
                          f"are not its client funds' margin debt")
+        if lender.warehouse_debt < -tolerance or any(
+                client.warehouse_bank is not lender for client in lender.warehouse_clients):
+            found.append(f"lender {lender.unique_id}'s warehouse line is negative or not its "
+                         "bank's asset")
         for loan in model.credit.book_of(lender):
             if lender not in loan.holders or loan not in model.credit.loans_of(loan.borrower):
                 found.append(f"loan {loan.id} is not its holders' asset and its borrower's liability")

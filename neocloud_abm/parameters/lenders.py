@@ -294,3 +294,18 @@ class LenderParams:
                "5% of net asset value",
         plausible=(0.02, 0.1),
         plausible_source="non-traded BDC and REIT repurchase limits of 2-5% a quarter")
+    bank_funded_share: float = param(
+        0.0, "fraction of a private credit fund's borrowing", low=0.0, high=1.0,
+        doc="share of a private credit fund's borrowing drawn on a warehouse line from one of the "
+            "model's banks (the rest comes from outside funding markets): the bank-to-private-"
+            "credit chain, through which a fund's losses reach a bank's capital and a weak bank "
+            "cuts the funds' lines; 0 switches the chain off",
+        source="modelling assumption (0 keeps the calibrated baseline, whose lenders all borrow "
+               "from outside funding markets); private credit funds' credit facilities are "
+               "bank revolvers secured on the fund's assets (BDC 10-Qs of 2025, e.g. a $550m "
+               "Scotiabank facility at SOFR + 1.975%, SEC accession 0002071136-25-000009; "
+               "Dechert, 'Back to basics: key differences between sub lines and NAV "
+               "facilities', 2024)",
+        plausible=(0.0, 1.0),
+        plausible_source="modelling assumption",
+        label="bank-funded share of private credit borrowing")

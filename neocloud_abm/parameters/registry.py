@@ -73,6 +73,10 @@ CONSTRAINTS: tuple[Constraint, ...] = (
                _not_before_first_release),
     Constraint(("nvidia.backstop_start", "nvidia.backstop_end"),
                "nvidia.backstop_start <= nvidia.backstop_end", _in_order),
+    Constraint(("lenders.bank_funded_share", "lenders.count"),
+               "lenders.bank_funded_share > 0 needs a bank to lend the warehouse lines: "
+               "lenders.count >= 3 (lenders cycle private credit, asset manager, bank)",
+               lambda share, count: share == 0 or count >= 3),
 )
 
 
