@@ -96,12 +96,30 @@ def test_a_fund_short_of_cash_sells_loans_to_meet_its_banks_call():
     assert fund.warehouse_debt < line
 
 
+def test_a_failed_banks_lines_pass_to_the_healthiest_bank_that_can_take_them():
+    model = _model(1.0)
+    fund, failing = _fund_with_line(model)
+    line = fund.warehouse_debt
+    other = next(lender for lender in model.lenders()
+                 if lender.kind == "bank" and lender is not failing)
+    paid_before, received_before = other.cash, failing.cash
+    model.credit.fail(failing)
+    price = line * (1.0 - model.p.lenders.loan_sale_discount)
+    assert fund.warehouse_bank is other and fund in other.warehouse_clients
+    assert failing.warehouse_lines() == 0 and other.warehouse_lines() == pytest.approx(line)
+    assert other.cash == pytest.approx(paid_before - price)
+    assert failing.cash == pytest.approx(received_before + price)
+    assert model.credit.flows["loans_sold_usd"] == pytest.approx(line)
+    assert not violations(model)
+
+
 @pytest.mark.slow
-def test_when_a_bank_fails_in_a_stress_its_lines_are_called_down():
+def test_when_a_bank_fails_in_a_stress_its_lines_move_or_are_called_down():
     """In the fire-sale stress to 2029, with every fund's borrowing on a bank line: whenever
-    a bank with lines outstanding fails, its funds repay it (the call of a failed bank) and
-    its lines are at most half what they were a year later. (Measured: banks failed holding
-    lines in 2 of seeds 1-10 under Python 3.11; twenty seeds make a case near certain.)"""
+    a bank with lines outstanding fails, its lines pass to another bank or its funds repay
+    them (the call of a failed bank): a year later it holds at most half of them. (Measured:
+    banks failed holding lines in 3 of seeds 1-20 under Python 3.11, in one case the lines
+    moved; twenty seeds make a case near certain.)"""
     failures = 0
     for seed in range(1, 21):
         params = load_scenario("fire_sale_stress").with_overrides(

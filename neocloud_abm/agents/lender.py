@@ -13,9 +13,10 @@ defaulted borrowers are its own, sold off over the liquidation window.
 
 With ``lenders.bank_funded_share`` > 0 a private credit fund draws that share of its
 borrowing on a warehouse line from one of the model's banks (the bank-to-private-credit
-chain, docs/model.md#7810-lender-capital-funding-and-failure): the line is the bank's asset and the fund's
-liability, the bank marks it down by its share of a fund's negative capital, and a bank whose
-own capital thins calls its lines, so the funds must sell loans.
+chain, docs/model.md#7810-lender-capital-funding-and-failure): the line is the bank's asset
+and the fund's liability, the bank marks it down by its share of a fund's negative capital,
+and a bank whose own capital thins calls its lines, so the funds must sell loans; a failed
+bank's lines pass to another bank.
 """
 
 from __future__ import annotations

@@ -508,13 +508,36 @@ class CreditMarket:
     def fail(self, lender: Lender) -> None:
         """Capital gone: the lender stops lending, its undrawn commitments vanish (its part of
         each syndicate's; the other holders' stand) and it is resolved: its loans are sold to
-        the lenders still lending (``sell_loans``); those nobody can take run off in its
-        book. Its funders bear what its capital no longer covers."""
+        the lenders still lending (``sell_loans``), and a bank's warehouse lines pass to
+        another bank (``transfer_lines``); those nobody can take run off in its book. Its
+        funders bear what its capital no longer covers."""
         lender.fail()
         self.flows["lender_failures"] += 1
         for loan in self.book_of(lender):
             loan.holders[lender].undrawn = 0.0
         self.sell_loans(lender, math.inf)
+        self.transfer_lines(lender)
+
+    def transfer_lines(self, failed: Lender) -> None:
+        """A failed bank's funds move, with their lines, to the healthiest bank still standing
+        that can take each line on (a choice that draws nothing from the generators), which
+        pays the line's carrying value less the sale discount; a line nobody can take stays
+        with the failed bank, which calls it down."""
+        discount = self.model.p.lenders.loan_sale_discount
+        for client in list(failed.warehouse_clients):
+            line = client.warehouse_debt
+            buyers = [bank for bank in self.model.lenders()
+                      if bank.kind == "bank" and not bank.failed and bank.can_lend(line)]
+            if not buyers:
+                continue
+            buyer = max(buyers, key=lambda bank: bank.capital_ratio())
+            if line > 0:
+                price = max(line - client.warehouse_shortfall(), 0.0) * (1.0 - discount)
+                buyer.pay_out(price, "warehouse_line_sale", failed.account)
+                self.flows["loans_sold_usd"] += line
+            failed.warehouse_clients.remove(client)
+            buyer.warehouse_clients.append(client)
+            client.warehouse_bank = buyer
 
     # --- outputs ----------------------------------------------------------------------------
     def report(self) -> dict[str, float]:
