@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from neocloud_abm.agents.lender import healthiest_bank
 from neocloud_abm.core.scalars import clamp
 
 if TYPE_CHECKING:
@@ -106,9 +107,8 @@ class HedgeFund(mesa.Agent):
         if broker is None:
             return
         if broker.failed:
-            banks = [x for x in self.model.lenders() if x.kind == "bank" and not x.failed]
-            if banks:
-                successor = max(banks, key=lambda bank: bank.capital_ratio())
+            successor = healthiest_bank(self.model.lenders())
+            if successor is not None:
                 if self.margin_debt > 0:
                     broker.hand_over_margin(successor, self.margin_debt)
                 self.broker = broker = successor

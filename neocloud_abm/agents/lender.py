@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -108,15 +108,13 @@ class Lender(mesa.Agent):
 
     def warehouse_value(self) -> float:
         """A bank's lines at the value it carries them (lent less impaired)."""
-        if not self.warehouse_clients:
-            return 0.0
         return self.warehouse_lines() - self.warehouse_impairment()
 
     def warehouse_shortfall(self) -> float:
         """$ of this fund's warehouse line its assets no longer cover."""
-        owed = self.funding_debt + self.warehouse_debt
-        if self.warehouse_debt <= 0 or owed <= 0:
+        if self.warehouse_debt <= 0:
             return 0.0
+        owed = self.funding_debt + self.warehouse_debt
         return min(max(-self.capital(), 0.0) * self.warehouse_debt / owed, self.warehouse_debt)
 
     def capital_ratio(self) -> float:
@@ -271,14 +269,17 @@ class Lender(mesa.Agent):
                 keep.append(lot)
         self.seized = keep
 
+    def funders_run(self) -> bool:
+        """Its capital ratio is below the run threshold: funders stop rolling over."""
+        threshold = self.model.p.lenders.funding_run_threshold * self.min_capital_ratio()
+        return self.capital_ratio() < threshold
+
     def funding_withdrawal(self) -> float:
         """What funders take back this month: a share of the funding debt once the capital
         ratio is below the run threshold, nothing otherwise."""
-        p = self.model.p.lenders
-        threshold = p.funding_run_threshold * self.min_capital_ratio()
-        if self.funding_debt <= 0 or self.capital_ratio() >= threshold:
+        if self.funding_debt <= 0 or not self.funders_run():
             return 0.0
-        return p.funding_run_share * self.funding_debt
+        return self.model.p.lenders.funding_run_share * self.funding_debt
 
     def warehouse_call(self) -> float:
         """What the fund's bank takes back from the line this month: what the fund's other
@@ -287,10 +288,9 @@ class Lender(mesa.Agent):
         bank = self.warehouse_bank
         if bank is None or self.warehouse_debt <= 0:
             return 0.0
-        p = self.model.p.lenders
-        threshold = p.funding_run_threshold * self.min_capital_ratio()
-        run = p.funding_run_share if self.capital_ratio() < threshold else 0.0
-        return max(run, p.funding_run_share * (1.0 - bank.health())) * self.warehouse_debt
+        share = self.model.p.lenders.funding_run_share
+        run = share if self.funders_run() else 0.0
+        return max(run, share * (1.0 - bank.health())) * self.warehouse_debt
 
     def trailing_return(self) -> float:
         """Return on capital over the last (up to) twelve months, redemptions added back."""
@@ -327,4 +327,11 @@ def open_warehouse_lines(lenders: list[Lender]) -> None:
     for i, fund in enumerate(lender for lender in lenders if lender.kind == "private_credit"):
         fund.warehouse_bank = banks[i % len(banks)]
         fund.warehouse_bank.warehouse_clients.append(fund)
+
+
+def healthiest_bank(candidates: Iterable[Lender]) -> Lender | None:
+    """The bank still standing with the highest capital ratio among ``candidates`` (the
+    first of equals; no random draw), or None: where a failed bank's clients go."""
+    banks = [lender for lender in candidates if lender.kind == "bank" and not lender.failed]
+    return max(banks, key=Lender.capital_ratio) if banks else None
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neocloud_abm.agents.lender import healthiest_bank
 from neocloud_abm.core.chips import operating_cost_month
 from neocloud_abm.core.units import HOURS_PER_MONTH
 from neocloud_abm.markets.provisioning import provision
@@ -397,7 +398,7 @@ class CreditMarket:
             return 0.0
         self.sell_loans(lender, withdrawal + called + redemption - max(lender.cash, 0.0))
         repaid = lender.repay_funding(withdrawal, "funding_withdrawn")
-        recalled = lender.repay_warehouse(called, "warehouse_called") if called > 0 else 0.0
+        recalled = lender.repay_warehouse(called, "warehouse_called")
         redeemed = min(redemption, max(lender.cash, 0.0))
         ledger.sector_transfer("fund_investors", lender.account, redeemed, "lender_redemption",
                                to_sector=True)
@@ -526,11 +527,10 @@ class CreditMarket:
         discount = self.model.p.lenders.loan_sale_discount
         for client in list(failed.warehouse_clients):
             line = client.warehouse_debt
-            buyers = [bank for bank in self.model.lenders()
-                      if bank.kind == "bank" and not bank.failed and bank.can_lend(line)]
-            if not buyers:
+            buyer = healthiest_bank(bank for bank in self.model.lenders()
+                                    if bank.kind == "bank" and bank.can_lend(line))
+            if buyer is None:
                 continue
-            buyer = max(buyers, key=lambda bank: bank.capital_ratio())
             if line > 0:
                 price = max(line - client.warehouse_shortfall(), 0.0) * (1.0 - discount)
                 buyer.pay_out(price, "warehouse_line_sale", failed.account)
