@@ -11,9 +11,11 @@ from conftest import run
 
 from neocloud_abm import NeocloudMarket, load_scenario
 from neocloud_abm.core.errors import ParameterError
+from neocloud_abm.markets.provisioning import provision
 from neocloud_abm.outputs.invariants import violations
 
 BORROWED = 1e9  # $ a fund borrows beyond its cash in the constructed cases
+SUPPORTED = 2e9  # $ of borrowing base its loans support there, so the base does not bind
 
 
 def _model(share: float, months: int = 120, scenario: str = "baseline") -> NeocloudMarket:
@@ -22,8 +24,16 @@ def _model(share: float, months: int = 120, scenario: str = "baseline") -> Neocl
     return NeocloudMarket(params, rng=1)
 
 
-def _fund_with_line(model: NeocloudMarket):
+def _supported(model: NeocloudMarket, monkeypatch: pytest.MonkeyPatch, fund) -> None:
+    """The fund's loans support a borrowing base of SUPPORTED, at its last certificate and
+    at every new one (the constructed cases give it the line before it has loans)."""
+    fund.warehouse_base = SUPPORTED
+    monkeypatch.setattr(model.credit, "borrowing_base", lambda lender: SUPPORTED)
+
+
+def _fund_with_line(model: NeocloudMarket, monkeypatch: pytest.MonkeyPatch):
     fund = next(lender for lender in model.lenders() if lender.kind == "private_credit")
+    _supported(model, monkeypatch, fund)
     fund.raise_cash(fund.cash + BORROWED)
     return fund, fund.warehouse_bank
 
@@ -34,13 +44,14 @@ def _lose(model: NeocloudMarket, lender, amount: float) -> None:
                                  to_sector=True)
 
 
-def test_each_fund_has_a_bank_and_borrows_the_bank_funded_share_from_it():
+def test_each_fund_has_a_bank_and_borrows_the_bank_funded_share_from_it(monkeypatch):
     model = _model(0.6)
     funds = [lender for lender in model.lenders() if lender.kind == "private_credit"]
     assert funds and all(f.warehouse_bank is not None and f.warehouse_bank.kind == "bank"
                          for f in funds)
     fund = funds[0]
     bank = fund.warehouse_bank
+    _supported(model, monkeypatch, fund)
     before = fund.capital(), bank.capital(), bank.exposure()
     fund.raise_cash(fund.cash + BORROWED)
     assert fund.warehouse_debt == pytest.approx(0.6 * BORROWED)
@@ -53,9 +64,9 @@ def test_each_fund_has_a_bank_and_borrows_the_bank_funded_share_from_it():
     assert not violations(model)
 
 
-def test_an_insolvent_funds_shortfall_is_its_banks_loss_pari_passu():
+def test_an_insolvent_funds_shortfall_is_its_banks_loss_pari_passu(monkeypatch):
     model = _model(0.5)
-    fund, bank = _fund_with_line(model)
+    fund, bank = _fund_with_line(model, monkeypatch)
     bank_capital = bank.capital()
     _lose(model, fund, fund.capital() + 2e8)  # the fund's capital is now -$0.2bn
     assert fund.capital() == pytest.approx(-2e8)
@@ -68,9 +79,9 @@ def test_an_insolvent_funds_shortfall_is_its_banks_loss_pari_passu():
 # between its minimum and its lending threshold (ratio 0.13: health 0.5) and below its
 # minimum (ratio 0.06: health 0).
 @pytest.mark.parametrize("loss_share, healthy", [(0.5, True), (0.935, False), (0.97, False)])
-def test_a_bank_calls_its_lines_as_its_capital_thins(loss_share, healthy):
+def test_a_bank_calls_its_lines_as_its_capital_thins(loss_share, healthy, monkeypatch):
     model = _model(1.0)
-    fund, bank = _fund_with_line(model)
+    fund, bank = _fund_with_line(model, monkeypatch)
     _lose(model, bank, loss_share * bank.capital())
     health = bank.health()
     assert (health == 1.0) == healthy
@@ -83,13 +94,30 @@ def test_a_bank_calls_its_lines_as_its_capital_thins(loss_share, healthy):
     assert not violations(model)
 
 
+def _stepped_fund_with_loans(model: NeocloudMarket):
+    """Run the model until a private credit fund holds loans and owes on its line; that fund."""
+    def borrowing(lender) -> bool:
+        return (lender.kind == "private_credit" and lender.warehouse_debt > 0
+                and any(loan.holders[lender].drawn > 0 for loan in model.credit.book_of(lender)))
+    while not any(borrowing(lender) for lender in model.lenders()):
+        model.step()
+    return next(lender for lender in model.lenders() if borrowing(lender))
+
+
+def _carrying_values(model: NeocloudMarket, fund) -> list[tuple[int, float]]:
+    """Each of the fund's holdings: the loan's stage and the holding's carrying value."""
+    out = []
+    for loan in model.credit.book_of(fund):
+        drawn = loan.holders[fund].drawn
+        if drawn > 0:
+            stage, loss = provision(loan, model)
+            out.append((stage, drawn - loss * loan.fraction_of(fund)))
+    return out
+
+
 def test_a_fund_short_of_cash_sells_loans_to_meet_its_banks_call():
     model = _model(1.0)
-    while not any(lender.kind == "private_credit" and lender.warehouse_debt > 0
-                  and model.credit.book_of(lender) for lender in model.lenders()):
-        model.step()
-    fund = next(lender for lender in model.lenders() if lender.kind == "private_credit"
-                and lender.warehouse_debt > 0 and model.credit.book_of(lender))
+    fund = _stepped_fund_with_loans(model)
     bank = fund.warehouse_bank
     _lose(model, fund, max(fund.cash, 0.0))  # no cash left
     _lose(model, bank, bank.capital())       # the bank's capital is gone: health 0
@@ -100,9 +128,9 @@ def test_a_fund_short_of_cash_sells_loans_to_meet_its_banks_call():
     assert fund.warehouse_debt < line
 
 
-def test_a_failed_banks_lines_pass_to_the_healthiest_bank_that_can_take_them():
+def test_a_failed_banks_lines_pass_to_the_healthiest_bank_that_can_take_them(monkeypatch):
     model = _model(1.0)
-    fund, failing = _fund_with_line(model)
+    fund, failing = _fund_with_line(model, monkeypatch)
     line = fund.warehouse_debt
     other = next(lender for lender in model.lenders()
                  if lender.kind == "bank" and lender is not failing)
@@ -117,35 +145,108 @@ def test_a_failed_banks_lines_pass_to_the_healthiest_bank_that_can_take_them():
     assert not violations(model)
 
 
+def test_the_borrowing_base_is_each_loan_at_its_stages_advance_rate_and_falls_as_loans_sour():
+    model = _model(1.0)
+    fund = _stepped_fund_with_loans(model)
+    p = model.p.lenders
+    holdings = _carrying_values(model, fund)
+    expected = sum((p.warehouse_advance_rate if stage == 1 else p.warehouse_impaired_advance_rate)
+                   * value for stage, value in holdings)
+    assert model.credit.borrowing_base(fund) == pytest.approx(expected)
+    assert 0 < expected <= p.warehouse_advance_rate * sum(value for _, value in holdings)
+    # used GPUs worth a fifth: every loan breaches its loan-to-value limit (stage 2 or 3)
+    model.secondary.value = model.secondary.value * 0.2
+    soured = _carrying_values(model, fund)
+    assert all(stage >= 2 for stage, _ in soured)
+    base = model.credit.borrowing_base(fund)
+    assert base == pytest.approx(p.warehouse_impaired_advance_rate
+                                 * sum(value for _, value in soured))
+    assert base < expected
+
+
+def test_a_fund_draws_on_its_line_only_within_its_borrowing_base():
+    model = _model(1.0)
+    fund = next(lender for lender in model.lenders() if lender.kind == "private_credit")
+    fund.warehouse_base = 0.3 * BORROWED
+    fund.raise_cash(fund.cash + BORROWED)
+    assert fund.warehouse_debt == pytest.approx(0.3 * BORROWED)
+    assert fund.funding_debt == pytest.approx(0.7 * BORROWED)
+    # loans it buys join the base at the performing advance rate: with no cash left, the
+    # line finances that rate of their cost, funding markets the rest
+    _lose(model, fund, fund.cash)
+    rate = model.p.lenders.warehouse_advance_rate
+    fund.pay_out(BORROWED, "loan_draw", model.neoclouds()[0].account, buys_loans=True)
+    assert fund.warehouse_base == pytest.approx((0.3 + rate) * BORROWED)
+    assert fund.warehouse_debt == pytest.approx((0.3 + rate) * BORROWED)
+    assert fund.funding_debt == pytest.approx((1.7 - rate) * BORROWED)
+
+
+def test_souring_loans_make_even_a_healthy_bank_call_the_lines_excess_over_its_base():
+    model = _model(1.0)
+    fund = _stepped_fund_with_loans(model)
+    bank = fund.warehouse_bank
+    assert bank.health() == 1.0 and not fund.funders_run()
+    # while its loans support the line, a healthy bank calls nothing
+    assert model.credit.borrowing_base(fund) >= fund.warehouse_debt
+    model.credit.flows = dict.fromkeys(model.credit.flows, 0.0)
+    model.credit.meet_withdrawals(fund)
+    assert model.credit.flows["warehouse_called_usd"] == 0
+    assert model.credit.flows["warehouse_deficiency_usd"] == 0
+    # the collateral loses four fifths of its value, so every loan is impaired (stage 2 or
+    # 3), and the bank lends nothing against impaired loans
+    model.secondary.value = model.secondary.value * 0.2
+    model.p = model.p.with_overrides({"lenders.warehouse_impaired_advance_rate": 0.0})
+    assert bank.health() == 1.0
+    line = fund.warehouse_debt
+    assert model.credit.borrowing_base(fund) == 0
+    model.credit.meet_withdrawals(fund)
+    assert model.credit.flows["warehouse_deficiency_usd"] == pytest.approx(line)
+    assert model.credit.flows["warehouse_called_usd"] > 0
+    assert fund.warehouse_debt < line
+    assert not violations(model)
+
+
+def test_impaired_loans_supporting_more_than_performing_ones_is_refused():
+    with pytest.raises(ParameterError, match=r"warehouse_impaired_advance_rate.*"
+                                             r"warehouse_advance_rate"):
+        load_scenario("baseline").with_overrides(
+            {"lenders.warehouse_advance_rate": 0.5, "lenders.warehouse_impaired_advance_rate": 0.6})
+    with pytest.raises(ParameterError, match=r"lenders\.warehouse_advance_rate"):
+        load_scenario("baseline").with_overrides({"lenders.warehouse_advance_rate": 1.2})
+
+
 @pytest.mark.slow
 def test_when_a_bank_fails_in_a_stress_its_lines_move_or_are_called_down():
-    """In the fire-sale stress to 2029, with every fund's borrowing on a bank line: whenever
-    a bank with lines outstanding fails, its lines pass to another bank or its funds repay
-    them (the call of a failed bank): a year later it holds at most half of them. (Measured:
-    banks failed holding lines in 3 of seeds 1-20 under Python 3.11, in one case the lines
-    moved; twenty seeds make a case near certain.)"""
-    failures = 0
+    """In the fire-sale stress to 2029, with every fund's borrowing on a bank line and lenders
+    of $1bn of capital each (the low end of the plausible range, so that banks fail):
+    whenever a bank with lines outstanding fails, its lines pass to another bank or its funds
+    repay them (called by the failed bank, or repaid from the proceeds of a failed fund's
+    loans): a year later it holds at most half of them. And the borrowing base binds: a
+    fund's line exceeds it as its loans sour. (Measured over seeds 1-20 under Python 3.11:
+    banks failed holding lines in 6 seeds; the base bound in 19.)"""
+    seeds_with_failures = 0
+    binding = 0
     for seed in range(1, 21):
         params = load_scenario("fire_sale_stress").with_overrides(
-            {"lenders.bank_funded_share": 1.0, "market.months": 96})
+            {"lenders.bank_funded_share": 1.0, "lenders.initial_capital": 1e9,
+             "market.months": 96})
         model = NeocloudMarket(params, rng=seed)
-        failed_with_lines: dict[object, tuple[int, float, list]] = {}
-        called = []
+        failed_with_lines: dict[object, tuple[int, float]] = {}
+        deficiency = 0.0
         for month in range(96):
             model.step()
             assert not violations(model), (seed, month)
-            called.append(model.outputs["warehouse_called_usd"])
+            deficiency += model.outputs["warehouse_deficiency_usd"]
             for bank in model.lenders():
                 if bank.failed and bank not in failed_with_lines and bank.warehouse_lines() > 0:
-                    failed_with_lines[bank] = (month, bank.warehouse_lines(),
-                                               list(bank.warehouse_clients))
-            for bank, (when, lines, clients) in failed_with_lines.items():
+                    failed_with_lines[bank] = (month, bank.warehouse_lines())
+            for bank, (when, lines) in failed_with_lines.items():
                 if month == when + 12:
-                    moved = any(client not in bank.warehouse_clients for client in clients)
-                    assert moved or sum(called[when:]) > 0, (seed, when)
                     assert bank.warehouse_lines() <= 0.5 * lines, (seed, when)
-        failures += len(failed_with_lines)
-    assert failures >= 1  # the property was exercised
+        seeds_with_failures += bool(failed_with_lines)
+        binding += deficiency > 0
+    assert seeds_with_failures >= 2  # the property was exercised
+    assert binding >= 10
 
 
 def test_the_chain_is_reproducible():
@@ -175,21 +276,28 @@ CRUNCH_TOTALS = {"run": ["funding_withdrawn_usd", "warehouse_called_usd"],
 
 
 @pytest.mark.slow
-def test_in_the_credit_crunch_the_banks_calls_replace_the_outside_run():
+def test_in_the_credit_crunch_the_banks_calls_replace_the_run_unless_the_base_binds():
     """With every fund's borrowing on bank lines, to 2029-12: lines are drawn in most seeds
-    and called in at least half, and the banks' calls replace the outside funders' run one
-    for one, so the run's size, neocloud defaults, lender losses and loans sold stay within
-    1% of the crunch without the chain in most seeds (the banks stay healthy, so they call
-    what outside funders would have withdrawn). Measured over seeds 1-20 under Python 3.11
-    and 3.12: drawn in 20 and 18, called in 17 and 15; all four within 1% in 20 and 19."""
+    and called in at least half. Where no fund's line ever exceeds its borrowing base, the
+    banks' calls replace the outside funders' run one for one (the banks stay healthy, so
+    they call what outside funders would have withdrawn): the run's size, neocloud defaults,
+    lender losses and loans sold stay within 1% of the crunch without the chain. Where the
+    base binds (loans in stage 2 or 3 support less borrowing), the banks call more and the
+    funds sell more, and lenders lose more than without the chain. Measured over seeds 1-20
+    under Python 3.11: drawn in 20, called in 17; the base binds in 7; in the other 13 all
+    four within 1%; in the 7, lender losses 2-19% higher in 4 and equal in 3."""
     seeds = range(1, 21)
     chained = [run("credit_crunch", seed, CRUNCH_MONTHS, lenders__bank_funded_share=1.0)
                for seed in seeds]
     alone = [run("credit_crunch", seed, CRUNCH_MONTHS) for seed in seeds]
     assert sum(df["warehouse_lines_usd"].max() > 0 for df in chained) >= 15
     assert sum(df["warehouse_called_usd"].sum() > 0 for df in chained) >= 10
+    binds = np.array([df["warehouse_deficiency_usd"].sum() > 0 for df in chained])
+    assert 3 <= binds.sum() <= 17, binds
     for name, columns in CRUNCH_TOTALS.items():
         with_chain = np.array([df[columns].to_numpy().sum() for df in chained])
         without = np.array([df[columns].to_numpy().sum() for df in alone])
         close = np.abs(with_chain - without) <= 0.01 * np.maximum(np.abs(without), 1.0)
-        assert close.sum() >= 17, (name, with_chain, without)
+        assert close[~binds].sum() >= (~binds).sum() - 1, (name, with_chain, without)
+        if name == "lender losses":
+            assert with_chain[binds].sum() > without[binds].sum(), (with_chain, without)

@@ -16,7 +16,9 @@ borrowing on a warehouse line from one of the model's banks (the bank-to-private
 chain, docs/model.md#7810-lender-capital-funding-and-failure): the line is the bank's asset
 and the fund's liability, the bank marks it down by its share of a fund's negative capital,
 and a bank whose own capital thins calls its lines, so the funds must sell loans; a failed
-bank's lines pass to another bank.
+bank's lines pass to another bank. A line is limited by its borrowing base, the fund's loans
+at advance rates that fall once a loan's credit risk has risen, so souring loans force a fund
+to repay its bank even while the bank is healthy.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class Lender(mesa.Agent):
         self.margin_loans = 0.0  # $ lent to hedge funds as their prime broker (banks)
         self.warehouse_bank: Lender | None = None  # a private credit fund's line, if any
         self.warehouse_debt = 0.0  # $ it owes on that line (apart from funding_debt)
+        # $ the line may reach: the last monthly certificate plus loans bought since (event 8)
+        self.warehouse_base = 0.0
         self.warehouse_clients: list[Lender] = []  # a bank's: the funds it lends lines to
         self.failed = False
         self.monthly_returns: deque[float] = deque(maxlen=12)
@@ -142,12 +146,14 @@ class Lender(mesa.Agent):
 
     def raise_cash(self, amount: float) -> None:
         """Have ``amount`` in cash, borrowing the shortfall: the bank-funded share on the
-        warehouse line (while its bank stands), the rest from funding markets."""
+        warehouse line (while its bank stands, and within the line's borrowing base), the
+        rest from funding markets."""
         shortfall = amount - max(self.cash, 0.0)
         if shortfall <= 0:
             return
         bank = self.warehouse_bank
-        drawn = shortfall * self.model.p.lenders.bank_funded_share
+        drawn = min(shortfall * self.model.p.lenders.bank_funded_share,
+                    max(self.warehouse_base - self.warehouse_debt, 0.0))
         if bank is not None and not bank.failed and drawn > 0:
             bank.pay_out(drawn, "warehouse_draw", self.account)
             self.warehouse_debt += drawn
@@ -156,8 +162,13 @@ class Lender(mesa.Agent):
                                           "lender_funding")
         self.funding_debt += shortfall
 
-    def pay_out(self, amount: float, reason: str, to_account: int) -> None:
-        """Pay from cash, borrowing the shortfall from funding markets."""
+    def pay_out(self, amount: float, reason: str, to_account: int,
+                buys_loans: bool = False) -> None:
+        """Pay from cash, borrowing the shortfall. A payment that ``buys_loans`` (a draw or a
+        bought holding) adds them, as performing loans, to a fund's borrowing base until the
+        next certificate re-marks them."""
+        if buys_loans and self.warehouse_bank is not None:
+            self.warehouse_base += self.model.p.lenders.warehouse_advance_rate * amount
         self.raise_cash(amount)
         self.model.ledger.transfer(self.account, to_account, amount, reason)
 
@@ -284,13 +295,19 @@ class Lender(mesa.Agent):
     def warehouse_call(self) -> float:
         """What the fund's bank takes back from the line this month: what the fund's other
         funders would (a run once its capital is thin), or, if more, a share that grows as
-        the bank's own capital thins (a bank short of capital cuts its lines first)."""
+        the bank's own capital thins (a bank short of capital cuts its lines first), and at
+        least the line's excess over its borrowing base (the deficiency)."""
         bank = self.warehouse_bank
         if bank is None or self.warehouse_debt <= 0:
             return 0.0
         share = self.model.p.lenders.funding_run_share
         run = share if self.funders_run() else 0.0
-        return max(run, share * (1.0 - bank.health())) * self.warehouse_debt
+        return max(max(run, share * (1.0 - bank.health())) * self.warehouse_debt,
+                   self.warehouse_deficiency())
+
+    def warehouse_deficiency(self) -> float:
+        """$ by which the line exceeds its borrowing base."""
+        return max(self.warehouse_debt - self.warehouse_base, 0.0)
 
     def trailing_return(self) -> float:
         """Return on capital over the last (up to) twelve months, redemptions added back."""

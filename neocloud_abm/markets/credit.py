@@ -125,9 +125,11 @@ COLUMNS = ("debt_outstanding_usd", "collateral_value_usd", "aggregate_ltv", "new
            "fund_redemptions_usd", "lender_equity_usd", "lender_equity_bought_usd",
            "lender_equity_losses_usd", "lenders_active", "lender_failures", "covenant_breaches",
            "covenant_waivers", "loans_accelerated", "syndicated_debt_share", "lender_overlap",
-           "warehouse_lines_usd", "warehouse_called_usd", "warehouse_impairment_usd")
+           "warehouse_lines_usd", "warehouse_called_usd", "warehouse_impairment_usd",
+           "warehouse_deficiency_usd")
 FLOWS = ("new_lending_usd", "new_commitments_usd", "lender_losses_usd", "lender_failures",
          "loans_sold_usd", "funding_withdrawn_usd", "warehouse_called_usd",
+         "warehouse_deficiency_usd",
          "fund_redemptions_usd", "covenant_breaches",
          "covenant_waivers", "loans_accelerated", "lender_equity_bought_usd")
 
@@ -282,7 +284,8 @@ class CreditMarket:
             return 0.0
         for holder, fraction in pro_rata({h: s.undrawn for h, s in loan.holders.items()}):
             share = loan.holders[holder]
-            holder.pay_out(amount * fraction, "loan_draw", loan.borrower.account)
+            holder.pay_out(amount * fraction, "loan_draw", loan.borrower.account,
+                           buys_loans=True)
             share.undrawn = _residual(share.undrawn - amount * fraction)
             share.drawn += amount * fraction
         if loan.months_left == 0:
@@ -392,6 +395,8 @@ class CreditMarket:
         they are senior) and then investors' redemptions, from cash and, where it falls short,
         by selling loans. Returns the redemptions paid."""
         ledger = self.model.ledger
+        self.certify_borrowing_base(lender)
+        self.flows["warehouse_deficiency_usd"] += lender.warehouse_deficiency()
         withdrawal, redemption = lender.funding_withdrawal(), lender.redemption_request()
         called = lender.warehouse_call()
         if withdrawal + called + redemption <= 0:
@@ -456,6 +461,32 @@ class CreditMarket:
             self.flows["loans_accelerated"] += 1
             borrower.accelerated(loan)
 
+    def borrowing_base(self, fund: Lender) -> float:
+        """What the fund's bank lends against: each loan the fund holds at its carrying value
+        (its share of the drawn balance less expected loss) times the advance rate of its
+        stage, the performing rate in stage 1 and the impaired rate once the loan's credit
+        risk has risen (stages 2 and 3), so the base falls as loans sour, before any
+        default."""
+        p = self.model.p.lenders
+        base = 0.0
+        for loan in self.book_of(fund):
+            drawn = loan.holders[fund].drawn
+            if drawn <= 0:
+                continue
+            stage, expected_loss = provision(loan, self.model)
+            rate = (p.warehouse_advance_rate if stage == 1
+                    else p.warehouse_impaired_advance_rate)
+            base += rate * max(drawn - expected_loss * loan.fraction_of(fund), 0.0)
+        return base
+
+    def certify_borrowing_base(self, fund: Lender) -> None:
+        """The month's borrowing-base certificate of a fund that borrows on a line: its loans
+        re-marked at their stages' advance rates (draws until the next one add the loans
+        they buy at the performing rate)."""
+        if fund.warehouse_bank is not None and (fund.warehouse_debt > 0
+                                                or self.model.p.lenders.bank_funded_share > 0):
+            fund.warehouse_base = self.borrowing_base(fund)
+
     def allowance_of(self, lender: Lender) -> float:
         """The lender's loss allowance: its share of the expected credit loss of each loan it
         holds."""
@@ -488,11 +519,12 @@ class CreditMarket:
             buyer = buyers[int(model.rng.integers(len(buyers)))]
             expected_loss = provision(loan, model).expected_loss * loan.fraction_of(lender)
             price = max(share.drawn - expected_loss, 0.0) * (1.0 - discount)
-            buyer.pay_out(price, "loan_sale", lender.account)
+            buyer.pay_out(price, "loan_sale", lender.account, buys_loans=True)
             self.transfer_holding(loan, lender, buyer)
             self.flows["loans_sold_usd"] += share.drawn
             raised += price
         lender.provision(self.allowance_of(lender))
+        self.certify_borrowing_base(lender)
 
     def transfer_holding(self, loan: Loan, seller: Lender, buyer: Lender) -> None:
         """Move the seller's share of a loan to the buyer (added to the buyer's own share
@@ -581,6 +613,7 @@ class CreditMarket:
             "warehouse_called_usd": self.flows["warehouse_called_usd"],
             "warehouse_impairment_usd": sum(lender.warehouse_impairment()
                                             for lender in model.lenders()),
+            "warehouse_deficiency_usd": self.flows["warehouse_deficiency_usd"],
         }
 
     def overlap(self) -> float:

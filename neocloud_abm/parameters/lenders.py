@@ -309,3 +309,27 @@ class LenderParams:
         plausible=(0.0, 1.0),
         plausible_source="modelling assumption",
         label="bank-funded share of private credit borrowing")
+    warehouse_advance_rate: float = param(
+        0.7, "fraction of carrying value", low=0.0, high=1.0,
+        doc="what a bank lends on a warehouse line against each performing loan (IFRS 9 stage "
+            "1) its private credit fund holds, as a share of the loan's carrying value: the "
+            "line's borrowing base; the fund cannot draw beyond it and must repay the excess "
+            "when its loans sour",
+        source="advance rates in loan and security agreements of private credit financing "
+               "facilities: private credit loans 72.5%, middle-market first-lien loans 70%, "
+               "first-lien loans 67.5% (Law Insider, 'Asset Advance Rate' definitions, "
+               "lawinsider.com/dictionary/asset-advance-rate)",
+        plausible=(0.6, 0.75),
+        plausible_source="the same agreements (first-lien and private credit loans 67.5-72.5%)",
+        label="warehouse advance rate, performing loans")
+    warehouse_impaired_advance_rate: float = param(
+        0.4, "fraction of carrying value", low=0.0, high=1.0,
+        doc="what the bank lends against a fund's loan whose credit risk has risen (IFRS 9 "
+            "stage 2 or 3: a covenant breach or a borrower no longer covering its debt "
+            "service), as a share of its carrying value; the haircut that rises with losses",
+        source="the same agreements: loans downgraded below B3 / B- after their acquisition, "
+               "and second-lien loans, 40% (Law Insider, 'Asset Advance Rate' definitions)",
+        plausible=(0.0, 0.5),
+        plausible_source="modelling assumption (0: impaired loans ineligible, as defaulted "
+                         "obligations often are)",
+        label="warehouse advance rate, impaired loans")

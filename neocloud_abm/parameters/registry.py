@@ -77,6 +77,10 @@ CONSTRAINTS: tuple[Constraint, ...] = (
                "lenders.bank_funded_share > 0 needs a bank to lend the warehouse lines: "
                "lenders.count >= 3 (lenders cycle private credit, asset manager, bank)",
                lambda share, count: share == 0 or count >= 3),
+    Constraint(("lenders.warehouse_impaired_advance_rate", "lenders.warehouse_advance_rate"),
+               "lenders.warehouse_impaired_advance_rate <= lenders.warehouse_advance_rate "
+               "(a loan whose credit risk has risen supports no more borrowing than a performing "
+               "one)", lambda impaired, performing: impaired <= performing),
 )
 
 
