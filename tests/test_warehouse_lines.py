@@ -13,6 +13,7 @@ from neocloud_abm import NeocloudMarket, load_scenario
 from neocloud_abm.core.errors import ParameterError
 from neocloud_abm.markets.provisioning import provision
 from neocloud_abm.outputs.invariants import violations
+from neocloud_abm.outputs.summary import summarize
 
 BORROWED = 1e9  # $ a fund borrows beyond its cash in the constructed cases
 SUPPORTED = 2e9  # $ of borrowing base its loans support there, so the base does not bind
@@ -204,6 +205,16 @@ def test_souring_loans_make_even_a_healthy_bank_call_the_lines_excess_over_its_b
     assert model.credit.flows["warehouse_called_usd"] > 0
     assert fund.warehouse_debt < line
     assert not violations(model)
+
+
+def test_summarize_reports_the_banks_calls_and_the_largest_deficiency():
+    df = _model(1.0, months=96, scenario="credit_crunch").run().results()
+    stats = summarize(df)
+    assert stats["warehouse_called_usd"] == pytest.approx(df["warehouse_called_usd"].sum())
+    assert stats["max_warehouse_deficiency_usd"] == df["warehouse_deficiency_usd"].max()
+    assert stats["warehouse_called_usd"] > 0
+    quiet = summarize(_model(0.0, months=24).run().results())
+    assert quiet["warehouse_called_usd"] == quiet["max_warehouse_deficiency_usd"] == 0
 
 
 def test_impaired_loans_supporting_more_than_performing_ones_is_refused():

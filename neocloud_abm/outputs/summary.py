@@ -65,6 +65,8 @@ def summarize(df: pd.DataFrame) -> dict[str, float | int | str]:
         stats["max_cascade_size"] = max_cascade(events)
     if "warehouse_called_usd" in df:
         stats["warehouse_called_usd"] = float(df["warehouse_called_usd"].sum())
+    if "warehouse_deficiency_usd" in df:
+        stats["max_warehouse_deficiency_usd"] = float(df["warehouse_deficiency_usd"].max())
     if "nvidia_exposure_usd" in df:
         stats["max_nvidia_exposure_usd"] = float(df["nvidia_exposure_usd"].max())
         stats["nvidia_backstop_called_usd"] = float(df["nvidia_backstop_usd"].sum())
@@ -87,6 +89,7 @@ NUMERIC_STATISTICS = ("peak_price", "trough_price", "peak_to_trough", "months_pe
                       "max_debt_usd", "lender_failures", "loans_sold_usd", "fund_redemptions_usd",
                       "max_provisions_usd", "max_cascade_size", "max_nvidia_exposure_usd",
                       "nvidia_backstop_called_usd", "warehouse_called_usd",
+                      "max_warehouse_deficiency_usd",
                       "equity_max_drawdown", "hedge_fund_margin_calls",
                       "hedge_fund_forced_sales_usd")
 SUMMARY_INPUTS = ("date", "spot_price_h100e", "neocloud_defaults_cum", "neoclouds_active",
