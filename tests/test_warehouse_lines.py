@@ -182,6 +182,25 @@ def test_a_fund_draws_on_its_line_only_within_its_borrowing_base():
     assert fund.funding_debt == pytest.approx((1.7 - rate) * BORROWED)
 
 
+def test_a_chain_a_shock_turns_on_lends_only_against_certified_or_new_loans():
+    """With the chain off nothing accrues to the base, so a dated shock that turns it on
+    finds no stale base: the fund draws against the loans it buys and, from its first
+    certificate (that month), against its whole book."""
+    model = _model(0.0)
+    for _ in range(24):
+        model.step()
+    funds = [lender for lender in model.lenders() if lender.kind == "private_credit"]
+    assert all(fund.warehouse_base == 0 for fund in funds)
+    holders = [fund for fund in funds
+               if any(loan.holders[fund].drawn > 0 for loan in model.credit.book_of(fund))]
+    assert holders
+    model.p = model.p.with_overrides({"lenders.bank_funded_share": 1.0})
+    model.step()
+    assert all(fund.warehouse_base > 0 for fund in holders)
+    assert all(fund.warehouse_debt <= fund.warehouse_base for fund in funds)
+    assert not violations(model)
+
+
 def test_souring_loans_make_even_a_healthy_bank_call_the_lines_excess_over_its_base():
     model = _model(1.0)
     fund = _stepped_fund_with_loans(model)

@@ -166,9 +166,11 @@ class Lender(mesa.Agent):
                 buys_loans: bool = False) -> None:
         """Pay from cash, borrowing the shortfall. A payment that ``buys_loans`` (a draw or a
         bought holding) adds them, as performing loans, to a fund's borrowing base until the
-        next certificate re-marks them."""
-        if buys_loans and self.warehouse_bank is not None:
-            self.warehouse_base += self.model.p.lenders.warehouse_advance_rate * amount
+        next certificate re-marks them (only while lines are drawn: a base left to grow with
+        the chain off would never have been re-marked when a dated shock turns it on)."""
+        p = self.model.p.lenders
+        if buys_loans and self.warehouse_bank is not None and p.bank_funded_share > 0:
+            self.warehouse_base += p.warehouse_advance_rate * amount
         self.raise_cash(amount)
         self.model.ledger.transfer(self.account, to_account, amount, reason)
 
