@@ -304,8 +304,8 @@ class Lender(mesa.Agent):
             return 0.0
         share = self.model.p.lenders.funding_run_share
         run = share if self.funders_run() else 0.0
-        return max(max(run, share * (1.0 - bank.health())) * self.warehouse_debt,
-                   self.warehouse_deficiency())
+        thinning = share * (1.0 - bank.health())
+        return max(max(run, thinning) * self.warehouse_debt, self.warehouse_deficiency())
 
     def warehouse_deficiency(self) -> float:
         """$ by which the line exceeds its borrowing base."""

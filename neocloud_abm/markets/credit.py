@@ -470,14 +470,20 @@ class CreditMarket:
         p = self.model.p.lenders
         base = 0.0
         for loan in self.book_of(fund):
-            drawn = loan.holders[fund].drawn
-            if drawn <= 0:
+            if loan.holders[fund].drawn <= 0:
                 continue
-            stage, expected_loss = provision(loan, self.model)
-            rate = (p.warehouse_advance_rate if stage == 1
-                    else p.warehouse_impaired_advance_rate)
-            base += rate * max(drawn - expected_loss * loan.fraction_of(fund), 0.0)
+            stage, value = self.carrying(loan, fund)
+            base += (p.warehouse_advance_rate if stage == 1
+                     else p.warehouse_impaired_advance_rate) * value
         return base
+
+    def carrying(self, loan: Loan, holder: Lender) -> tuple[int, float]:
+        """The loan's IFRS 9 stage and the holder's share at carrying value: its part of the
+        drawn balance less its part of the expected credit loss (what a sale is priced on
+        and a borrowing base lends against)."""
+        stage, expected_loss = provision(loan, self.model)
+        return stage, max(loan.holders[holder].drawn - expected_loss * loan.fraction_of(holder),
+                          0.0)
 
     def certify_borrowing_base(self, fund: Lender) -> None:
         """The month's borrowing-base certificate of a fund that borrows on a line: its loans
@@ -517,8 +523,7 @@ class CreditMarket:
             if not buyers:
                 continue
             buyer = buyers[int(model.rng.integers(len(buyers)))]
-            expected_loss = provision(loan, model).expected_loss * loan.fraction_of(lender)
-            price = max(share.drawn - expected_loss, 0.0) * (1.0 - discount)
+            price = self.carrying(loan, lender)[1] * (1.0 - discount)
             buyer.pay_out(price, "loan_sale", lender.account, buys_loans=True)
             self.transfer_holding(loan, lender, buyer)
             self.flows["loans_sold_usd"] += share.drawn
