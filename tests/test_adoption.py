@@ -75,6 +75,7 @@ def test_the_chatgpt_surprise_makes_the_2023_shortage():
     built = paired(lambda df: float(np.log(window(df, "2025-12", "2025-12")["installed_h100e"]
                                            .iloc[0])), NO_SURPRISE, BASELINE)
     assert_increase(built, 1.0, "log installed H100e at the end of 2025")
+    assert (peak > 0).all() and (built > 0).all(), (peak, built)
 
 
 def test_revenue_is_concave_in_compute_and_demand_is_where_valued_marginal_revenue_is_price():

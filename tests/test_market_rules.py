@@ -85,6 +85,21 @@ def test_no_posted_price_exceeds_the_outside_option_and_list_prices_fall_with_ne
     assert after == pytest.approx(0.533 * before, rel=0.01)
 
 
+def test_the_invariant_catches_a_posted_price_outside_the_floor_and_the_ceiling():
+    """Every run the tests make checks both bounds every month (conftest.checked_run); here
+    the check itself is shown to fire."""
+    model = NeocloudMarket(load_scenario("baseline").with_overrides({"market.months": 12}), rng=1)
+    model.step()
+    assert violations(model) == []
+    cloud = model.neoclouds()[0]
+    gen = next(iter(cloud.prices))
+    floor = model.gens[gen].power_kw * model.p.market.power_price_kwh
+    cloud.prices[gen] = 0.5 * floor
+    assert any("below its power cost" in v for v in violations(model))
+    cloud.prices[gen] = 10 * model.env.hyperscaler_price * model.gens[gen].perf + floor
+    assert any("above the outside option" in v for v in violations(model))
+
+
 def test_utilization_never_exceeds_one_across_scenarios():
     for scenario in ("baseline", "blackwell_shock", "ai_winter", "credit_crunch"):
         for seed in SEEDS[:3]:

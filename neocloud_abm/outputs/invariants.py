@@ -136,16 +136,21 @@ def _power_violations(model: NeocloudMarket) -> list[str]:
 
 def _price_violations(model: NeocloudMarket) -> list[str]:
     """No posted price above the customers' outside option (the hyperscalers' price for the
-    same compute), unless the power cost of an hour is higher still (the price floor)."""
+    same compute), unless the power cost of an hour is higher still, and none below that
+    power cost (the price floor)."""
     ceiling = model.env.hyperscaler_price
     found = []
     for cloud in model.neoclouds():
         for gen, price in cloud.prices.items():
-            cap = max(ceiling * model.gens[gen].perf,
-                      model.gens[gen].power_kw * model.p.market.power_price_kwh)
+            name = model.gens[gen].name
+            floor = model.gens[gen].power_kw * model.p.market.power_price_kwh
+            cap = max(ceiling * model.gens[gen].perf, floor)
             if price > cap * (1 + TOL):
                 found.append(f"neocloud {cloud.unique_id} posts {price:.6g} for a "
-                             f"{model.gens[gen].name}-hour, above the outside option {cap:.6g}")
+                             f"{name}-hour, above the outside option {cap:.6g}")
+            if price < floor * (1 - TOL):
+                found.append(f"neocloud {cloud.unique_id} posts {price:.6g} for a "
+                             f"{name}-hour, below its power cost {floor:.6g}")
     return found
 
 
