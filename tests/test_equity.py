@@ -8,7 +8,7 @@ from functools import cache
 
 import numpy as np
 import pytest
-from conftest import SEEDS, concentrate, run
+from conftest import SEEDS, assert_increase, concentrate, run
 
 from neocloud_abm import NeocloudMarket, ParameterError, Params, load_scenario
 from neocloud_abm.agents.hedge_fund import funds
@@ -18,7 +18,7 @@ from neocloud_abm.outputs.invariants import violations
 OUTPUTS = ("neocloud_equity_index", "short_interest", "hedge_fund_capital_usd",
            "hedge_fund_failures", "hedge_fund_capital_short_usd",
            "hedge_fund_capital_momentum_usd")
-BUST_SEEDS = (1, 2, 3, 4)
+BUST_SEEDS = tuple(range(1, 21))
 BUST_START, BUST_END = 40, 60   # months: 2025-05 (the AI winter hits 2025-06) to 2026-12
 
 
@@ -82,12 +82,19 @@ def test_ledger_balances_and_prices_stay_sane_while_funds_trade():
 
 
 def test_in_a_bust_short_sellers_gain_and_momentum_funds_lose():
-    pooled: dict[str, list[float]] = {"short": [], "momentum": []}
+    """Fact S11's two kinds of fund over the AI winter (2025-05 to 2026-12): each seed's mean
+    return of the short sellers alive at its start is positive and of the momentum funds
+    negative, across twenty seeds (a one-sample signed-rank test on each). Measured under
+    Pythons 3.11 and 3.12: short sellers gain in every seed (a median return of 153% and
+    174%), momentum funds lose in 19 and 20 (a median 84% and 75%); margins 0.5 and 0.3."""
+    means: dict[str, list[float]] = {"short": [], "momentum": []}
     for seed in BUST_SEEDS:
         for strategy, returns in _bust_returns(seed).items():
-            pooled[strategy] += returns
-    assert pooled["short"] and pooled["momentum"]
-    assert np.mean(pooled["short"]) > 0.0 > np.mean(pooled["momentum"])
+            if returns:
+                means[strategy].append(float(np.mean(returns)))
+    assert len(means["short"]) >= 15 and len(means["momentum"]) >= 15, means
+    assert_increase(np.array(means["short"]), 0.5, "short sellers' mean return over the winter")
+    assert_increase(-np.array(means["momentum"]), 0.3, "momentum funds' mean loss over the winter")
 
 
 def test_a_fund_above_max_leverage_is_forced_to_sell():
