@@ -128,5 +128,4 @@ def test_after_adoption_saturates_cheaper_compute_keeps_demand_growing_above_its
                          for g, rent in zip(newest, late["colocation_rent_kw_month"], strict=True)])
         price_over_cost.append(float((late["spot_price_h100e"].to_numpy() / cost).min()))
     assert 0.6 <= np.median(growth) <= 1.2, np.round(growth, 2)
-    assert min(price_over_cost) >= 3.5 and np.median(price_over_cost) >= 4.5, \
-        np.round(price_over_cost, 2)
+    assert min(price_over_cost) >= 4.0, np.round(price_over_cost, 2)
