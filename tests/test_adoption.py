@@ -10,6 +10,8 @@ from conftest import SEEDS, assert_increase, paired, run
 from neocloud_abm import NeocloudMarket, load_scenario
 from neocloud_abm.adoption import bass_increment
 from neocloud_abm.agents.startup import revenue_concavity
+from neocloud_abm.core.chips import build_schedule, power_cost_hour
+from neocloud_abm.core.months import parse_month
 from neocloud_abm.core.units import HOURS_PER_MONTH
 
 BASELINE = ("baseline", {})
@@ -110,9 +112,6 @@ def test_after_adoption_saturates_cheaper_compute_keeps_demand_growing_above_its
     3.11 and 3.12, 44-132% across seeds), and the perf-adjusted spot price keeps falling but
     stays several times the power and space cost of an hour on the newest GPU (its lowest
     ratio from 2026 on: 4.5-8.1 across seeds and Pythons)."""
-    from neocloud_abm.core.chips import build_schedule
-    from neocloud_abm.core.months import parse_month
-
     params = load_scenario("baseline").with_overrides({"market.months": 240})
     start = parse_month(params.market.start)
     gens = build_schedule(params, start + 240)
@@ -124,7 +123,7 @@ def test_after_adoption_saturates_cheaper_compute_keeps_demand_growing_above_its
         late = df.loc["2026-01":]
         newest = [max((g for g in gens if g.release <= parse_month(date)), key=lambda g: g.release)
                   for date in late.index]
-        cost = np.array([g.power_kw * (params.market.power_price_kwh + rent / HOURS_PER_MONTH) / g.perf
+        cost = np.array([(power_cost_hour(g, params) + g.power_kw * rent / HOURS_PER_MONTH) / g.perf
                          for g, rent in zip(newest, late["colocation_rent_kw_month"], strict=True)])
         price_over_cost.append(float((late["spot_price_h100e"].to_numpy() / cost).min()))
     assert 0.6 <= np.median(growth) <= 1.2, np.round(growth, 2)

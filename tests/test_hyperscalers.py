@@ -78,6 +78,7 @@ def test_the_hyperscalers_lease_in_the_2023_shortage_and_seldom_again():
     assert sum(y == {"2023"} for y in years) >= 17, years
 
 
+@pytest.mark.slow
 def test_anchor_contracts_concentrate_the_largest_neoclouds_revenue():
     """CoreWeave's largest customer (Microsoft) paid 35% of its 2023 and 62% of its 2024
     revenue. Anchors make the largest neocloud's largest customer a bigger share of its 2024
@@ -183,12 +184,13 @@ def test_in_house_need_large_enough_to_concentrate_revenue_lifts_late_2025_rents
     the need, saturates by 2025."""
     def late_2025_rent(share: float) -> float:
         return float(np.median([_window("spot_price_h100", "2025-07", "2025-12")(
-            run("baseline", seed, **{"hyperscalers__in_house_share": share})) for seed in TWENTY]))
+            run("baseline", seed, hyperscalers__in_house_share=share)) for seed in TWENTY]))
 
     def capex_growth(df) -> float:
         capex = df.set_index("date")["hyperscaler_capex_usd"]
         return float(np.log(capex.loc["2025-01":"2025-12"].sum() / capex.loc["2024-01":"2024-12"].sum()))
 
     growth = [capex_growth(run("baseline", seed, hyperscalers__in_house_share=0.15)) for seed in TWENTY]
-    assert late_2025_rent(0.3) > 3.00 and 1.20 <= late_2025_rent(0.15) <= 3.00
+    high, moderate = late_2025_rent(0.3), late_2025_rent(0.15)
+    assert high > 3.00 and 1.20 <= moderate <= 3.00, (high, moderate)
     assert np.median(growth) < 0, np.round(growth, 2)

@@ -9,6 +9,7 @@ import pytest
 from conftest import SEEDS, run
 
 from neocloud_abm import NeocloudMarket, load_scenario
+from neocloud_abm.core.chips import power_cost_hour
 from neocloud_abm.core.units import HOURS_PER_MONTH
 from neocloud_abm.markets.rental import clear_spot, serve_in_order
 from neocloud_abm.outputs.invariants import violations
@@ -93,7 +94,7 @@ def test_the_invariant_catches_a_posted_price_outside_the_floor_and_the_ceiling(
     assert violations(model) == []
     cloud = model.neoclouds()[0]
     gen = next(iter(cloud.prices))
-    floor = model.gens[gen].power_kw * model.p.market.power_price_kwh
+    floor = power_cost_hour(model.gens[gen], model.p)
     cloud.prices[gen] = 0.5 * floor
     assert any("below its power cost" in v for v in violations(model))
     cloud.prices[gen] = 10 * model.env.hyperscaler_price * model.gens[gen].perf + floor

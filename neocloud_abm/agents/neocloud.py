@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from neocloud_abm.core.chips import Generation, installed_price, operating_cost_month
+from neocloud_abm.core.chips import (
+    Generation,
+    installed_price,
+    operating_cost_month,
+    power_cost_hour,
+)
 from neocloud_abm.core.fleet import Cohort, Fleet
 from neocloud_abm.core.learning import DeclineBelief
 from neocloud_abm.core.scalars import clamp
@@ -157,7 +162,7 @@ class Neocloud(mesa.Agent):
         n, model = self.model.p.neoclouds, self.model
         for gen_index in self.gpus():
             gen = model.gens[gen_index]
-            floor = gen.power_kw * model.p.market.power_price_kwh
+            floor = power_cost_hour(gen, model.p)
             ceiling = max(model.env.hyperscaler_price * gen.perf, floor)
             if gen_index not in self.prices:
                 price = model.price_index * gen.perf * (1.0 + n.new_generation_premium)

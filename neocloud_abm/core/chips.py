@@ -54,6 +54,11 @@ def installed_price(gen: Generation, markup: float, params: Params) -> float:
     return gen.price * (1.0 + markup) * params.market.install_multiplier
 
 
+def power_cost_hour(gen: Generation, params: Params) -> float:
+    """$ of electricity for one hour of one GPU of ``gen``: the floor under its rent."""
+    return gen.power_kw * params.market.power_price_kwh
+
+
 def operating_cost_month(gen: Generation, utilization: float, rent_kw_month: float,
                          params: Params, colocation_discount: float = 0.0) -> float:
     """$ per GPU-month: power on the hours used, colocation rent (``rent_kw_month``, $ per

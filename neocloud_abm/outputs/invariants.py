@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neocloud_abm.agents.hedge_fund import funds
+from neocloud_abm.core.chips import power_cost_hour
 
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
@@ -143,7 +144,7 @@ def _price_violations(model: NeocloudMarket) -> list[str]:
     for cloud in model.neoclouds():
         for gen, price in cloud.prices.items():
             name = model.gens[gen].name
-            floor = model.gens[gen].power_kw * model.p.market.power_price_kwh
+            floor = power_cost_hour(model.gens[gen], model.p)
             cap = max(ceiling * model.gens[gen].perf, floor)
             if price > cap * (1 + TOL):
                 found.append(f"neocloud {cloud.unique_id} posts {price:.6g} for a "
