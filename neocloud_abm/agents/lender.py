@@ -88,18 +88,23 @@ class Lender(mesa.Agent):
         """Market value of the shares it holds in its borrowers (a hybrid lender's)."""
         return self.model.equity.stake_value(self.account) if self.hybrid else 0.0
 
-    def capital(self) -> float:
-        return (self.cash + self.loan_book() - self.allowance + self.seized_value()
-                + self.equity_value() + self.margin_loans + self.warehouse_value()
-                - self.funding_debt - self.warehouse_debt)
+    def _assets(self) -> tuple[float, float, float]:
+        """Loans drawn, seized GPUs and shares, at value: what capital and exposure both
+        count, summed once where a ratio needs both (each is a pass over the books)."""
+        return self.loan_book(), self.seized_value(), self.equity_value()
 
-    def exposure(self) -> float:
+    def capital(self, assets: tuple[float, float, float] | None = None) -> float:
+        book, seized, equity = assets or self._assets()
+        return (self.cash + book - self.allowance + seized + equity + self.margin_loans
+                + self.warehouse_value() - self.funding_debt - self.warehouse_debt)
+
+    def exposure(self, assets: tuple[float, float, float] | None = None) -> float:
         """What its capital must back: loans drawn and committed, seized GPUs and shares,
         and a bank's warehouse lines to private credit funds. Margin loans are left out:
         secured by marketable shares with haircuts above their value at risk, they carry
         (almost) no capital charge (Basel's comprehensive approach)."""
-        return (self.loan_book() + self.undrawn() + self.seized_value() + self.equity_value()
-                + self.warehouse_lines())
+        book, seized, equity = assets or self._assets()
+        return book + self.undrawn() + seized + equity + self.warehouse_lines()
 
     def warehouse_lines(self) -> float:
         """$ a bank has lent to private credit funds on warehouse lines."""
@@ -122,8 +127,9 @@ class Lender(mesa.Agent):
         return min(max(-self.capital(), 0.0) * self.warehouse_debt / owed, self.warehouse_debt)
 
     def capital_ratio(self) -> float:
-        exposure = self.exposure()
-        return self.capital() / exposure if exposure > 0 else float("inf")
+        assets = self._assets()
+        exposure = self.exposure(assets)
+        return self.capital(assets) / exposure if exposure > 0 else float("inf")
 
     def health(self) -> float:
         """1 at the ratio a lender keeps when lending (minimum x buffer), 0 at the minimum."""
@@ -138,11 +144,14 @@ class Lender(mesa.Agent):
 
     def can_lend(self, amount: float) -> bool:
         """New commitments need capital above the minimum ratio times a buffer."""
-        if self.failed or self.capital() <= 0:
+        if self.failed:
             return False
-        p = self.model.p.lenders
-        exposure = self.exposure() + amount
-        return self.capital() / exposure >= self.min_capital_ratio() * p.lending_buffer
+        assets = self._assets()
+        capital = self.capital(assets)
+        if capital <= 0:
+            return False
+        exposure = self.exposure(assets) + amount
+        return capital / exposure >= self.min_capital_ratio() * self.model.p.lenders.lending_buffer
 
     def raise_cash(self, amount: float) -> None:
         """Have ``amount`` in cash, borrowing the shortfall: the bank-funded share on the

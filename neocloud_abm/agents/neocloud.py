@@ -281,6 +281,9 @@ class Neocloud(mesa.Agent):
 
     def retire_old_gpus(self) -> None:
         life, month = self.model.p.market.physical_life_months, self.model.month
+        oldest = self.fleet.oldest()
+        if oldest is None or month - oldest < life:
+            return
 
         def retiring(cohort: Cohort) -> bool:
             return month - cohort.acquired >= life and cohort.loan is None

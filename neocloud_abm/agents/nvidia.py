@@ -52,7 +52,8 @@ class Nvidia(mesa.Agent):
     def __init__(self, model: NeocloudMarket) -> None:
         super().__init__(model)
         self.account = model.ledger.open("nvidia")
-        self.orders: list[Order] = []
+        self.orders: list[Order] = []  # open orders, oldest first (changed through _keep)
+        self._orders_of: dict[Neocloud, list[Order]] = {}  # the same, by buyer
         self.markups = np.zeros(len(model.gens))
         self.shipped = np.zeros(len(model.gens))
         self.revenue = 0.0
@@ -119,15 +120,23 @@ class Nvidia(mesa.Agent):
 
     def backlog_h100e(self, buyer: Neocloud | None = None) -> float:
         gens = self.model.gens
-        return sum(o.remaining * gens[o.gen].perf for o in self.orders
-                   if buyer is None or o.buyer is buyer)
+        orders = self.orders if buyer is None else self._orders_of.get(buyer, ())
+        return sum(o.remaining * gens[o.gen].perf for o in orders)
 
     def own_funds_committed(self, buyer: Neocloud) -> float:
         """What the buyer must still pay from its own cash for its open orders (the rest
         is drawn from the loans committed to them)."""
         install = self.model.p.market.install_multiplier
         return sum(o.remaining * o.chip_price * install * (1.0 - (o.loan.advance if o.loan else 0.0))
-                   for o in self.orders if o.buyer is buyer)
+                   for o in self._orders_of.get(buyer, ()))
+
+    def _keep(self, orders: list[Order]) -> None:
+        """The open orders are now ``orders`` (in the same order): each buyer's are indexed,
+        so a firm's own backlog costs its orders, not everyone's."""
+        self.orders = orders
+        self._orders_of = {}
+        for order in orders:
+            self._orders_of.setdefault(order.buyer, []).append(order)
 
     def lead_time(self, gen: Generation) -> float:
         """Months a new order waits: backlog over capacity, never below the deployment lag."""
@@ -154,7 +163,9 @@ class Nvidia(mesa.Agent):
 
     def place_order(self, buyer: Neocloud, gen: Generation, count: float,
                     loan: Loan | None = None) -> None:
-        self.orders.append(Order(buyer, gen.index, count, self.quote(gen), self.model.month, loan))
+        order = Order(buyer, gen.index, count, self.quote(gen), self.model.month, loan)
+        self.orders.append(order)
+        self._orders_of.setdefault(buyer, []).append(order)
         self.flows["orders_h100e"] += count * gen.perf
 
     def cancel_orders(self, buyer: Neocloud) -> None:
@@ -164,7 +175,7 @@ class Nvidia(mesa.Agent):
         """Cancel the matching orders (freeing their loan commitments) and drop them."""
         for order in filter(dropped, self.orders):
             order.cancel(self.model)
-        self.orders = [o for o in self.orders if not dropped(o)]
+        self._keep([o for o in self.orders if not dropped(o)])
 
     def deliver(self) -> None:
         """Event 6: allocate each generation's capacity over eligible orders, pro rata with
@@ -191,7 +202,7 @@ class Nvidia(mesa.Agent):
                 if taken < amount - 1e-9:
                     self.flows["cancelled_h100e"] += order.remaining * gen.perf
                     order.cancel(model)
-        self.orders = [o for o in self.orders if o.remaining > 1e-9]
+        self._keep([o for o in self.orders if o.remaining > 1e-9])
         cogs = self.revenue * nv.cost_of_goods
         model.ledger.sector_transfer("nvidia_suppliers", self.account, cogs, "cost_of_goods",
                                      to_sector=True)

@@ -5,7 +5,9 @@ lenders), which keep GPUs conserved.
 Large firms accumulate a cohort per delivery month, and the monthly step asks for counts,
 book values and pledged collateral many times; caching them keeps a month linear in the
 number of cohorts instead of quadratic. Cohorts change only through the fleet's methods,
-which drop the cache.
+which drop the cache; an addition (a delivery, a used lot bought) updates the counts
+without a pass over the fleet, since a buyer in a fire sale adds lot after lot. Every sum
+runs over the cohorts in fleet order, so cached and fresh values are the same floats.
 """
 
 from __future__ import annotations
@@ -26,16 +28,17 @@ class Cohort:
     unit_cost: float
     loan: int | None = None
 
-    def book_value(self, month: int, life: int) -> float:
-        age = month - self.acquired
-        return self.count * self.unit_cost * max(0.0, 1.0 - age / life)
-
 
 class Fleet:
     def __init__(self, generations: int) -> None:
         self.generations = generations
         self.cohorts: list[Cohort] = []
         self._cache: dict[object, object] = {}
+        self._oldest: int | None = None  # earliest month acquired; None: to be found again
+        # GPUs by generation in every cohort but the last, summed in fleet order: a delivery
+        # or a purchase (added to the last cohort, or appended) then updates the counts
+        # without a pass over the fleet. None: to be summed again.
+        self._before_last: list[float] | None = None
         self.version = 0   # bumped at every change, for caches of things derived from the fleet
 
     def __iter__(self) -> Iterator[Cohort]:
@@ -45,6 +48,12 @@ class Fleet:
         return len(self.cohorts)
 
     def changed(self) -> None:
+        """Cohorts were changed in place or dropped: every aggregate is found again."""
+        self._before_last = None
+        self._oldest = None
+        self._refresh()
+
+    def _refresh(self) -> None:
         self._cache.clear()
         self.version += 1
 
@@ -77,9 +86,12 @@ class Fleet:
 
     def remove(self, leaving: Callable[[Cohort], bool]) -> list[Cohort]:
         """Take the cohorts for which ``leaving`` holds out of the fleet; returns them."""
-        gone = [c for c in self.cohorts if leaving(c)]
+        gone, kept = [], []
+        for cohort in self.cohorts:
+            (gone if leaving(cohort) else kept).append(cohort)
         if gone:
-            self.keep(lambda c: not leaving(c))
+            self.cohorts = kept
+            self.changed()
         return gone
 
     def add(self, cohort: Cohort) -> None:
@@ -91,8 +103,14 @@ class Fleet:
             last.unit_cost = (last.unit_cost * last.count + cohort.unit_cost * cohort.count) / total
             last.count = total
         else:
+            if last is None:
+                self._before_last = [0.0] * self.generations
+            elif self._before_last is not None:
+                self._before_last[last.gen] += last.count
             self.cohorts.append(cohort)
-        self.changed()
+            if self._oldest is not None:
+                self._oldest = min(self._oldest, cohort.acquired)
+        self._refresh()
 
     def keep(self, predicate: Callable[[Cohort], bool]) -> None:
         kept = [c for c in self.cohorts if predicate(c)]
@@ -100,45 +118,70 @@ class Fleet:
             self.cohorts = kept
             self.changed()
 
-    def _cached(self, key: object, compute: Callable[[], object]) -> object:
-        if key not in self._cache:
-            self._cache[key] = compute()
-        return self._cache[key]
+    def oldest(self) -> int | None:
+        """The earliest month in which a cohort still in the fleet was acquired (None for an
+        empty fleet): a month's retirements need no pass over the cohorts before it ages out."""
+        if self._oldest is None and self.cohorts:
+            self._oldest = min(c.acquired for c in self.cohorts)
+        return self._oldest
 
     def counts(self) -> np.ndarray:
         """GPUs installed by generation index."""
-        def compute() -> np.ndarray:
-            counts = np.zeros(self.generations)
-            for c in self.cohorts:
-                counts[c.gen] += c.count
-            return counts
-        return self._cached("counts", compute)
+        counts = self._cache.get("counts")
+        if counts is None:
+            if not self.cohorts:
+                return self._cache.setdefault("counts", np.zeros(self.generations))
+            if self._before_last is None:
+                # float sums in fleet order, as an array's would be, without numpy's per-item cost
+                self._before_last = [0.0] * self.generations
+                for c in self.cohorts[:-1]:
+                    self._before_last[c.gen] += c.count
+            summed = list(self._before_last)
+            last = self.cohorts[-1]
+            summed[last.gen] += last.count
+            counts = self._cache["counts"] = np.array(summed)
+        return counts
 
     def installed(self) -> dict[int, float]:
         """GPUs installed by generation index, generations with none left out."""
-        def compute() -> dict[int, float]:
+        installed = self._cache.get("installed")
+        if installed is None:
             counts = self.counts()
-            return {int(g): float(counts[g]) for g in np.flatnonzero(counts > 0)}
-        return self._cached("installed", compute)
+            installed = self._cache["installed"] = {
+                int(g): float(counts[g]) for g in np.flatnonzero(counts > 0)}
+        return installed
 
     def book_value(self, month: int, life: int) -> float:
-        return self._cached(("book", month, life),
-                            lambda: sum(c.book_value(month, life) for c in self.cohorts))
+        """Cost less straight-line depreciation over ``life`` months, never below zero."""
+        key = ("book", month, life)
+        value = self._cache.get(key)
+        if value is None:
+            value = self._cache[key] = sum([
+                c.count * c.unit_cost * max(0.0, 1.0 - (month - c.acquired) / life)
+                for c in self.cohorts])
+        return value
 
     def depreciation(self, month: int, life: int) -> float:
         """Straight-line depreciation this month of cohorts still within their booked life."""
-        return self._cached(("depreciation", month, life), lambda: sum(
-            c.count * c.unit_cost / life for c in self.cohorts if month - c.acquired < life))
+        key = ("depreciation", month, life)
+        value = self._cache.get(key)
+        if value is None:
+            value = self._cache[key] = sum([
+                c.count * c.unit_cost / life for c in self.cohorts if month - c.acquired < life])
+        return value
 
     def pledged(self, loan_id: int) -> np.ndarray:
         """GPUs pledged to a loan, by generation."""
-        def compute() -> dict[int, np.ndarray]:
-            by_loan: dict[int, np.ndarray] = {}
+        by_loan = self._cache.get("pledged")
+        if by_loan is None:
+            summed: dict[int, list[float]] = {}
             for c in self.cohorts:
                 if c.loan is not None:
-                    by_loan.setdefault(c.loan, np.zeros(self.generations))[c.gen] += c.count
-            return by_loan
-        return self._cached("pledged", compute).get(loan_id, np.zeros(self.generations))
+                    summed.setdefault(c.loan, [0.0] * self.generations)[c.gen] += c.count
+            by_loan = self._cache["pledged"] = {loan: np.array(counts)
+                                                for loan, counts in summed.items()}
+        pledged = by_loan.get(loan_id)
+        return pledged if pledged is not None else np.zeros(self.generations)
 
 
 class GpuAccounts:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -63,15 +63,22 @@ class Loan:
     holders: dict[Lender, Share]  # the arranger first
     months_left: int = 0
     id: int = -1        # set when committed (per-model numbering)
+    _marked: tuple[object, float] | None = field(default=None, repr=False)
 
     @property
     def drawn(self) -> float:
         """$ lent and not yet repaid."""
+        if len(self.holders) == 1:  # most loans are bilateral: what sum() gives for one
+            (share,) = self.holders.values()
+            return 0.0 + share.drawn
         return sum(share.drawn for share in self.holders.values())
 
     @property
     def undrawn(self) -> float:
         """$ still available to draw."""
+        if len(self.holders) == 1:
+            (share,) = self.holders.values()
+            return 0.0 + share.undrawn
         return sum(share.undrawn for share in self.holders.values())
 
     @property
@@ -95,7 +102,13 @@ class Loan:
         return annuity(self.drawn, self.rate, self.months_left)
 
     def collateral_value(self, model: NeocloudMarket) -> float:
-        return float(self.borrower.fleet.pledged(self.id) @ model.secondary.value)
+        """The pledged GPUs at today's marks; kept until the borrower's fleet or a mark
+        changes (covenants, provisions and the report each read it every month)."""
+        marks = model.secondary.value
+        key = (self.borrower.fleet.version, marks.tobytes())
+        if self._marked is None or self._marked[0] != key:
+            self._marked = (key, float(self.borrower.fleet.pledged(self.id) @ marks))
+        return self._marked[1]
 
 
 def annuity(principal: float, rate: float, months: int) -> float:
@@ -112,6 +125,9 @@ def annuity(principal: float, rate: float, months: int) -> float:
 def pro_rata(weights: dict[Lender, float]) -> list[tuple[Lender, float]]:
     """Each holder's fraction of a payment shared in proportion to ``weights`` (exactly 1
     for a sole holder)."""
+    if len(weights) == 1:  # a bilateral loan: w / w, without the sums
+        ((holder, weight),) = weights.items()
+        return [(holder, 1.0)] if weight > 0 else []
     total = sum(weights.values())
     if total <= 0:
         return []
@@ -296,9 +312,9 @@ class CreditMarket:
     def pay_debt_service(self, loan: Loan) -> None:
         """The borrower has the cash (checked by the caller): interest, then principal. The
         amortisation clock starts at the first draw, not at commitment."""
-        if loan.drawn <= 0.0:
-            return
         drawn = loan.drawn
+        if drawn <= 0.0:
+            return
         payment = loan.payment_due()
         interest = drawn * loan.rate / 12.0
         principal = min(max(payment - interest, 0.0), drawn)
@@ -437,25 +453,25 @@ class CreditMarket:
         (the required lenders' consent)."""
         model = self.model
         p = model.p.lenders
-        borrower = loan.borrower
-        if loan.drawn <= 0 or not borrower.active:
+        borrower, drawn = loan.borrower, loan.drawn
+        if drawn <= 0 or not borrower.active:
             return
         if month - loan.originated < p.covenant_grace_months:
             return
         collateral = loan.collateral_value(model)
-        ltv = loan.drawn / collateral if collateral > 0 else math.inf
+        ltv = drawn / collateral if collateral > 0 else math.inf
         coverage = borrower.trailing_dscr()
         if ltv <= loan.ltv_limit and coverage >= p.min_dscr:
             return
         self.flows["covenant_breaches"] += 1
         spare = max(borrower.cash - borrower.cash_reserve(), 0.0)
-        cure = loan.drawn - loan.ltv_limit * collateral
+        cure = drawn - loan.ltv_limit * collateral
         if ltv > loan.ltv_limit and cure <= spare:
             self.collect(loan, cure, cure, "margin_call")
         elif model.rng.random() < syndicate_health(loan) * (p.performing_waiver if coverage >= 1.0
                                                             else p.waiver_probability):
             self.flows["covenant_waivers"] += 1
-            sweep = min(spare, loan.drawn)  # waived, but spare cash pays the loan down
+            sweep = min(spare, drawn)  # waived, but spare cash pays the loan down
             self.collect(loan, sweep, sweep, "cash_sweep")
         else:
             self.flows["loans_accelerated"] += 1

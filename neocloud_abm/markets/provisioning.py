@@ -28,16 +28,17 @@ def provision(loan: Loan, model: NeocloudMarket) -> Provision:
     stage's horizon times the loss given default, the drawn balance less the collateral
     value at default (a year of the market's expected value decline ahead, today's value for
     an impaired loan)."""
-    if loan.drawn <= 0:
+    drawn = loan.drawn
+    if drawn <= 0:
         return Provision(1, 0.0)
     p = model.p.lenders
     collateral = loan.collateral_value(model)
     coverage = loan.borrower.trailing_dscr()
-    ltv = loan.drawn / collateral if collateral > 0 else math.inf
+    ltv = drawn / collateral if collateral > 0 else math.inf
     if coverage < 1.0:
-        return Provision(3, max(loan.drawn - collateral, 0.0))
+        return Provision(3, max(drawn - collateral, 0.0))
     at_default = collateral * (1.0 - model.secondary.decline.decline)
-    loss_given_default = max(loan.drawn - at_default, 0.0)
+    loss_given_default = max(drawn - at_default, 0.0)
     if ltv > loan.ltv_limit or coverage < p.min_dscr:
         years_left = max(loan.months_left, 1) / 12.0
         lifetime_pd = 1.0 - (1.0 - p.stage2_default_probability) ** years_left
