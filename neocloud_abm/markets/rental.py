@@ -209,9 +209,21 @@ def serve_in_order(keys: np.ndarray, promised: np.ndarray,
     if not len(keys):
         return served
     order = np.argsort(keys, kind="stable")
-    starts = np.flatnonzero(np.r_[True, keys[order][1:] != keys[order][:-1]])
-    for rows in np.split(order, starts[1:]):
-        available = max(capacity.get(int(keys[rows[0]]), 0.0), 0.0)
+    sorted_keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
+    room = np.array([max(capacity.get(int(key), 0.0), 0.0) for key in sorted_keys[starts]])
+    # An offer with room to spare (by more than rounding) serves each of its contracts in
+    # full: the loop below would give them exactly that, so only the others go through it.
+    ample = np.add.reduceat(promised[order], starts) < room * (1.0 - 1e-9)
+    if promised.min() >= 0.0 and ample.any():
+        in_full = order[np.repeat(ample, np.diff(np.r_[starts, len(keys)]))]
+        served[in_full] = promised[in_full]
+    else:
+        ample[:] = False
+    for rows, available, skip in zip(np.split(order, starts[1:]), room.tolist(), ample.tolist(),
+                                     strict=True):
+        if skip:
+            continue
         ahead = np.cumsum(promised[rows]) - promised[rows]
         share = np.clip(available - ahead, 0.0, promised[rows])
         # a running sum rounds a few hours away beside millions: never serve more than there is
