@@ -113,10 +113,7 @@ class Fleet:
         self._refresh()
 
     def keep(self, predicate: Callable[[Cohort], bool]) -> None:
-        kept = [c for c in self.cohorts if predicate(c)]
-        if len(kept) != len(self.cohorts):
-            self.cohorts = kept
-            self.changed()
+        self.remove(lambda c: not predicate(c))
 
     def oldest(self) -> int | None:
         """The earliest month in which a cohort still in the fleet was acquired (None for an

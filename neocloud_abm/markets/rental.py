@@ -214,12 +214,10 @@ def serve_in_order(keys: np.ndarray, promised: np.ndarray,
     room = np.array([max(capacity.get(int(key), 0.0), 0.0) for key in sorted_keys[starts]])
     # An offer with room to spare (by more than rounding) serves each of its contracts in
     # full: the loop below would give them exactly that, so only the others go through it.
-    ample = np.add.reduceat(promised[order], starts) < room * (1.0 - 1e-9)
-    if promised.min() >= 0.0 and ample.any():
-        in_full = order[np.repeat(ample, np.diff(np.r_[starts, len(keys)]))]
-        served[in_full] = promised[in_full]
-    else:
-        ample[:] = False
+    ample = ((np.add.reduceat(promised[order], starts) < room * (1.0 - 1e-9))
+             & (promised.min() >= 0.0))
+    in_full = order[np.repeat(ample, np.diff(np.r_[starts, len(keys)]))]
+    served[in_full] = promised[in_full]
     for rows, available, skip in zip(np.split(order, starts[1:]), room.tolist(), ample.tolist(),
                                      strict=True):
         if skip:
