@@ -97,6 +97,27 @@ def test_a_failed_holder_loses_only_its_own_commitment():
     assert all(loan.holders[h].undrawn == pytest.approx(u) for h, u in others.items())
 
 
+def test_a_syndicated_loan_is_tested_for_its_covenants_once_a_month():
+    """It stands in every holder's book, but its breach is one event: one margin call, one
+    waiver draw, one acceleration (docs/model.md, 7.8.6)."""
+    model = NeocloudMarket(load_scenario("baseline"), rng=1)
+    tests: list[tuple[int, int]] = []
+    test_covenants = model.credit.test_covenants
+
+    def recording(loan, month):
+        tests.append((month, loan.id))
+        test_covenants(loan, month)
+
+    model.credit.test_covenants = recording
+    syndicated: set[int] = set()
+    for _ in range(60):
+        model.step()
+        syndicated |= {loan.id for loan in model.credit.all_loans() if len(loan.holders) > 1}
+    assert len(syndicated) >= 5  # enough loans in several books for the check to bite
+    assert syndicated <= {loan for _, loan in tests}
+    assert len(tests) == len(set(tests))
+
+
 def test_without_syndication_every_loan_has_one_holder():
     df = run("baseline", 1, 60, lenders__syndicate_size=1)
     assert (df["syndicated_debt_share"] == 0.0).all()

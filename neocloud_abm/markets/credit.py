@@ -391,9 +391,12 @@ class CreditMarket:
         lenders = model.lenders()
         if model.p.lenders.leverage_policy == "value_at_risk":
             self.remark_covenants()
+        tested: set[int] = set()  # a syndicated loan stands in each holder's book: test it once
         for lender in lenders:
             for loan in list(self.book_of(lender)):
-                self.test_covenants(loan, month)
+                if loan.id not in tested:
+                    tested.add(loan.id)
+                    self.test_covenants(loan, month)
         for lender in lenders:
             lender.provision(self.allowance_of(lender))
             lender.liquidate_seized(self.record_loss)
