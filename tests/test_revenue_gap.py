@@ -51,7 +51,7 @@ def test_the_neocloud_segment_counts_only_revenue_earned_on_neocloud_compute():
 def test_neocloud_capex_runs_far_above_revenue_in_the_boom_fact_s7():
     """Fact S7 (the largest capital investment in history): over 2023-24 the neoclouds spend
     more on GPUs than they earn in every baseline seed, and half as much again in the
-    median (measured under Python 3.11: 1.3-2.8x)."""
+    median (measured under Python 3.11: 1.3-2.5x)."""
     ratios = []
     for seed in SEEDS:
         boom = run("baseline", seed).set_index("date").loc["2023-01":"2024-12"]

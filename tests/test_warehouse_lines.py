@@ -254,7 +254,7 @@ def test_when_a_bank_fails_in_a_stress_its_lines_move_or_are_called_down():
     loans): a year later it holds at most half of them. And the borrowing base binds: a
     fund's line exceeds it as its loans sour, and a fund that cannot cure the deficiency
     fails with its capital still positive (illiquid, not insolvent). (Measured over seeds 1-20
-    under Python 3.11: banks failed holding lines in 6 seeds; the base bound in 19; a fund
+    under Python 3.11: banks failed holding lines in 8 seeds; the base bound in 19; a fund
     failed solvent in a month of deficiency in 17.)"""
     seeds_with_failures = 0
     binding = 0
@@ -320,11 +320,12 @@ def test_in_the_credit_crunch_the_banks_calls_replace_the_run_unless_the_base_bi
     and called in at least half. Where no fund's line ever exceeds its borrowing base, the
     banks' calls replace the outside funders' run one for one (the banks stay healthy, so
     they call what outside funders would have withdrawn): the run's size, neocloud defaults,
-    lender losses and loans sold stay within 1% of the crunch without the chain. Where the
-    base binds (loans in stage 2 or 3 support less borrowing), the banks call more and the
-    funds sell more, and lenders lose more than without the chain. Measured over seeds 1-20
-    under Python 3.11: drawn in 20, called in 17; the base binds in 7; in the other 13 all
-    four within 1%; in the 7, lender losses 2-19% higher in 4 and equal in 3."""
+    lender losses and loans sold stay within 1% of the crunch without the chain. Measured
+    over seeds 1-20 under Python 3.11: drawn in 20, called in 15; the base binds in 6; in the
+    other 14 all four within 1%. Where the base binds the paths part, and which way the
+    losses go is not robust over so few seeds (higher in 4 of 7 such seeds in an earlier
+    version, lower in 3 of 6 now and equal in 3), so it is not asserted here: that souring
+    loans make even a healthy bank call the excess is tested directly above."""
     seeds = range(1, 21)
     chained = [run("credit_crunch", seed, CRUNCH_MONTHS, lenders__bank_funded_share=1.0)
                for seed in seeds]
@@ -338,5 +339,3 @@ def test_in_the_credit_crunch_the_banks_calls_replace_the_run_unless_the_base_bi
         without = np.array([df[columns].to_numpy().sum() for df in alone])
         close = np.abs(with_chain - without) <= 0.01 * np.maximum(np.abs(without), 1.0)
         assert close[~binds].sum() >= (~binds).sum() - 1, (name, with_chain, without)
-        if name == "lender losses":
-            assert with_chain[binds].sum() > without[binds].sum(), (with_chain, without)
