@@ -74,7 +74,7 @@ def test_the_readmes_validation_verdicts_are_the_models():
     """Each fact's verdict in the README's table (met or missed by the median of seeds 1-20)
     is what the model gives, the misses included: the table cannot drift from the model.
     Every median sits well inside or outside its band (README: the closest is S8 peak, $9.33
-    against $11, and S8c, $2.31 against $3.00), so the verdicts hold on either Python."""
+    against $11, and S8c, $2.36 against $3.00), so the verdicts hold on either Python."""
     values: dict[str, list[float]] = {fact.key: [] for fact in FACTS}
     for seed in range(1, 21):
         runs = {name: run(name, seed) for name in SCENARIOS}
@@ -90,18 +90,19 @@ def test_the_readmes_validation_verdicts_are_the_models():
 @pytest.mark.slow
 def test_the_readmes_account_of_the_baseline_holds():
     """The README's summary of the baseline run, over seeds 1-20 (the runs the verdicts
-    use): about a third of the neoclouds that ever operate default in the median run
-    (0.2-0.45), lenders lose a few per cent of what they lent (1-8%), the price falls by about
-    75% within two years of its peak (65-85%) and debt reaches tens of billions of dollars
-    (largest outstanding at least $10bn). Measured medians under Pythons 3.11 and 3.12:
-    default rate 0.31 and 0.37, loss rate 3.1% and 5.8%, fall 75% and 73%, largest debt
-    $34bn and $38bn."""
+    use): about two fifths of the neoclouds that ever operate default in the median run
+    (0.3-0.5), lenders lose several per cent of what they lent (2-10%), the price falls by
+    about 75% within two years of its peak (65-85%) and debt reaches tens of billions of
+    dollars (largest outstanding at least $10bn). Measured medians under Pythons 3.11 and
+    3.12: default rate 0.40 and 0.39, loss rate 6.2% and 5.8%, fall 75% and 74%, largest
+    debt $43bn and $34bn (before syndicated loans were covenant-tested once a month: 0.31 and
+    0.37, 3.1% and 5.8%)."""
     stats = [summarize(run("baseline", seed)) for seed in range(1, 21)]
 
     def median(key: str) -> float:
         return float(np.median([s[key] for s in stats]))
 
-    assert 0.2 <= median("default_rate") <= 0.45, median("default_rate")
-    assert 0.01 <= median("lender_loss_rate") <= 0.08, median("lender_loss_rate")
+    assert 0.3 <= median("default_rate") <= 0.5, median("default_rate")
+    assert 0.02 <= median("lender_loss_rate") <= 0.10, median("lender_loss_rate")
     assert 0.65 <= median("decline_24m") <= 0.85, median("decline_24m")
     assert median("max_debt_usd") >= 10e9, median("max_debt_usd")
