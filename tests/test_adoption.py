@@ -108,10 +108,10 @@ def test_revenue_is_concave_in_compute_and_demand_is_where_valued_marginal_reven
 def test_after_adoption_saturates_cheaper_compute_keeps_demand_growing_above_its_cost():
     """The README's known limit of the calibration, over seeds 1-10 to 2041: with adoption
     saturated, demand keeps growing as each generation makes compute cheaper, so installed
-    capacity grows about 90% a year over 2037-41 (measured medians 89% and 92% under Pythons
-    3.11 and 3.12, 44-132% across seeds), and the perf-adjusted spot price keeps falling but
+    capacity grows about 95% a year over 2037-41 (measured medians 96% and 95% under Pythons
+    3.11 and 3.12, 71-122% across seeds), and the perf-adjusted spot price keeps falling but
     stays several times the power and space cost of an hour on the newest GPU (its lowest
-    ratio from 2026 on: 4.5-8.1 across seeds and Pythons)."""
+    ratio from 2026 on: 5.5-8.5 across seeds and Pythons)."""
     params = load_scenario("baseline").with_overrides({"market.months": 240})
     start = parse_month(params.market.start)
     gens = build_schedule(params, start + 240)
