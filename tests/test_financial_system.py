@@ -164,7 +164,8 @@ def test_the_value_at_risk_advance_rises_in_calm_markets_and_falls_in_turbulent_
 @pytest.mark.slow
 def test_the_value_at_risk_rule_is_calibrated_to_the_fixed_rules_mean_advance():
     """The reference volatility's source: over 12 seeds the commitment-weighted mean advance
-    of the value-at-risk rule is within 0.03 of the fixed rule's (measured 0.716 and 0.713)."""
+    of the value-at-risk rule is within 0.03 of the fixed rule's (measured 0.728 against 0.712
+    under Python 3.11, 0.695 against 0.714 under 3.12)."""
     def mean_advance(**policy: str) -> float:
         runs = [run("baseline", seed, **policy) for seed in range(1, 13)]
         commitments = np.concatenate([df["new_commitments_usd"].to_numpy() for df in runs])
