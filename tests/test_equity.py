@@ -85,8 +85,8 @@ def test_in_a_bust_short_sellers_gain_and_momentum_funds_lose():
     """Fact S11's two kinds of fund over the AI winter (2025-05 to 2026-12): each seed's mean
     return of the short sellers alive at its start is positive and of the momentum funds
     negative, across twenty seeds (a one-sample signed-rank test on each). Measured under
-    Pythons 3.11 and 3.12: short sellers gain in every seed (a median return of 153% and
-    174%), momentum funds lose in 19 and 20 (a median 84% and 75%); margins 0.5 and 0.3."""
+    Pythons 3.11 and 3.12: short sellers gain in every seed (a median return of 203% and
+    166%), momentum funds lose in 19 and 20 (a median 69% and 75%); margins 0.5 and 0.3."""
     means: dict[str, list[float]] = {"short": [], "momentum": []}
     for seed in BUST_SEEDS:
         for strategy, returns in _bust_returns(seed).items():

@@ -115,9 +115,10 @@ def _capital_paths(seed: int) -> tuple[float, float, float, float]:
 def test_a_hybrid_lenders_capital_follows_the_equity_market():
     """Paired over 32 seeds of the AI winter, hybrid vs a plain private credit fund in the
     same run: its capital returns correlate more with the equity index (margin 0.05;
-    measured median +0.28, higher in 29 of 32) and it falls further from its peak (margin
-    0.02; measured median +0.25, further in 25 of 32, p = 3e-6; twelve seeds gave p = 0.10
-    once Nvidia's capacity backstop was dated, so twelve were too few)."""
+    measured median +0.26 and +0.28, higher in 32 and 29 of 32 under Pythons 3.11 and 3.12)
+    and it falls further from its peak (margin 0.02; measured median +0.25 and +0.18, further
+    in 27 and 24 of 32, p = 1e-6 and 4e-5; twelve seeds gave p = 0.10 once Nvidia's capacity
+    backstop was dated, so twelve were too few)."""
     paths = np.array([_capital_paths(seed) for seed in WINTER_SEEDS])
     assert_increase(paths[:, 0] - paths[:, 1], 0.05, "correlation with the index, hybrid - peer")
     assert_increase(paths[:, 2] - paths[:, 3], 0.02, "capital drawdown, hybrid - peer")
