@@ -42,6 +42,7 @@ OVERRIDES = MappingProxyType({
     "assumed_life_months": "neoclouds.assumed_life_months",
     "max_ltv": "lenders.max_ltv",
     "leverage_policy": "lenders.leverage_policy",
+    "venture_funding": "venture.funding",
 })
 
 
@@ -53,11 +54,13 @@ class DashboardModel(NeocloudMarket):
                  competition_neglect: float | None = None,
                  generation_interval_months: int | None = None,
                  price_elasticity: float | None = None, assumed_life_months: int | None = None,
-                 max_ltv: float | None = None, leverage_policy: str | None = None) -> None:
+                 max_ltv: float | None = None, leverage_policy: str | None = None,
+                 venture_funding: str | None = None) -> None:
         values = {"competition_neglect": competition_neglect,
                   "generation_interval_months": generation_interval_months,
                   "price_elasticity": price_elasticity, "assumed_life_months": assumed_life_months,
-                  "max_ltv": max_ltv, "leverage_policy": leverage_policy}
+                  "max_ltv": max_ltv, "leverage_policy": leverage_policy,
+                  "venture_funding": venture_funding}
         overrides = {OVERRIDES[k]: v for k, v in values.items()
                      if v is not None and OVERRIDES[k] in PARAMETERS}
         super().__init__(load_scenario(scenario_name).with_overrides(overrides), rng=int(seed))
@@ -80,8 +83,8 @@ def _slider(name: str, label: str, step: float) -> dict:
 
 
 def model_params() -> dict[str, dict]:
-    """SolaraViz inputs: scenario, seed, the belief parameters, and the lenders' LTV and
-    leverage policy when the model has lenders."""
+    """SolaraViz inputs: scenario, seed, the belief parameters, the venture funding regime,
+    and the lenders' LTV and leverage policy when the model has lenders."""
     params = {
         # Not "scenario": Mesa 3.5's SolaraViz passes its own `scenario` keyword on reset.
         "scenario_name": {"type": "Select", "value": "baseline", "label": "Scenario",
@@ -93,6 +96,9 @@ def model_params() -> dict[str, dict]:
         "price_elasticity": _slider("price_elasticity", "Demand price elasticity", 0.05),
         "assumed_life_months": _slider("assumed_life_months", "Assumed GPU life (months)", 6),
     }
+    funding = PARAMETERS[OVERRIDES["venture_funding"]]
+    params["venture_funding"] = {"type": "Select", "value": funding.default,
+                                 "label": "Venture funding", "values": list(funding.choices)}
     if OVERRIDES["max_ltv"] in PARAMETERS:
         params["max_ltv"] = _slider("max_ltv", "Lenders' max loan-to-value", 0.05)
     policy = PARAMETERS.get(OVERRIDES["leverage_policy"])
@@ -123,6 +129,9 @@ def plot_components(columns: set[str]) -> list:
         ({"utilization": "tab:green"}, _axes("Utilization", "hours sold / available", PERCENT)),
         ({"adoption_share": "tab:blue", "adoption_potential": "tab:gray"},
          _axes("Adoption of AI by end customers", "share of customers", PERCENT)),
+        ({"venture_asked_usd": "tab:gray", "venture_invested_usd": "tab:blue",
+          "venture_commitments_usd": "tab:green", "venture_dry_powder_usd": "tab:orange"},
+         _axes("Venture funding (this month) and the funds' dry powder", "$", DOLLARS)),
         ({"debt_outstanding_usd": "tab:blue", "collateral_value_usd": "tab:green",
           "lender_losses_cum_usd": "tab:red", "provisions_usd": "tab:orange"},
          _axes("Credit", "$", DOLLARS)),

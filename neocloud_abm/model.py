@@ -37,6 +37,7 @@ from neocloud_abm.markets.equity import EquityMarket
 from neocloud_abm.markets.power import PowerMarket
 from neocloud_abm.markets.rental import RentalMarket
 from neocloud_abm.markets.secondary import SecondaryMarket
+from neocloud_abm.markets.venture import VentureMarket
 from neocloud_abm.outputs import reporters
 from neocloud_abm.parameters.params import Params, Shock, horizon_warnings
 
@@ -107,6 +108,7 @@ class NeocloudMarket(mesa.Model):
         self.roster = Roster()
         self.rental = RentalMarket(self)
         self.startups = Startups(self)
+        self.venture = VentureMarket(self)
         self.history: dict[str, list[float]] = defaultdict(list)
         self.outputs: dict[str, float] = {}   # the latest month's row of the month table
         self.gpu_accounts = GpuAccounts(len(self.gens))
@@ -127,6 +129,7 @@ class NeocloudMarket(mesa.Model):
         self.initial_capacity_h100e = self.industry.installed_h100e()
         self.hyperscalers = Hyperscalers(self)
         self.startups.create_initial(self.initial_capacity_h100e, self.price_index)
+        self.venture.open()
         self.funds = FundIndustry(self)
         self.funds.create_initial()
         self.demand_h100e = self.industry.installed_h100e() * self.p.startups.initial_demand_ratio
@@ -146,6 +149,7 @@ class NeocloudMarket(mesa.Model):
             self.rental,                                                      # 4 rental market
             Phase("hyperscalers lease", self.hyperscalers.lease),             #   anchor leases
             Phase("startups settle", self.startups.settle),                   # 5
+            self.venture,                                                     #   venture funds
             Phase("Nvidia delivers", self._deliver),                          # 6
             self.power,                                                       #   powered space
             Phase("neoclouds operate and invest", self._operate),             # 7
@@ -236,7 +240,7 @@ class NeocloudMarket(mesa.Model):
                 "build it with a longer market.months to simulate further (the chip roadmap and "
                 "every dated input are laid out for that horizon)")
         self.month = self.start + self.steps - 1
-        for owner in (self.startups, self.nvidia, self.industry, self.credit):
+        for owner in (self.startups, self.venture, self.nvidia, self.industry, self.credit):
             owner.begin_month()
         self._apply_parameter_shocks()
         for event in self.schedule:

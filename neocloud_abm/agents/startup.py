@@ -25,8 +25,10 @@ from neocloud_abm.core.units import HOURS_PER_MONTH
 if TYPE_CHECKING:
     from neocloud_abm.model import NeocloudMarket
 
-_COLUMNS = ("scale", "need", "productivity", "obtained", "desired", "budget", "spend", "account")
-FLOWS = ("startup_entries", "startup_failures", "funding_rounds", "startup_revenue_usd")
+_COLUMNS = ("scale", "need", "productivity", "obtained", "desired", "budget", "spend", "revenue",
+            "post_money", "account")
+FLOWS = ("startup_entries", "startup_failures", "funding_rounds", "down_rounds",
+         "startup_revenue_usd")
 
 
 class Startups:
@@ -49,7 +51,8 @@ class Startups:
         self.flows = dict.fromkeys(FLOWS, 0.0)
 
     # --- rows ---------------------------------------------------------------------------------
-    def append(self, agent: Startup, account: int, scale: float, productivity: float) -> int:
+    def append(self, agent: Startup, account: int, scale: float, productivity: float,
+               cash: float) -> int:
         if self.size == len(self.alive):
             grow = max(16, self.size)
             for name in _COLUMNS:
@@ -62,6 +65,7 @@ class Startups:
         self.account[row] = account
         self.scale[row] = scale
         self.productivity[row] = productivity
+        self.post_money[row] = cash
         self.need[row] = scale * self.demand_factor(np.array([productivity]))[0]
         self.agents.append(agent)
         return row
@@ -99,21 +103,21 @@ class Startups:
         demand_hours = s.initial_demand_ratio * installed_h100e * HOURS_PER_MONTH
         total_need = demand_hours * (price_h100e / m.reference_price_h100e) ** s.price_elasticity
         needs = draw_needs(model, s.initial_count, 1.0)
-        self.enter(needs * total_need / needs.sum(), price_h100e)
+        self.enter(needs * total_need / needs.sum(), price_h100e,
+                   model.ledger.sector["venture_investors"])
         rows = self.live_rows()
         self.spend[rows] = compute_spend_estimate(self.need[rows], price_h100e, model.p)
 
-    def enter(self, needs: np.ndarray, price_h100e: float) -> None:
-        """Create startups with these needs (demand at the reference price), funded for their
-        initial runway; each one's scale is what gives that need at its productivity."""
+    def enter(self, needs: np.ndarray, price_h100e: float, payer: int) -> None:
+        """Create startups with these needs (demand at the reference price), funded by
+        ``payer`` for their initial runway; each one's scale is what gives that need at its
+        productivity."""
         model = self.model
-        s = model.p.startups
-        burn = compute_spend_estimate(needs, price_h100e, model.p) + other_costs(needs, model.p)
-        cash = burn * s.initial_runway_months
+        cash = seed_cash(needs, price_h100e, model.p)
         productivity = np.exp(model.rng.normal(0.0, 0.5, len(needs)))
         scales = needs / self.demand_factor(productivity)
         for scale, prod, money in zip(scales, productivity, cash, strict=True):
-            Startup(model, float(scale), float(prod), float(money))
+            Startup(model, float(scale), float(prod), float(money), payer)
 
     def demand_factor(self, productivity: np.ndarray) -> np.ndarray:
         """Need per unit of scale: ``(v_t a A_t)^(1/(1-alpha))``, the compute at which the
@@ -123,6 +127,22 @@ class Startups:
         startups = self.model.p.startups
         multiple = np.exp(startups.valuation_sentiment * env.sentiment)
         return (multiple * productivity * env.adoption.productivity) ** startups.price_elasticity
+
+    def valuations(self, rows: np.ndarray) -> np.ndarray:
+        """Equity value of these startups: investors' multiple on annualised revenue (last
+        month's) plus cash (docs/model.md#726-venture-funds)."""
+        cash = np.maximum(self.model.ledger.balances(self.account[rows]), 0.0)
+        return investors_multiple(self.model) * 12.0 * self.revenue[rows] + cash
+
+    def equity_value(self) -> float:
+        """Equity value of every live startup, the venture funds' portfolio."""
+        return float(self.valuations(self.live_rows()).sum())
+
+    def burn_rate(self) -> float:
+        """What the live startups spend a month: last month's compute bills and their other
+        costs."""
+        rows = self.live_rows()
+        return float((self.spend[rows] + other_costs(self.need[rows], self.model.p)).sum())
 
     # --- event 2 ------------------------------------------------------------------------------
     def plan(self, month: int) -> None:
@@ -148,9 +168,7 @@ class Startups:
         if success.any():
             size = burn[success] * s.round_months * np.exp(
                 s.round_sentiment * sentiment + model.rng.normal(0.0, 0.3, int(success.sum())))
-            model.ledger.transfer_many(model.ledger.sector["venture_investors"],
-                                       self.account[rows[success]], size, "venture_funding")
-        self.flows["funding_rounds"] = int(success.sum())
+            self.raise_rounds(rows[success], size)
 
         cash = model.ledger.balances(self.account[rows])
         self.budget[rows] = np.maximum(cash, 0.0) / s.spend_horizon_months
@@ -159,8 +177,22 @@ class Startups:
         entrants = min(int(model.rng.poisson(rate)), max(s.max_count - len(rows), 0))
         if entrants:
             typical = float(np.median(self.need[rows])) if len(rows) else 1.0
-            self.enter(draw_needs(model, entrants, typical), model.price_index)
+            needs = draw_needs(model, entrants, typical)
+            entrants = model.venture.seed(seed_cash(needs, model.price_index, model.p))
+            self.enter(needs[:entrants], model.price_index, model.venture.account)
         self.flows["startup_entries"] = int(entrants)
+
+    def raise_rounds(self, rows: np.ndarray, asks: np.ndarray) -> None:
+        """Rounds asked by these startups, paid as far as the venture funds can; a round
+        priced below the last one's post-money value is a down round."""
+        model = self.model
+        pre_money = self.valuations(rows)
+        paid = model.venture.invest(asks)
+        self.flows["down_rounds"] = int((pre_money < self.post_money[rows]).sum())
+        self.post_money[rows] = pre_money + paid
+        model.ledger.transfer_many(model.venture.account, self.account[rows], paid,
+                                   "venture_funding")
+        self.flows["funding_rounds"] = len(rows)
 
     # --- event 4: what the rental market reports -----------------------------------------------
     def record_purchases(self, rows: np.ndarray, obtained: np.ndarray, spend: np.ndarray,
@@ -190,6 +222,7 @@ class Startups:
         revenue = (self.productivity[rows] * model.env.monetisation * model.p.market.
                    reference_price_h100e * scale * (self.obtained[rows] / scale) ** alpha)
         ledger.transfer_many(ledger.sector["end_customers"], accounts, revenue, "startup_revenue")
+        self.revenue[rows] = revenue
         other = other_costs(self.need[rows], model.p)
         cash = ledger.balances(accounts)
         paid = np.minimum(other, np.maximum(cash, 0.0))
@@ -212,11 +245,11 @@ class Startup(mesa.Agent):
     """An AI startup: a compute need, cash from venture rounds, revenue from end customers."""
 
     def __init__(self, model: NeocloudMarket, scale: float, productivity: float,
-                 cash: float) -> None:
+                 cash: float, payer: int) -> None:
         super().__init__(model)
         self.account = model.ledger.open(f"startup {self.unique_id}")
-        self.row = model.startups.append(self, self.account, scale, productivity)
-        model.ledger.sector_transfer("venture_investors", self.account, cash, "venture_funding")
+        self.row = model.startups.append(self, self.account, scale, productivity, cash)
+        model.ledger.transfer(payer, self.account, cash, "venture_funding")
 
     @property
     def cash(self) -> float:
@@ -255,6 +288,20 @@ def compute_spend_estimate(need: np.ndarray, price_h100e: float, params) -> np.n
     """Monthly compute bill of a startup of this need at this price."""
     elasticity = params.startups.price_elasticity
     return need * (price_h100e / params.market.reference_price_h100e) ** -elasticity * price_h100e
+
+
+def seed_cash(needs: np.ndarray, price_h100e: float, params) -> np.ndarray:
+    """A new startup's cash: its initial runway of burn at this price."""
+    burn = compute_spend_estimate(needs, price_h100e, params) + other_costs(needs, params)
+    return burn * params.startups.initial_runway_months
+
+
+def investors_multiple(model: NeocloudMarket) -> float:
+    """Investors' multiple on a startup's annual revenue, ``V_t = exp(beta_v S_t) /
+    (alpha mu_0)``: the one its compute demand is valued at (docs/model.md#724-compute-demand)."""
+    startups = model.p.startups
+    return (float(np.exp(startups.valuation_sentiment * model.env.sentiment))
+            / (revenue_concavity(model.p) * startups.revenue_per_compute))
 
 
 def other_costs(need: np.ndarray, params) -> np.ndarray:

@@ -495,6 +495,38 @@ def draw_adoption(ax: Axes, run: RunData) -> None:
     legend(ax, *twins)
 
 
+def draw_venture(ax: Axes, run: RunData) -> None:
+    """Flows over the trailing twelve months (a month's rounds are lumpy), and the share of
+    those months' rounds that were down rounds."""
+    def yearly(column: str) -> np.ndarray:
+        return run.df[column].rolling(12, min_periods=1).sum().to_numpy(float) / 1e9
+
+    finite = run.has("venture_dry_powder_usd") and bool(run.df["venture_dry_powder_usd"].any())
+    if finite:
+        ax.plot(run.dates, yearly("venture_asked_usd"), label="Asked (rounds and seeds)",
+                color="C7", linewidth=1.0)
+        ax.plot(run.dates, yearly("venture_commitments_usd"), label="Investors' commitments",
+                color="C2")
+        ax.plot(run.dates, run.df["venture_dry_powder_usd"].to_numpy(float) / 1e9,
+                label="Dry powder", color="C1", linestyle="--", linewidth=1.0)
+    ax.plot(run.dates, yearly("venture_invested_usd"),
+            label="Invested" if finite else "Rounds and seeds (paid as asked)", color="C0")
+    ax.set_ylabel("$bn, trailing 12 months")
+    positive_floor(ax)
+    twins = []
+    if run.has("down_rounds") and run.has("funding_rounds"):
+        rounds = run.df["funding_rounds"].rolling(12, min_periods=1).sum()
+        down = run.df["down_rounds"].rolling(12, min_periods=1).sum()
+        right = twin(ax, "Down rounds (share)")
+        right.plot(run.dates, (down / rounds.where(rounds > 0)).to_numpy(float),
+                   label="Down rounds, share (right)", color=TWIN_COLOR, linestyle="--",
+                   linewidth=1.0)
+        right.set_ylim(bottom=0)
+        right.yaxis.set_major_formatter(PERCENT)
+        twins.append(right)
+    legend(ax, *twins)
+
+
 def percent_twin(ax: Axes, run: RunData, column: str, label: str, axis_label: str) -> list[Axes]:
     """A dashed share (0-1, shown as %) on a right-hand axis, if the run has the column."""
     if not run.has(column):
@@ -586,6 +618,8 @@ PANELS: tuple[Panel, ...] = (
           ("neoclouds_active", "neocloud_entries", "neocloud_defaults_cum")),
     Panel("adoption", "Adoption of AI and sentiment", draw_adoption,
           ("adoption_share", "sentiment")),
+    Panel("venture", "Venture funding of the startups", draw_venture,
+          ("venture_asked_usd", "venture_invested_usd")),
     Panel("revenue_gap", "Revenue gap (Sequoia arithmetic)", draw_revenue_gap,
           ("revenue_gap_usd",)),
     Panel("credit", "Credit: debt, collateral cover, losses", draw_credit,

@@ -73,12 +73,23 @@ def violations(model: NeocloudMarket) -> list[str]:
     if not (model.price_index > 0 and math.isfinite(model.price_index)):
         found.append(f"spot price index is {model.price_index}")
     found += (_capacity_violations(model) + _power_violations(model) + _price_violations(model)
-              + _stock_violations(model))
+              + _stock_violations(model) + _venture_violations(model, tolerance))
     for key, value in model.outputs.items():
         if not math.isfinite(value):
             found.append(f"output {key} is {value}")
         elif value < 0 and key not in SIGNED_OUTPUTS:
             found.append(f"output {key} is negative ({value})")
+    return found
+
+
+def _venture_violations(model: NeocloudMarket, tolerance: float) -> list[str]:
+    """Venture funds never invest money they do not have, nor more than was asked."""
+    venture = model.venture
+    found = []
+    if venture.dry_powder < -tolerance:
+        found.append(f"venture funds' dry powder is negative ({venture.dry_powder:.6g})")
+    if venture.flows["venture_invested_usd"] > venture.flows["venture_asked_usd"] * (1 + 1e-9) + tolerance:
+        found.append("venture funds invested more than the startups asked for")
     return found
 
 
@@ -196,4 +207,5 @@ TOL = 1e-9
 # Stake losses are cost less exit proceeds: a gain when a firm exits above what was paid.
 SIGNED_OUTPUTS = frozenset({"revenue_gap_usd", "revenue_gap_neocloud_usd", "sentiment", "base_rate",
                             "lender_losses_usd", "lender_losses_cum_usd", "lender_capital_usd",
-                            "lender_equity_losses_usd", "nvidia_stake_losses_usd"})
+                            "lender_equity_losses_usd", "nvidia_stake_losses_usd",
+                            "venture_return_12m"})

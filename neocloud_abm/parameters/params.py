@@ -30,6 +30,7 @@ from neocloud_abm.parameters.power import PowerParams
 from neocloud_abm.parameters.registry import GROUPS, PARAMETERS, check_constraints, check_name
 from neocloud_abm.parameters.spec import coerce
 from neocloud_abm.parameters.startups import StartupParams
+from neocloud_abm.parameters.venture import VentureParams
 
 SHOCK_FIELDS: Mapping[str, str] = MappingProxyType({
     "sentiment": "added to market sentiment that month (index points)",
@@ -101,6 +102,7 @@ class Params:
     nvidia: NvidiaParams
     neoclouds: NeocloudParams
     startups: StartupParams
+    venture: VentureParams
     hyperscalers: HyperscalerParams
     power: PowerParams
     lenders: LenderParams

@@ -28,11 +28,12 @@ from neocloud_abm.parameters.nvidia import NvidiaParams
 from neocloud_abm.parameters.power import PowerParams
 from neocloud_abm.parameters.spec import Constraint, Spec
 from neocloud_abm.parameters.startups import StartupParams
+from neocloud_abm.parameters.venture import VentureParams
 
 GROUPS: Mapping[str, type] = MappingProxyType({
     "market": MarketParams, "environment": EnvironmentParams, "chips": ChipParams,
     "nvidia": NvidiaParams, "neoclouds": NeocloudParams, "startups": StartupParams,
-    "hyperscalers": HyperscalerParams,
+    "venture": VentureParams, "hyperscalers": HyperscalerParams,
     "power": PowerParams, "lenders": LenderParams, "hedge_funds": HedgeFundParams,
     "equity": EquityParams})
 
