@@ -78,8 +78,8 @@ class Environment:
 
         self.base_rate = path_value(env.base_rate_path, month) + self.base_rate_shift
         years = (month - model.start) / 12.0
-        self.asic_share = min(env.asic_share_start + env.asic_share_growth * years,
-                              env.asic_share_max)
+        self.asic_share = min(env.asic_share_start + env.asic_share_growth * years
+                              + self.asic_programs(), env.asic_share_max)
         self.monetisation = p.startups.revenue_per_compute * self.adoption.productivity
         stick = env.hyperscaler_price_stickiness
         self.hyperscaler_price = min(stick * self.hyperscaler_price
@@ -103,6 +103,16 @@ class Environment:
         years = (month - model.start) / 12.0
         return (env.hyperscaler_capacity_share * model.initial_capacity_h100e
                 * math.exp(env.hyperscaler_capacity_growth * years))
+
+    def asic_programs(self) -> float:
+        """ASIC share added by in-house programs that Nvidia's scarcity markups prompted and
+        that are deployed by now: programs decided in month s deploy in s + L."""
+        env = self.model.p.environment
+        if not env.asic_markup_response:
+            return 0.0
+        markups = self.model.history["nvidia_markup"]
+        deployed = markups[: max(len(markups) - env.asic_program_months + 1, 0)]
+        return env.asic_markup_response * sum(deployed) / 12.0
 
     def adoption_news(self) -> float:
         """The part of sentiment that adoption news sets at once: the adoption growth

@@ -124,6 +124,26 @@ class EnvironmentParams:
         source="modelling assumption",
         plausible=(0.4, 0.8),
         plausible_source="modelling assumption")
+    asic_markup_response: float = param(
+        0.0, "ASIC share per year of Nvidia's scarcity markup", low=0.0, high=5.0,
+        doc="in-house accelerator programs prompted by Nvidia's pricing power: each month's "
+            "scarcity markup of the newest GPU (fraction over list) adds this much ASIC share "
+            "per year once the programs it prompts are deployed (0: none, the default; the "
+            "share then follows its path)",
+        source="modelling assumption (Google, Amazon and Microsoft accelerated TPU, Trainium "
+               "and Maia during the 2023-24 GPU shortage; S10)",
+        plausible=(0.0, 1.0),
+        plausible_source="modelling assumption")
+    asic_program_months: int = param(
+        15, "months", low=1, high=120,
+        doc="months from a hyperscaler's decision to build an in-house accelerator to its "
+            "deployment, for asic_markup_response",
+        source="Jouppi et al. (2017), 'In-Datacenter Performance Analysis of a Tensor "
+               "Processing Unit': the first TPU was designed, verified, built and deployed in "
+               "15 months",
+        plausible=(12, 36),
+        plausible_source="modelling assumption: the first TPU's 15 months to a three-year "
+                         "program")
     hyperscaler_markup: float = param(
         2.0, "x neocloud price", low=1.0, high=10.0,
         doc="hyperscalers' price over the neocloud price index",

@@ -1,0 +1,73 @@
+"""In-house accelerator programs prompted by Nvidia's pricing power
+(`environment.asic_markup_response`, off by default; docs/model.md#71-environment).
+
+Measured 2026-12-06 (Python 3.11, seeds 1-20, 72 months, response 1 against 0): the ASIC
+share at the end of 2025 is 0.54 against 0.34 in the median seed; over 2025-26 Nvidia
+delivers 0.66 million H100e against 1.08 million (fewer in 19 seeds), its backlog is about
+half (lower in 19) and its longest lead time 3.8 months against 6.1 (shorter in 17): the
+markups of the 2023 shortage, turned into ASIC programs, take demand from the next
+generations and with it Nvidia's pricing power.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import assert_increase, paired, run
+
+from neocloud_abm import NeocloudMarket, load_scenario
+
+MONTHS = 72
+TWENTY = tuple(range(1, 21))
+PATH = ("baseline", {})
+RESPONSIVE = ("baseline", {"environment.asic_markup_response": 1.0})
+
+
+def _path_share(model: NeocloudMarket) -> float:
+    env = model.p.environment
+    years = (model.month - model.start) / 12.0
+    return min(env.asic_share_start + env.asic_share_growth * years, env.asic_share_max)
+
+
+def test_programs_deploy_after_their_lead_time_and_add_what_the_markups_imply():
+    model = NeocloudMarket(load_scenario("baseline"), rng=1,
+                           **{"environment.asic_markup_response": 1.0, "market.months": 48})
+    lag = model.p.environment.asic_program_months
+    for _ in range(48):
+        model.step()
+        markups = model.history["nvidia_markup"][:-1]   # what this month's step could see
+        deployed = markups[: max(len(markups) - lag + 1, 0)]
+        expected = min(_path_share(model) + sum(deployed) / 12.0,
+                       model.p.environment.asic_share_max)
+        assert model.env.asic_share == pytest.approx(expected, rel=1e-12)
+        first_markup = next((i for i, m in enumerate(markups) if m > 0), None)
+        if first_markup is None or len(markups) < first_markup + lag:
+            assert model.env.asic_share == pytest.approx(_path_share(model), rel=1e-12)
+    assert model.env.asic_share > _path_share(model) + 0.05
+
+
+def test_without_a_response_the_share_follows_its_path():
+    df = run("baseline", 1, 48)
+    months = np.arange(len(df)) / 12.0
+    env = load_scenario("baseline").environment
+    path = np.minimum(env.asic_share_start + env.asic_share_growth * months, env.asic_share_max)
+    assert np.allclose(df["asic_share"], path, rtol=1e-12)
+
+
+def _window(column: str, first: str, last: str, how: str):
+    def statistic(df: pd.DataFrame) -> float:
+        return float(getattr(df.loc[df["date"].between(first, last), column], how)())
+    return statistic
+
+
+@pytest.mark.slow
+def test_asic_programs_take_demand_and_pricing_power_from_nvidias_next_generations():
+    deliveries = paired(_window("deliveries_h100e", "2025-01", "2026-12", "sum"),
+                        RESPONSIVE, PATH, months=MONTHS, seeds=TWENTY)
+    assert_increase(deliveries / 1e3, 100.0,
+                    "Nvidia's 2025-26 deliveries (thousand H100e), path - responsive ASICs")
+    lead_time = paired(_window("nvidia_lead_time_months", "2025-01", "2026-12", "max"),
+                       RESPONSIVE, PATH, months=MONTHS, seeds=TWENTY)
+    assert_increase(lead_time, 0.5, "Nvidia's longest 2025-26 lead time (months), path - "
+                                    "responsive ASICs")
