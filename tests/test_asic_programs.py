@@ -1,10 +1,11 @@
 """In-house accelerator programs prompted by Nvidia's pricing power
 (`environment.asic_markup_response`, off by default; docs/model.md#71-environment).
 
-Measured 2026-12-06 (Python 3.11, seeds 1-20, 72 months, response 1 against 0): the ASIC
-share at the end of 2025 is 0.54 against 0.34 in the median seed; over 2025-26 Nvidia
-delivers 0.66 million H100e against 1.08 million (fewer in 19 seeds), its backlog is about
-half (lower in 19) and its longest lead time 3.8 months against 6.1 (shorter in 17): the
+Measured 2026-12-06 (seeds 1-20, 72 months, response 1 against 0; Python 3.11, then 3.12):
+the ASIC share at the end of 2025 is 0.54 against 0.34 in the median seed; over 2025-26
+Nvidia delivers 0.66 and 0.62 million H100e against 1.08 and 0.95 million (fewer in 19 and 17
+seeds), its backlog is about half (lower in 19 seeds under both) and its longest lead time 3.8
+and 3.9 months against 6.1 and 7.3 (shorter in 17 under both): the
 markups of the 2023 shortage, turned into ASIC programs, take demand from the next
 generations and with it Nvidia's pricing power.
 """
