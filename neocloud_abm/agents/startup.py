@@ -183,15 +183,18 @@ class Startups:
         self.flows["startup_entries"] = int(entrants)
 
     def raise_rounds(self, rows: np.ndarray, asks: np.ndarray) -> None:
-        """Rounds asked by these startups, paid as far as the venture funds can; a round
-        priced below the last one's post-money value is a down round."""
+        """Rounds asked by these startups, paid as far as the venture funds can (a round the
+        funds cannot pay at all is not a round); a round priced below the last one's
+        post-money value is a down round."""
         model = self.model
         pre_money = self.valuations(rows)
         paid = model.venture.invest(asks)
-        self.flows["down_rounds"] = int((pre_money < self.post_money[rows]).sum())
-        self.post_money[rows] = pre_money + paid
         model.ledger.transfer_many(model.venture.account, self.account[rows], paid,
                                    "venture_funding")
+        closed = paid > 0.0
+        rows, pre_money = rows[closed], pre_money[closed]
+        self.flows["down_rounds"] = int((pre_money < self.post_money[rows]).sum())
+        self.post_money[rows] = pre_money + paid[closed]
         self.flows["funding_rounds"] = len(rows)
 
     # --- event 4: what the rental market reports -----------------------------------------------
