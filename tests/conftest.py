@@ -112,6 +112,14 @@ def paired(statistic, first: Arm, second: Arm, months: int | None = None,
     return values(second) - values(first)
 
 
+def window_statistic(column: str, first: str, last: str, how: str = "mean"):
+    """A statistic for :func:`paired`: ``how`` (mean, sum, max...) of ``column`` over the
+    months ``first``..``last`` (YYYY-MM, inclusive)."""
+    def statistic(df: pd.DataFrame) -> float:
+        return float(getattr(df.loc[df["date"].between(first, last), column], how)())
+    return statistic
+
+
 def assert_increase(differences: np.ndarray, margin: float, what: str) -> None:
     """The paired differences are positive beyond ``margin`` in the median, and a one-sided
     Wilcoxon signed-rank test rejects 'no increase' at 5%: a statement about the

@@ -13,9 +13,9 @@ generations and with it Nvidia's pricing power.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 from conftest import assert_increase, paired, run
+from conftest import window_statistic as window
 
 from neocloud_abm import NeocloudMarket, load_scenario
 
@@ -56,19 +56,13 @@ def test_without_a_response_the_share_follows_its_path():
     assert np.allclose(df["asic_share"], path, rtol=1e-12)
 
 
-def _window(column: str, first: str, last: str, how: str):
-    def statistic(df: pd.DataFrame) -> float:
-        return float(getattr(df.loc[df["date"].between(first, last), column], how)())
-    return statistic
-
-
 @pytest.mark.slow
 def test_asic_programs_take_demand_and_pricing_power_from_nvidias_next_generations():
-    deliveries = paired(_window("deliveries_h100e", "2025-01", "2026-12", "sum"),
+    deliveries = paired(window("deliveries_h100e", "2025-01", "2026-12", "sum"),
                         RESPONSIVE, PATH, months=MONTHS, seeds=TWENTY)
     assert_increase(deliveries / 1e3, 100.0,
                     "Nvidia's 2025-26 deliveries (thousand H100e), path - responsive ASICs")
-    lead_time = paired(_window("nvidia_lead_time_months", "2025-01", "2026-12", "max"),
+    lead_time = paired(window("nvidia_lead_time_months", "2025-01", "2026-12", "max"),
                        RESPONSIVE, PATH, months=MONTHS, seeds=TWENTY)
     assert_increase(lead_time, 0.5, "Nvidia's longest 2025-26 lead time (months), path - "
                                     "responsive ASICs")

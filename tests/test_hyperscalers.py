@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import assert_increase, paired, run
+from conftest import window_statistic as window
 
 from neocloud_abm import NeocloudMarket, load_scenario
 from neocloud_abm.core.months import parse_month
@@ -16,13 +17,6 @@ from neocloud_abm.outputs.invariants import violations
 NO_BUILD_TO_SUIT = ("baseline", {"neoclouds.build_to_suit_min_h100e": 1e7})
 BASELINE = ("baseline", {})
 TWENTY = tuple(range(1, 21))
-
-
-def _window(column: str, first: str, last: str, how: str = "mean"):
-    """The statistic ``how`` (mean, max) of ``column`` over the months first..last."""
-    def statistic(df) -> float:
-        return float(getattr(df.loc[df["date"].between(first, last), column], how)())
-    return statistic
 
 
 def test_shares_follow_the_largest_hyperscalers_share():
@@ -85,7 +79,7 @@ def test_anchor_contracts_concentrate_the_largest_neoclouds_revenue():
     revenue than contracts for existing capacity alone do, though far less than 62%: over
     seeds 1-20, a median 0.086 and 0.093 against 0.065 and 0.066, higher in 15 (Pythons 3.11
     and 3.12)."""
-    share = paired(_window("top_neocloud_top_customer_share", "2024-01", "2024-12"),
+    share = paired(window("top_neocloud_top_customer_share", "2024-01", "2024-12"),
                    NO_BUILD_TO_SUIT, BASELINE, months=36, seeds=TWENTY)
     assert_increase(share, 0.01, "largest customer's share of the largest neocloud's 2024 revenue")
 
@@ -95,7 +89,7 @@ def test_anchor_contracts_finance_the_largest_borrower_ahead_of_its_revenue():
     """Lenders count an anchor's rent in full before the GPUs exist, so the most-financed
     neocloud's financing arranged runs further ahead of its revenue in August 2023 (fact S6):
     over seeds 1-20, a median 3.5-3.7x against 2.5x, higher in 19."""
-    ratio = paired(_window("top_neocloud_financing_to_revenue", "2023-08", "2023-08"),
+    ratio = paired(window("top_neocloud_financing_to_revenue", "2023-08", "2023-08"),
                    NO_BUILD_TO_SUIT, BASELINE, months=36, seeds=TWENTY)
     assert_increase(ratio, 0.5, "financing arranged over revenue, 2023-08")
 
@@ -104,7 +98,7 @@ def test_anchor_contracts_finance_the_largest_borrower_ahead_of_its_revenue():
 def test_anchor_orders_lengthen_nvidias_queue_in_the_shortage():
     """The GPUs ordered for anchors join Nvidia's queue: the longest lead time of 2023 is
     about 2.5 months longer (seeds 1-20, longer in 19)."""
-    lead = paired(_window("nvidia_lead_time_months", "2023-01", "2023-12", "max"),
+    lead = paired(window("nvidia_lead_time_months", "2023-01", "2023-12", "max"),
                   NO_BUILD_TO_SUIT, BASELINE, months=36, seeds=TWENTY)
     assert_increase(lead, 1.0, "longest Nvidia lead time in 2023, months")
 
@@ -167,13 +161,13 @@ def test_in_house_demand_concentrates_the_largest_neoclouds_revenue_and_tightens
         assert_increase(paired(statistic, BASELINE, IN_HOUSE, months=36, seeds=TWENTY),
                         margin, what)
 
-    compare(_window("top_neocloud_top_customer_share", "2024-01", "2024-12"), 0.05,
+    compare(window("top_neocloud_top_customer_share", "2024-01", "2024-12"), 0.05,
             "largest customer's share of the largest neocloud's 2024 revenue")
-    compare(_window("anchor_contracted_h100e", "2022-01", "2024-12", "max"), 20_000,
+    compare(window("anchor_contracted_h100e", "2022-01", "2024-12", "max"), 20_000,
             "H100e under anchor contracts at the peak")
-    compare(_window("nvidia_lead_time_months", "2023-01", "2023-12", "max"), 2.0,
+    compare(window("nvidia_lead_time_months", "2023-01", "2023-12", "max"), 2.0,
             "longest Nvidia lead time in 2023, months")
-    compare(_window("spot_price_h100", "2024-01", "2024-12"), 0.2, "H100 rent in 2024, $/hour")
+    compare(window("spot_price_h100", "2024-01", "2024-12"), 0.2, "H100 rent in 2024, $/hour")
 
 
 @pytest.mark.slow
@@ -185,7 +179,7 @@ def test_in_house_need_large_enough_to_concentrate_revenue_lifts_late_2025_rents
     (log -1.37 in the median under both, against +0.51 observed), as adoption, which drives
     the need, saturates by 2025."""
     def late_2025_rent(share: float) -> float:
-        return float(np.median([_window("spot_price_h100", "2025-07", "2025-12")(
+        return float(np.median([window("spot_price_h100", "2025-07", "2025-12")(
             run("baseline", seed, hyperscalers__in_house_share=share)) for seed in TWENTY]))
 
     def capex_growth(df) -> float:

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import assert_increase, paired, run
+from conftest import window_statistic as window
 
 from neocloud_abm import NeocloudMarket, load_scenario
 from neocloud_abm.core.errors import ParameterError
@@ -29,18 +30,15 @@ UNLIMITED = ("baseline", {})
 FINITE = ("baseline", {"venture.funding": "finite_funds"})
 
 
-def _window(df: pd.DataFrame, column: str, first: str, last: str) -> pd.Series:
-    return df.loc[df["date"].between(first, last), column]
-
-
 def _sum(column: str, first: str, last: str):
+    return window(column, first, last, "sum")
+
+
+def _down_share(first: str, last: str):
+    """Share of the rounds closed over ``first``..``last`` that were down rounds."""
     def statistic(df: pd.DataFrame) -> float:
-        return float(_window(df, column, first, last).sum())
+        return _sum("down_rounds", first, last)(df) / _sum("funding_rounds", first, last)(df)
     return statistic
-
-
-def _peak_h100(df: pd.DataFrame) -> float:
-    return float(_window(df, "spot_price_h100", "2023-01", "2024-12").max())
 
 
 def _finite(seed: int, **overrides: object) -> pd.DataFrame:
@@ -88,7 +86,8 @@ def test_finite_funds_ration_the_boom_so_more_startups_fail_and_rents_peak_lower
     failures = paired(_sum("startup_failures", "2023-01", "2023-12"), UNLIMITED, FINITE,
                       months=MONTHS, seeds=TWENTY)
     assert_increase(failures, 20.0, "startup failures in 2023, finite funds - unlimited")
-    peak = paired(_peak_h100, FINITE, UNLIMITED, months=MONTHS, seeds=TWENTY)
+    peak = paired(window("spot_price_h100", "2023-01", "2024-12", "max"), FINITE, UNLIMITED,
+                  months=MONTHS, seeds=TWENTY)
     assert_increase(peak, 0.5, "peak H100 rent 2023-24, unlimited - finite funds ($/h)")
 
 
@@ -112,20 +111,13 @@ def test_fundraising_feeds_on_realised_returns():
 
 
 def test_down_rounds_become_more_common_after_the_boom():
-    for arm in (UNLIMITED, FINITE):
-        def share_2024(df: pd.DataFrame) -> float:
-            return (_sum("down_rounds", "2024-01", "2024-12")(df)
-                    / _sum("funding_rounds", "2024-01", "2024-12")(df))
+    def rise(df: pd.DataFrame) -> float:
+        return _down_share("2024-01", "2024-12")(df) - _down_share("2023-01", "2023-12")(df)
 
-        def share_2023(df: pd.DataFrame) -> float:
-            return (_sum("down_rounds", "2023-01", "2023-12")(df)
-                    / _sum("funding_rounds", "2023-01", "2023-12")(df))
-
-        rise = np.array([share_2024(df) - share_2023(df) for df in
-                         (run(arm[0], seed, MONTHS, **{k.replace(".", "__"): v
-                                                         for k, v in arm[1].items()})
-                          for seed in TWENTY)])
-        assert_increase(rise, 0.05, f"share of down rounds, 2024 - 2023 ({arm[1] or 'unlimited'})")
+    for scenario, overrides in (UNLIMITED, FINITE):
+        keyed = {k.replace(".", "__"): v for k, v in overrides.items()}
+        rises = np.array([rise(run(scenario, seed, MONTHS, **keyed)) for seed in TWENTY])
+        assert_increase(rises, 0.05, f"share of down rounds, 2024 - 2023 ({overrides or 'unlimited'})")
 
 
 def test_an_unknown_funding_regime_is_refused_by_name():

@@ -124,9 +124,8 @@ class Startups:
         valued marginal revenue of a startup of productivity ``a`` equals the reference
         price (the multiple ``v_t`` and adoption ``A_t`` relative to the start)."""
         env = self.model.env
-        startups = self.model.p.startups
-        multiple = np.exp(startups.valuation_sentiment * env.sentiment)
-        return (multiple * productivity * env.adoption.productivity) ** startups.price_elasticity
+        return ((multiple_over_start(self.model) * productivity * env.adoption.productivity)
+                ** self.model.p.startups.price_elasticity)
 
     def valuations(self, rows: np.ndarray) -> np.ndarray:
         """Equity value of these startups: investors' multiple on annualised revenue (last
@@ -299,12 +298,16 @@ def seed_cash(needs: np.ndarray, price_h100e: float, params) -> np.ndarray:
     return burn * params.startups.initial_runway_months
 
 
+def multiple_over_start(model: NeocloudMarket) -> float:
+    """Investors' revenue multiple relative to zero sentiment, ``v_t = exp(beta_v S_t)``."""
+    return float(np.exp(model.p.startups.valuation_sentiment * model.env.sentiment))
+
+
 def investors_multiple(model: NeocloudMarket) -> float:
-    """Investors' multiple on a startup's annual revenue, ``V_t = exp(beta_v S_t) /
-    (alpha mu_0)``: the one its compute demand is valued at (docs/model.md#724-compute-demand)."""
-    startups = model.p.startups
-    return (float(np.exp(startups.valuation_sentiment * model.env.sentiment))
-            / (revenue_concavity(model.p) * startups.revenue_per_compute))
+    """Investors' multiple on a startup's annual revenue, ``V_t = v_t / (alpha mu_0)``: the
+    one its compute demand is valued at (docs/model.md#724-compute-demand)."""
+    return multiple_over_start(model) / (revenue_concavity(model.p)
+                                         * model.p.startups.revenue_per_compute)
 
 
 def other_costs(need: np.ndarray, params) -> np.ndarray:

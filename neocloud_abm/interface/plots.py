@@ -517,25 +517,26 @@ def draw_venture(ax: Axes, run: RunData) -> None:
     if run.has("down_rounds") and run.has("funding_rounds"):
         rounds = run.df["funding_rounds"].rolling(12, min_periods=1).sum()
         down = run.df["down_rounds"].rolling(12, min_periods=1).sum()
-        right = twin(ax, "Down rounds (share)")
-        right.plot(run.dates, (down / rounds.where(rounds > 0)).to_numpy(float),
-                   label="Down rounds, share (right)", color=TWIN_COLOR, linestyle="--",
-                   linewidth=1.0)
-        right.set_ylim(bottom=0)
-        right.yaxis.set_major_formatter(PERCENT)
-        twins.append(right)
+        twins = [percent_axis(ax, run.dates, (down / rounds.where(rounds > 0)).to_numpy(float),
+                              "Down rounds, share (right)", "Down rounds (share)")]
     legend(ax, *twins)
 
 
-def percent_twin(ax: Axes, run: RunData, column: str, label: str, axis_label: str) -> list[Axes]:
-    """A dashed share (0-1, shown as %) on a right-hand axis, if the run has the column."""
-    if not run.has(column):
-        return []
+def percent_axis(ax: Axes, dates: pd.DatetimeIndex, values: np.ndarray, label: str,
+                 axis_label: str) -> Axes:
+    """A dashed share (0-1, shown as %) on a right-hand axis."""
     right = twin(ax, axis_label)
-    run.line(right, column, label, color=TWIN_COLOR, linestyle="--", linewidth=1.0)
+    right.plot(dates, values, label=label, color=TWIN_COLOR, linestyle="--", linewidth=1.0)
     right.set_ylim(bottom=0)
     right.yaxis.set_major_formatter(PERCENT)
-    return [right]
+    return right
+
+
+def percent_twin(ax: Axes, run: RunData, column: str, label: str, axis_label: str) -> list[Axes]:
+    """:func:`percent_axis` for a column of the run, if the run has it."""
+    if not run.has(column):
+        return []
+    return [percent_axis(ax, run.dates, run.df[column].to_numpy(float), label, axis_label)]
 
 
 def draw_credit(ax: Axes, run: RunData) -> None:
