@@ -59,6 +59,29 @@ def test_a_forced_default_seizes_collateral_and_its_fire_sale_marks_down_other_l
     assert all(a < b for a, b in zip(marks_after, marks_before, strict=True))
 
 
+@pytest.mark.parametrize("health, waived", [(1.0, True), (0.0, False)])
+def test_a_thinly_capitalised_lender_does_not_waive_a_breach_a_healthy_one_waives(
+        monkeypatch: pytest.MonkeyPatch, health: float, waived: bool):
+    """A loan-to-value breach the borrower cannot cure, on a loan that still pays: with
+    `lenders.performing_waiver` = 1 a lender at full health always waives it (sweeping spare
+    cash), a lender at its capital minimum (health 0) never does and accelerates it."""
+    model = _model_with_loans(seed=1, months=30)
+    grace = model.p.lenders.covenant_grace_months
+    loan = next(loan for lender in model.lenders() for loan in model.credit.book_of(lender)
+                if loan.drawn > 0 and loan.borrower.active
+                and model.month - loan.originated >= grace
+                and loan.borrower.trailing_dscr() >= 1.0)
+    for holder in loan.holders:
+        monkeypatch.setattr(holder, "health", lambda: health)
+    monkeypatch.setattr(loan.borrower, "cash_reserve", lambda: loan.borrower.cash + 1.0)
+    loan.ltv_limit = 1e-9  # any collateral value is a breach; no spare cash cures it
+    flows = model.credit.flows
+    before = (flows["covenant_waivers"], flows["loans_accelerated"])
+    model.credit.test_covenants(loan, model.month)
+    after = (flows["covenant_waivers"], flows["loans_accelerated"])
+    assert after == ((before[0] + 1, before[1]) if waived else (before[0], before[1] + 1))
+
+
 def test_without_leverage_there_is_no_debt_no_default_and_the_same_price_cycle():
     """The all-equity control: no debt, no lender loss and no default in any of ten seeds,
     while the price falls as far after the 2023 peak as in the baseline (within 5 points,

@@ -143,3 +143,20 @@ def test_the_misses_the_readme_names_are_misses_of_the_baseline(observed):
     assert simulated["hyperscaler_capex_growth"] < 0 and z["hyperscaler_capex_growth"] < -2, z
     assert 2.0 <= math.exp(simulated["neocloud_revenue_growth"]) <= 3.5, simulated
     assert z["neocloud_revenue_growth"] < -2 and z["top_customer_share_2024"] < -2, z
+
+
+@pytest.mark.slow
+def test_the_calibrated_scenario_fits_the_moments_better_than_the_baseline_but_misses(observed):
+    """`calibrated` (the calibration's posterior medians) over seeds 1-20: the distance falls
+    from the baseline's 1,397 to 592 (Python 3.11), mostly because the hyperscalers' capex
+    now grows (z -22 -> -6); the neocloud segment's revenue growth, its debt over revenue
+    and the largest customer's share still miss by more than two standard errors."""
+    def table(scenario: str) -> pd.DataFrame:
+        return moment_table([run(scenario, seed) for seed in range(1, 21)], observed)
+    base, calibrated = table("baseline"), table("calibrated")
+    assert distance(calibrated) < 0.6 * distance(base), (distance(calibrated), distance(base))
+    z = dict(zip(calibrated["moment"], calibrated["z"], strict=True))
+    z_base = dict(zip(base["moment"], base["z"], strict=True))
+    assert z["hyperscaler_capex_growth"] > z_base["hyperscaler_capex_growth"] + 8, (z, z_base)
+    assert all(z[key] < -2 for key in ("neocloud_revenue_growth", "debt_to_revenue_2023",
+                                        "top_customer_share_2024")), z

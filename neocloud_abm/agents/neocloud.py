@@ -494,7 +494,8 @@ class NeocloudIndustry:
         model = self.model
         n, oldest = model.p.neoclouds, model.gens[0]
         price = model.price_index
-        sizes = np.sort(model.rng.lognormal(0.0, 1.0, n.initial_count))[::-1]
+        sizes = np.sort(model.rng.lognormal(0.0, n.initial_size_dispersion,
+                                             n.initial_count))[::-1]
         shares = sizes / sizes.sum()
         for i, share in enumerate(shares):
             count = n.initial_fleet_gpus * share

@@ -28,6 +28,15 @@ class NeocloudParams:
         source="modelling assumption (CoreWeave, Lambda, Crusoe, smaller GPU clouds, 2022)",
         plausible=(60000.0, 2e5),
         plausible_source="modelling assumption: half to 1.7x the default")
+    initial_size_dispersion: float = param(
+        1.0, "log s.d.", low=0.0, high=3.0, setup_only=True,
+        doc="dispersion of the initial firms' sizes (their shares of the initial fleet are "
+            "lognormal with this log standard deviation)",
+        source="modelling assumption: with 12 firms the largest holds a median 27% of the "
+               "2022 fleet (10-90%: 18-43%); no source gives the 2022 GPU clouds' fleets",
+        label="initial size dispersion",
+        plausible=(0.5, 2.0),
+        plausible_source="modelling assumption: the largest firm's median share 16% to 47%")
     initial_cash_months: float = param(
         6.0, "months of revenue", low=0.0, high=120.0, setup_only=True,
         doc="starting cash",
