@@ -22,7 +22,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from neocloud_abm import NeocloudMarket, load_scenario
+from neocloud_abm import load_scenario, simulate
 from neocloud_abm.experiments import load_spec, process_pool, run_sweep
 from neocloud_abm.experiments.calibration import calibrate_folder, identification
 from neocloud_abm.interface.plots import observed_figure, save_figure
@@ -74,8 +74,8 @@ def calibrated_scenario_section(table: pd.DataFrame, baseline: pd.DataFrame,
     """The shipped scenario of the estimates, on fresh seeds: the nearest design point's fit
     above is flattered (picked among hundreds on two seeds each); this one is not."""
     return [f"### The `calibrated` scenario over {seeds} seeds", "",
-            "`neocloud_abm/scenarios/calibrated.toml` sets the five parameters to the posterior "
-            "medians of the fit on every moment (`neocloud-abm moments --scenario calibrated`). "
+            "`neocloud_abm/scenarios/calibrated.toml` sets the calibrated parameters to the "
+            "posterior medians of the fit on every moment (`neocloud-abm moments --scenario calibrated`). "
             f"Its distance, {distance(table):,.1f}, against the baseline's "
             f"{distance(baseline):,.1f}:", "", *moments_rows(table)]
 
@@ -148,7 +148,7 @@ def main() -> None:
     baseline: list[pd.DataFrame] = []
     facts = validate(args.seeds, baseline_runs=baseline)
     moments = moment_table(baseline, observed)
-    calibrated = moment_table([NeocloudMarket(load_scenario("calibrated"), rng=seed).run().results()
+    calibrated = moment_table([simulate(load_scenario("calibrated"), seed=seed)
                                for seed in range(1, args.seeds + 1)], observed)
     figure = ROOT / "docs" / "figures" / "validation_observed"
     save_figure(observed_figure(baseline, observed, title="Baseline against observed data"), figure,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import run
+from conftest import window_statistic as window
 
 from neocloud_abm import NeocloudMarket, load_scenario
 
@@ -50,11 +51,8 @@ def test_unequal_initial_firms_do_not_close_the_s6_miss():
     2022 firms (measured over seeds 1-10, 24 months: medians 3.6x at dispersion 0.5 and 3.8x at
     2.5 under Pythons 3.11 and 3.12), because that firm starts with a rental business of
     hundreds of millions."""
-    def s6(dispersion: float) -> np.ndarray:
-        return np.array([float(run("baseline", seed, 24, neoclouds__initial_size_dispersion=
-                                   dispersion).set_index("date").loc[
-                                       "2023-08", "top_neocloud_financing_to_revenue"])
-                         for seed in range(1, 11)])
+    s6 = window("top_neocloud_financing_to_revenue", "2023-08", "2023-08")
     for dispersion in (0.5, 2.5):
-        ratios = s6(dispersion)
+        ratios = np.array([s6(run("baseline", seed, 24, neoclouds__initial_size_dispersion=dispersion))
+                           for seed in range(1, 11)])
         assert 2.5 <= np.median(ratios) < 5.0, (dispersion, np.round(ratios, 2))
