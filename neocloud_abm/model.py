@@ -57,7 +57,7 @@ class Roster:
 
     def __init__(self) -> None:
         self._members: dict[Neocloud, None] = {}
-        self._cache: tuple[tuple[Neocloud, ...], np.ndarray] | None = None
+        self._cache: tuple[tuple[Neocloud, ...], np.ndarray, dict[int, int]] | None = None
 
     def enter(self, cloud: Neocloud) -> None:
         self._members[cloud] = None
@@ -67,10 +67,11 @@ class Roster:
         del self._members[cloud]
         self._cache = None
 
-    def _current(self) -> tuple[tuple[Neocloud, ...], np.ndarray]:
+    def _current(self) -> tuple[tuple[Neocloud, ...], np.ndarray, dict[int, int]]:
         if self._cache is None:
             members = tuple(self._members)
-            self._cache = members, np.array([cloud.account for cloud in members], dtype=int)
+            self._cache = (members, np.array([cloud.account for cloud in members], dtype=int),
+                           {cloud.account: i for i, cloud in enumerate(members)})
         return self._cache
 
     def members(self) -> tuple[Neocloud, ...]:
@@ -79,6 +80,11 @@ class Roster:
     def accounts(self) -> np.ndarray:
         """Ledger accounts of :meth:`members`, in the same order."""
         return self._current()[1]
+
+    def position(self, account: int) -> int | None:
+        """Where the member with this ledger account stands in :meth:`members` (None: the
+        account is not a neocloud's)."""
+        return self._current()[2].get(account)
 
 
 class NeocloudMarket(mesa.Model):
@@ -192,7 +198,7 @@ class NeocloudMarket(mesa.Model):
     def recent_default_rate(self) -> float:
         """Neocloud defaults over the last twelve months per active neocloud."""
         defaults = sum(self.history["neocloud_defaults"][-12:])
-        return defaults / max(len(self.neoclouds()), 1)
+        return defaults / max(len(self.roster.members()), 1)
 
     @property
     def price_trend(self) -> float:

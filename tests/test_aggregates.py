@@ -1,16 +1,20 @@
 """Aggregates the model keeps instead of recomputing (fleet counts and values, each
-buyer's orders at Nvidia, collateral marks, contracts served in full) equal, to the last
-bit, what a fresh pass over the underlying records gives: the shortcuts that make a month
-cheap must never make it different."""
+buyer's orders at Nvidia and each generation's backlog, collateral marks, lenders' books and
+seized GPUs, stock volatilities, contracts served in full, spot demand at many prices) equal,
+to the last bit, what a fresh pass over the underlying records gives: the shortcuts that make
+a month cheap must never make it different."""
 
 from __future__ import annotations
+
+import itertools
+import math
 
 import numpy as np
 import pytest
 
 from neocloud_abm import NeocloudMarket, load_scenario
 from neocloud_abm.core.fleet import Cohort, Fleet
-from neocloud_abm.markets.rental import serve_in_order
+from neocloud_abm.markets.rental import demand_at, demand_curve, serve_in_order
 
 GENERATIONS = 4
 
@@ -76,12 +80,13 @@ def test_a_fleets_cached_aggregates_follow_every_kind_of_change():
 @pytest.mark.parametrize("scenario", ["baseline", "fire_sale_stress"])
 def test_a_runs_kept_aggregates_equal_fresh_ones_every_month(scenario):
     """Through a boom and a bust with fire sales: every firm's fleet aggregates, its orders
-    at Nvidia (backlog and the cash they still need), and every loan's drawn balance and
-    collateral mark, against fresh passes over the records, every month."""
+    at Nvidia (backlog and the cash they still need), every loan's drawn balance and
+    collateral mark, each generation's backlog, each lender's book and seized GPUs and each
+    stock's volatility, against fresh passes over the records, every month."""
     model = NeocloudMarket(load_scenario(scenario).with_overrides({"market.months": 60}), rng=3)
     nvidia, perf = model.nvidia, [g.perf for g in model.gens]
     install = model.p.market.install_multiplier
-    loans_checked = 0
+    loans_checked = seized_lots = 0
     for _ in range(60):
         model.step()
         life = model.p.neoclouds.assumed_life_months
@@ -107,7 +112,28 @@ def test_a_runs_kept_aggregates_equal_fresh_ones_every_month(scenario):
                         pledged[cohort.gen] += cohort.count
                 assert loan.collateral_value(model) == float(pledged @ model.secondary.value)
                 loans_checked += 1
+        for gen in model.gens:
+            assert nvidia.backlog(gen) == sum(o.remaining for o in nvidia.orders
+                                              if o.gen == gen.index)
+        for lender in model.lenders():
+            book = model.credit.book_of(lender)
+            assert lender.loan_book() == sum(loan.holders[lender].drawn for loan in book)
+            assert lender.undrawn() == sum(loan.holders[lender].undrawn for loan in book)
+            assert lender.seized_value() == sum(lot.count * lot.mark for lot in lender.seized)
+            seized_lots += len(lender.seized)
+        for uid, listing in model.equity.listings.items():
+            if listing.closes:
+                assert model.equity.volatility(uid) == fresh_volatility(model, listing.closes)
     assert loans_checked > 100
+    assert seized_lots > 0 or scenario == "baseline"
+
+
+def fresh_volatility(model: NeocloudMarket, closes: list[float]) -> float:
+    decay = model.p.hedge_funds.volatility_decay
+    variance = model.p.equity.noise ** 2
+    for before, after in itertools.pairwise(closes):
+        variance = decay * variance + (1.0 - decay) * math.log(after / before) ** 2
+    return math.sqrt(variance)
 
 
 def served_one_offer_at_a_time(keys: np.ndarray, promised: np.ndarray,
@@ -142,3 +168,21 @@ def test_offers_with_room_to_spare_are_served_as_the_seniority_rule_serves_them(
                 capacity[int(key)] = total * float(factor)
         assert np.array_equal(serve_in_order(keys, promised, capacity),
                               served_one_offer_at_a_time(keys, promised, capacity))
+
+
+def test_the_demand_curve_at_many_prices_is_the_demand_at_each_price():
+    """Spot clearing asks for the buyers' total demand at every offer's price in one pass:
+    over random markets of 1 to 3,000 buyers (sums short and long, with and without the
+    cap of their budgets and contracts above need), each total is that of one price at a
+    time, bit for bit."""
+    rng = np.random.default_rng(5)
+    for size in (1, 3, 7, 8, 9, 127, 128, 129, 500, 3000):
+        need = rng.lognormal(10.0, 2.0, size) * (rng.random(size) > 0.2)
+        contracted = need * rng.uniform(0.0, 1.5, size)
+        budget = rng.lognormal(10.0, 2.0, size)
+        prices = rng.uniform(0.3, 12.0, int(rng.integers(1, 40)))
+        elasticity, reference = float(rng.uniform(0.2, 2.0)), float(rng.uniform(1.0, 5.0))
+        one_at_a_time = [float(demand_at(price, need, contracted, budget, elasticity,
+                                         reference).sum()) for price in prices]
+        assert demand_curve(prices, need, contracted, budget, elasticity,
+                            reference) == one_at_a_time

@@ -57,6 +57,7 @@ class Lender(mesa.Agent):
         self.account = model.ledger.open(f"lender {self.unique_id} ({kind})")
         model.ledger.sector_transfer("funding_markets", self.account, capital, "lender_capital")
         self.seized: list[SeizedLot] = []
+        self._seized_value: float | None = None  # ``seized_value``, None: to be summed again
         self.funding_debt = 0.0
         self.allowance = 0.0  # $ of expected credit loss on its loans, set monthly (event 8)
         self.margin_loans = 0.0  # $ lent to hedge funds as their prime broker (banks)
@@ -75,14 +76,17 @@ class Lender(mesa.Agent):
 
     def loan_book(self) -> float:
         """$ it has lent and not been repaid (its shares of syndicated loans)."""
-        return sum(loan.holders[self].drawn for loan in self.model.credit.book_of(self))
+        return self.model.credit.lent_by(self)[0]
 
     def undrawn(self) -> float:
         """$ it has committed and not yet lent."""
-        return sum(loan.holders[self].undrawn for loan in self.model.credit.book_of(self))
+        return self.model.credit.lent_by(self)[1]
 
     def seized_value(self) -> float:
-        return sum(lot.count * lot.mark for lot in self.seized)
+        """Seized GPUs at their marks: kept until a lot is taken, sold or re-marked."""
+        if self._seized_value is None:
+            self._seized_value = sum(lot.count * lot.mark for lot in self.seized)
+        return self._seized_value
 
     def equity_value(self) -> float:
         """Market value of the shares it holds in its borrowers (a hybrid lender's)."""
@@ -270,6 +274,7 @@ class Lender(mesa.Agent):
     def hold_seized(self, gen: int, count: float, months: int, mark: float) -> None:
         """Take GPUs seized from a defaulted borrower, carried at ``mark`` a GPU."""
         self.seized.append(SeizedLot(gen, count, months, mark))
+        self._seized_value = None
 
     def liquidate_seized(self, record_loss: Callable[[float], None]) -> None:
         """Sell seized lots evenly over the liquidation window; sales below the mark are
@@ -287,9 +292,11 @@ class Lender(mesa.Agent):
             new_mark = float(model.secondary.value[lot.gen])
             record_loss((lot.mark - new_mark) * lot.count)
             lot.mark = new_mark
+            self._seized_value = None
             if lot.count > 1e-9:
                 keep.append(lot)
         self.seized = keep
+        self._seized_value = None
 
     def funders_run(self) -> bool:
         """Its capital ratio is below the run threshold: funders stop rolling over."""

@@ -114,8 +114,8 @@ class Neocloud(mesa.Agent):
     def powered_gpus(self) -> dict[int, float]:
         """Installed GPUs in powered space, by generation index (none left out): the ones
         that can be rented."""
-        powered = self.model.power.powered(self)
-        return {int(g): float(powered[g]) for g in np.flatnonzero(powered > 0)}
+        return {g: count for g, count in enumerate(self.model.power.powered(self).tolist())
+                if count > 0}
 
     def installed_h100e(self) -> float:
         return float(self.fleet.counts() @ self.model.perf)
@@ -232,7 +232,9 @@ class Neocloud(mesa.Agent):
         self.retire_old_gpus()
         due = self.operating_costs()
         costs = sum(amount for _, amount in due.values())
-        service = sum(loan.payment_due() for loan in self.loans)
+        loans = list(self.loans)
+        payments = [loan.payment_due() for loan in loans]
+        service = sum(payments)
         self.cash_flow_history.append(self.revenue - costs)
         self.debt_service_history.append(service)
         if self.cash < costs + service:
@@ -243,8 +245,8 @@ class Neocloud(mesa.Agent):
         ledger = self.model.ledger
         for sector, (reason, amount) in due.items():
             ledger.sector_transfer(sector, self.account, amount, reason, to_sector=True)
-        for loan in list(self.loans):
-            self.model.credit.pay_debt_service(loan)
+        for loan, payment in zip(loans, payments, strict=True):
+            self.model.credit.pay_debt_service(loan, payment)
         self.update_beliefs()
         self.invest()
 

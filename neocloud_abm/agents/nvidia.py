@@ -54,6 +54,7 @@ class Nvidia(mesa.Agent):
         self.account = model.ledger.open("nvidia")
         self.orders: list[Order] = []  # open orders, oldest first (changed through _keep)
         self._orders_of: dict[Neocloud, list[Order]] = {}  # the same, by buyer
+        self._backlog: dict[int, float] = {}  # GPUs on order by generation (``backlog``)
         self.markups = np.zeros(len(model.gens))
         self.shipped = np.zeros(len(model.gens))
         self.revenue = 0.0
@@ -116,7 +117,13 @@ class Nvidia(mesa.Agent):
         return installed_price(newest, self.markups[newest.index], self.model.p) / newest.perf
 
     def backlog(self, gen: Generation) -> float:
-        return sum(o.remaining for o in self.orders if o.gen == gen.index)
+        """GPUs of ``gen`` on order: every firm's lead time reads it, so it is kept until an
+        order is placed, filled or cancelled."""
+        backlog = self._backlog.get(gen.index)
+        if backlog is None:
+            backlog = self._backlog[gen.index] = sum(o.remaining for o in self.orders
+                                                     if o.gen == gen.index)
+        return backlog
 
     def backlog_h100e(self, buyer: Neocloud | None = None) -> float:
         gens = self.model.gens
@@ -134,6 +141,7 @@ class Nvidia(mesa.Agent):
         """The open orders are now ``orders`` (in the same order): each buyer's are indexed,
         so a firm's own backlog costs its orders, not everyone's."""
         self.orders = orders
+        self._backlog.clear()
         self._orders_of = {}
         for order in orders:
             self._orders_of.setdefault(order.buyer, []).append(order)
@@ -166,6 +174,7 @@ class Nvidia(mesa.Agent):
         order = Order(buyer, gen.index, count, self.quote(gen), self.model.month, loan)
         self.orders.append(order)
         self._orders_of.setdefault(buyer, []).append(order)
+        self._backlog.pop(gen.index, None)
         self.flows["orders_h100e"] += count * gen.perf
 
     def cancel_orders(self, buyer: Neocloud) -> None:
@@ -173,6 +182,7 @@ class Nvidia(mesa.Agent):
 
     def _cancel_where(self, dropped: Callable[[Order], bool]) -> None:
         """Cancel the matching orders (freeing their loan commitments) and drop them."""
+        self._backlog.clear()
         for order in filter(dropped, self.orders):
             order.cancel(self.model)
         self._keep([o for o in self.orders if not dropped(o)])
@@ -202,6 +212,7 @@ class Nvidia(mesa.Agent):
                 if taken < amount - 1e-9:
                     self.flows["cancelled_h100e"] += order.remaining * gen.perf
                     order.cancel(model)
+                self._backlog.clear()
         self._keep([o for o in self.orders if o.remaining > 1e-9])
         cogs = self.revenue * nv.cost_of_goods
         model.ledger.sector_transfer("nvidia_suppliers", self.account, cogs, "cost_of_goods",

@@ -40,6 +40,9 @@ class Fleet:
         # without a pass over the fleet. None: to be summed again.
         self._before_last: list[float] | None = None
         self.version = 0   # bumped at every change, for caches of things derived from the fleet
+        # bumped at every change that can move a pledged GPU (all but unpledged additions),
+        # for caches of collateral: a used lot bought in a fire sale pledges nothing
+        self.pledge_version = 0
 
     def __iter__(self) -> Iterator[Cohort]:
         return iter(self.cohorts)
@@ -53,9 +56,14 @@ class Fleet:
         self._oldest = None
         self._refresh()
 
-    def _refresh(self) -> None:
+    def _refresh(self, pledges_kept: bool = False) -> None:
+        pledged = self._cache.get("pledged") if pledges_kept else None
         self._cache.clear()
         self.version += 1
+        if pledged is not None:
+            self._cache["pledged"] = pledged
+        if not pledges_kept:
+            self.pledge_version += 1
 
     def sell_part(self, cohort: Cohort, count: float) -> None:
         """``count`` GPUs of a cohort leave the fleet (sold); empty cohorts go at the next
@@ -110,7 +118,7 @@ class Fleet:
             self.cohorts.append(cohort)
             if self._oldest is not None:
                 self._oldest = min(self._oldest, cohort.acquired)
-        self._refresh()
+        self._refresh(pledges_kept=cohort.loan is None)
 
     def keep(self, predicate: Callable[[Cohort], bool]) -> None:
         self.remove(lambda c: not predicate(c))
@@ -143,9 +151,8 @@ class Fleet:
         """GPUs installed by generation index, generations with none left out."""
         installed = self._cache.get("installed")
         if installed is None:
-            counts = self.counts()
             installed = self._cache["installed"] = {
-                int(g): float(counts[g]) for g in np.flatnonzero(counts > 0)}
+                g: count for g, count in enumerate(self.counts().tolist()) if count > 0}
         return installed
 
     def book_value(self, month: int, life: int) -> float:

@@ -8,6 +8,7 @@ by reason. Agents never hold cash of their own: ``agent.cash`` reads the ledger.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import numpy as np
@@ -54,7 +55,7 @@ class Ledger:
 
     def transfer(self, payer: int, payee: int, amount: float, reason: str) -> None:
         """Move ``amount`` (>= 0) from payer to payee."""
-        if not amount >= 0.0 or not np.isfinite(amount):
+        if not amount >= 0.0 or not math.isfinite(amount):
             raise ValueError(f"transfer of {amount!r} for {reason!r}: amount must be finite, >= 0")
         self._balance[payer] -= amount
         self._balance[payee] += amount

@@ -63,7 +63,7 @@ class Loan:
     holders: dict[Lender, Share]  # the arranger first
     months_left: int = 0
     id: int = -1        # set when committed (per-model numbering)
-    _marked: tuple[object, float] | None = field(default=None, repr=False)
+    _marked: tuple[tuple[int, bytes], float] | None = field(default=None, repr=False)
 
     @property
     def drawn(self) -> float:
@@ -102,10 +102,11 @@ class Loan:
         return annuity(self.drawn, self.rate, self.months_left)
 
     def collateral_value(self, model: NeocloudMarket) -> float:
-        """The pledged GPUs at today's marks; kept until the borrower's fleet or a mark
-        changes (covenants, provisions and the report each read it every month)."""
+        """The pledged GPUs at today's marks; kept until the pledged part of the borrower's
+        fleet or a mark changes (covenants, provisions and the report each read it every
+        month)."""
         marks = model.secondary.value
-        key = (self.borrower.fleet.version, marks.tobytes())
+        key = (self.borrower.fleet.pledge_version, marks.tobytes())
         if self._marked is None or self._marked[0] != key:
             self._marked = (key, float(self.borrower.fleet.pledged(self.id) @ marks))
         return self._marked[1]
@@ -160,6 +161,9 @@ class CreditMarket:
         self.model = model
         self._by_lender: dict[int, list[Loan]] = defaultdict(list)
         self._by_borrower: dict[int, list[Loan]] = defaultdict(list)
+        # lender uid -> (drawn, undrawn) summed over its book: every capital ratio reads
+        # them, so they are kept until one of its loans changes (``_changed``)
+        self._lent: dict[int, tuple[float, float]] = {}
         self._next_id = 0
         self.flows: dict[str, float] = dict.fromkeys(FLOWS, 0.0)
         self._spread_weighted = 0.0
@@ -175,6 +179,22 @@ class CreditMarket:
     def loans_of(self, borrower: Neocloud) -> list[Loan]:
         """The borrower's loans, oldest first (read-only)."""
         return self._by_borrower[borrower.unique_id]
+
+    def lent_by(self, lender: Lender) -> tuple[float, float]:
+        """What the lender has lent and not been repaid, and what it has committed and not
+        yet lent (its shares of syndicated loans), summed over its book in book order."""
+        totals = self._lent.get(lender.unique_id)
+        if totals is None:
+            book = self.book_of(lender)
+            totals = self._lent[lender.unique_id] = (
+                sum(loan.holders[lender].drawn for loan in book),
+                sum(loan.holders[lender].undrawn for loan in book))
+        return totals
+
+    def _changed(self, loan: Loan) -> None:
+        """A loan's shares or holders changed: its holders' totals are summed again."""
+        for holder in loan.holders:
+            self._lent.pop(holder.unique_id, None)
 
     def all_loans(self) -> list[Loan]:
         """Every loan once (a syndicated loan stands in several lenders' books but in one
@@ -263,6 +283,7 @@ class CreditMarket:
             self._next_id += 1
             for holder, share in loan.holders.items():
                 self._by_lender[holder.unique_id].append(loan)
+                self._lent.pop(holder.unique_id, None)
                 self.flows["lender_equity_bought_usd"] += holder.co_invest(borrower, share.undrawn)
             self._by_borrower[borrower.unique_id].append(loan)
             self.flows["new_commitments_usd"] += amount
@@ -304,18 +325,21 @@ class CreditMarket:
                            buys_loans=True)
             share.undrawn = _residual(share.undrawn - amount * fraction)
             share.drawn += amount * fraction
+        self._changed(loan)
         if loan.months_left == 0:
             loan.months_left = self.model.p.lenders.term_months
         self.flows["new_lending_usd"] += amount
         return amount
 
-    def pay_debt_service(self, loan: Loan) -> None:
-        """The borrower has the cash (checked by the caller): interest, then principal. The
+    def pay_debt_service(self, loan: Loan, payment: float | None = None) -> None:
+        """The borrower has the cash (checked by the caller) and pays the month's payment
+        due (``payment``, if the caller has it already): interest, then principal. The
         amortisation clock starts at the first draw, not at commitment."""
         drawn = loan.drawn
         if drawn <= 0.0:
             return
-        payment = loan.payment_due()
+        if payment is None:
+            payment = loan.payment_due()
         interest = drawn * loan.rate / 12.0
         principal = min(max(payment - interest, 0.0), drawn)
         self.collect(loan, interest + principal, principal, "debt_service")
@@ -329,6 +353,7 @@ class CreditMarket:
         for holder, fraction in pro_rata({h: s.drawn for h, s in loan.holders.items()}):
             ledger.transfer(loan.borrower.account, holder.account, amount * fraction, reason)
             loan.holders[holder].drawn -= principal * fraction
+        self._changed(loan)
         if close and loan.drawn <= DUST and loan.undrawn <= 0:
             self.close(loan)
 
@@ -351,6 +376,7 @@ class CreditMarket:
         for holder, fraction in pro_rata({h: s.undrawn for h, s in loan.holders.items()}):
             share = loan.holders[holder]
             share.undrawn = _residual(share.undrawn - released * fraction)
+        self._changed(loan)
         if loan.drawn <= DUST and loan.undrawn <= 0:
             self.close(loan)
 
@@ -362,6 +388,7 @@ class CreditMarket:
         for book in [self.book_of(holder) for holder in loan.holders] + [self.loans_of(loan.borrower)]:
             if loan in book:
                 book.remove(loan)
+        self._changed(loan)
 
     def seize(self, loan: Loan) -> None:
         """Default: the holders take the pledged cohorts, each in proportion to what it lent,
@@ -379,6 +406,7 @@ class CreditMarket:
         self.flows["lender_losses_usd"] += max(loan.drawn - seized_value, 0.0)
         for share in loan.holders.values():
             share.undrawn = 0.0
+        self._changed(loan)
         self.close(loan)
 
     # --- event 8 ----------------------------------------------------------------------------
@@ -554,6 +582,7 @@ class CreditMarket:
         """Move the seller's share of a loan to the buyer (added to the buyer's own share
         if it already holds part of the loan)."""
         share = loan.holders.pop(seller)
+        self._lent.pop(seller.unique_id, None)
         self.book_of(seller).remove(loan)
         if buyer in loan.holders:
             loan.holders[buyer].drawn += share.drawn
@@ -561,6 +590,7 @@ class CreditMarket:
         else:
             loan.holders[buyer] = share
             self.book_of(buyer).append(loan)
+        self._changed(loan)
 
     def fail(self, lender: Lender) -> None:
         """Capital gone: the lender stops lending, its undrawn commitments vanish (its part of
@@ -572,6 +602,7 @@ class CreditMarket:
         self.flows["lender_failures"] += 1
         for loan in self.book_of(lender):
             loan.holders[lender].undrawn = 0.0
+        self._lent.pop(lender.unique_id, None)
         self.sell_loans(lender, math.inf)
         self.transfer_lines(lender)
 

@@ -340,10 +340,12 @@ class EquityMarket:
                        ) -> dict[HedgeFund, float]:
         """Scale down the parts of orders that add to short positions beyond the shares
         that can be borrowed, or to long positions beyond the funds' ownership limit."""
+        scaled = dict(orders)
+        if not any(orders.values()):
+            return scaled  # nothing to scale (the common case: most firms draw no order)
         eq = self.model.p.equity
         uid = listing.firm.unique_id
         others = [f for f in funds(self.model) if f not in orders]
-        scaled = dict(orders)
         for sign, limit in ((-1.0, eq.max_short_interest), (1.0, eq.max_fund_ownership)):
             now = {f: max(sign * f.positions.get(uid, 0.0), 0.0) for f in orders}
             then = {f: max(sign * (f.positions.get(uid, 0.0) + scaled[f]), 0.0) for f in orders}

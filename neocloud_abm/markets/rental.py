@@ -34,6 +34,17 @@ def demand_at(price: float, need: np.ndarray, contracted: np.ndarray, budget: np
     return np.maximum(0.0, np.minimum(wanted, budget / price))
 
 
+def demand_curve(prices: np.ndarray, need: np.ndarray, contracted: np.ndarray,
+                 budget: np.ndarray, elasticity: float, reference: float) -> list[float]:
+    """Total spot demand at each of ``prices``: :func:`demand_at` summed over the buyers, for
+    all the prices in one pass (each price's scaling, each buyer's demand and each total are
+    the same floats as one price at a time)."""
+    scale = np.array([(price / reference) ** -elasticity for price in prices])
+    wanted = np.maximum(0.0, np.minimum(need * scale[:, None] - contracted,
+                                        budget / prices[:, None]))
+    return [float(row.sum()) for row in wanted]
+
+
 @dataclass
 class SpotResult:
     fill: np.ndarray      # H100e-hours sold by each offer
@@ -55,20 +66,19 @@ def clear_spot(price: np.ndarray, capacity: np.ndarray, perceived: np.ndarray,
     all-or-nothing; the rest fills offers (perf-adjusted ``price``, ``capacity`` in
     H100e-hours) in ``perceived`` price order.
     """
-    def demand(p: float) -> float:
-        return float(demand_at(p, need, contracted, budget, elasticity, reference).sum())
-
+    buyers = (need, contracted, budget, elasticity, reference)
     fill = np.zeros(len(price))
     if loyalty > 0 and loyal is not None and capacity[loyal].sum() > 0:
         share = np.where(loyal, capacity / capacity[loyal].sum(), 0.0)
-        for k in np.flatnonzero(loyal):
-            fill[k] = min(capacity[k], loyalty * share[k] * demand(price[k]))
+        rows = np.flatnonzero(loyal)
+        for k, demanded in zip(rows, demand_curve(price[rows], *buyers), strict=True):
+            fill[k] = min(capacity[k], loyalty * share[k] * demanded)
     sold = float(fill.sum())
     unmet = 0.0
     marginal = float(np.max(perceived[fill > 0])) if sold > 0 else None
     order = np.argsort(perceived, kind="stable")
-    for k in order:
-        wanted = max(demand(perceived[k]) - sold, 0.0)
+    for k, demanded in zip(order, demand_curve(perceived[order], *buyers), strict=True):
+        wanted = max(demanded - sold, 0.0)
         extra = min(wanted, capacity[k] - fill[k])
         if extra > 0.0:
             fill[k] += extra

@@ -157,9 +157,12 @@ class SecondaryMarket:
         outside buyers. Pays the seller; returns the proceeds."""
         model = self.model
         proceeds = self.sell(gen_index, count)
-        accounts = model.roster.accounts()
-        cash = np.where(accounts == seller_account, -np.inf, model.ledger.balances(accounts))
-        buyer = model.roster.members()[int(np.argmax(cash))] if np.isfinite(cash).any() else None
+        cash = model.ledger.balances(model.roster.accounts())  # a copy: the seller is masked
+        seller = model.roster.position(seller_account)
+        if seller is not None:
+            cash[seller] = -np.inf
+        buyer = (model.roster.members()[int(np.argmax(cash))]
+                 if len(cash) > (seller is not None) else None)
         if buyer is not None and proceeds > 0 and buyer.cash - buyer.cash_reserve() >= proceeds:
             model.ledger.transfer(buyer.account, seller_account, proceeds, "used_gpu_purchase")
             buyer.buy_used(gen_index, count, proceeds / count)
