@@ -194,7 +194,11 @@ class CreditMarket:
     def _changed(self, loan: Loan) -> None:
         """A loan's shares or holders changed: its holders' totals are summed again."""
         for holder in loan.holders:
-            self._lent.pop(holder.unique_id, None)
+            self._book_changed(holder)
+
+    def _book_changed(self, lender: Lender) -> None:
+        """The lender's book or a share in it changed: its totals are summed again."""
+        self._lent.pop(lender.unique_id, None)
 
     def all_loans(self) -> list[Loan]:
         """Every loan once (a syndicated loan stands in several lenders' books but in one
@@ -283,7 +287,7 @@ class CreditMarket:
             self._next_id += 1
             for holder, share in loan.holders.items():
                 self._by_lender[holder.unique_id].append(loan)
-                self._lent.pop(holder.unique_id, None)
+                self._book_changed(holder)
                 self.flows["lender_equity_bought_usd"] += holder.co_invest(borrower, share.undrawn)
             self._by_borrower[borrower.unique_id].append(loan)
             self.flows["new_commitments_usd"] += amount
@@ -406,7 +410,6 @@ class CreditMarket:
         self.flows["lender_losses_usd"] += max(loan.drawn - seized_value, 0.0)
         for share in loan.holders.values():
             share.undrawn = 0.0
-        self._changed(loan)
         self.close(loan)
 
     # --- event 8 ----------------------------------------------------------------------------
@@ -582,7 +585,7 @@ class CreditMarket:
         """Move the seller's share of a loan to the buyer (added to the buyer's own share
         if it already holds part of the loan)."""
         share = loan.holders.pop(seller)
-        self._lent.pop(seller.unique_id, None)
+        self._book_changed(seller)
         self.book_of(seller).remove(loan)
         if buyer in loan.holders:
             loan.holders[buyer].drawn += share.drawn
@@ -602,7 +605,7 @@ class CreditMarket:
         self.flows["lender_failures"] += 1
         for loan in self.book_of(lender):
             loan.holders[lender].undrawn = 0.0
-        self._lent.pop(lender.unique_id, None)
+        self._book_changed(lender)
         self.sell_loans(lender, math.inf)
         self.transfer_lines(lender)
 

@@ -30,8 +30,7 @@ if TYPE_CHECKING:
 def demand_at(price: float, need: np.ndarray, contracted: np.ndarray, budget: np.ndarray,
               elasticity: float, reference: float) -> np.ndarray:
     """H100e-hours each buyer wants on the spot market at a perf-adjusted price."""
-    wanted = need * (price / reference) ** -elasticity - contracted
-    return np.maximum(0.0, np.minimum(wanted, budget / price))
+    return _demand((price / reference) ** -elasticity, price, need, contracted, budget)
 
 
 def demand_curve(prices: np.ndarray, need: np.ndarray, contracted: np.ndarray,
@@ -39,10 +38,16 @@ def demand_curve(prices: np.ndarray, need: np.ndarray, contracted: np.ndarray,
     """Total spot demand at each of ``prices``: :func:`demand_at` summed over the buyers, for
     all the prices in one pass (each price's scaling, each buyer's demand and each total are
     the same floats as one price at a time)."""
+    # each price scaled on its own, as demand_at does: an array power may round differently
     scale = np.array([(price / reference) ** -elasticity for price in prices])
-    wanted = np.maximum(0.0, np.minimum(need * scale[:, None] - contracted,
-                                        budget / prices[:, None]))
+    wanted = _demand(scale[:, None], prices[:, None], need, contracted, budget)
     return [float(row.sum()) for row in wanted]
+
+
+def _demand(scale: float | np.ndarray, price: float | np.ndarray, need: np.ndarray,
+            contracted: np.ndarray, budget: np.ndarray) -> np.ndarray:
+    """Need scaled by the price's elasticity less what is contracted, within budget."""
+    return np.maximum(0.0, np.minimum(need * scale - contracted, budget / price))
 
 
 @dataclass

@@ -161,8 +161,8 @@ class SecondaryMarket:
         seller = model.roster.position(seller_account)
         if seller is not None:
             cash[seller] = -np.inf
-        buyer = (model.roster.members()[int(np.argmax(cash))]
-                 if len(cash) > (seller is not None) else None)
+        others = len(cash) - (seller is not None)
+        buyer = model.roster.members()[int(np.argmax(cash))] if others > 0 else None
         if buyer is not None and proceeds > 0 and buyer.cash - buyer.cash_reserve() >= proceeds:
             model.ledger.transfer(buyer.account, seller_account, proceeds, "used_gpu_purchase")
             buyer.buy_used(gen_index, count, proceeds / count)
