@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from threadpoolctl import threadpool_info
 
 from neocloud_abm import NeocloudMarket, load_scenario
 from neocloud_abm.core.chips import build_schedule
@@ -34,6 +37,13 @@ def test_run_prints_a_summary_and_writes_series_and_figure(tmp_path, capsys):
     assert '"neoclouds.competition_neglect": 0.9' in (out / "run.json").read_text()
     assert "series.parquet, series.csv, generations.parquet, run.json, anatomy.png" in printed
     assert not list(out.glob(".*.tmp*"))
+    # What decides the run's last bits besides the versions: numpy's CPU features and the
+    # BLAS kernel, named as threadpoolctl reports them for the numpy this process uses.
+    arithmetic = json.loads((out / "run.json").read_text())["provenance"]["arithmetic"]
+    blas = {f"{lib['internal_api']}{lib.get('architecture') or ''}"
+            for lib in threadpool_info() if lib["user_api"] == "blas"}
+    assert arithmetic["blas"] == "+".join(sorted(blas)) and arithmetic["blas"]
+    assert "SSE2" in arithmetic["cpu_features"] or platform.machine() != "x86_64"
 
 
 def test_run_writes_the_generation_table_of_the_month_table(tmp_path):

@@ -13,7 +13,7 @@ from scipy import stats
 from neocloud_abm import NeocloudMarket, Shock, load_scenario, summarize
 from neocloud_abm.outputs.summary import max_cascade
 
-STRESS_SEEDS = range(1, 49)
+STRESS_SEEDS = range(1, 97)
 STRESS_MONTHS = 72   # to 2027-12: the cascades of the stress run in 2025-27
 
 
@@ -46,13 +46,13 @@ def _stress(seed: int, fire_sales: bool) -> dict:
 
 @pytest.mark.slow
 def test_fire_sales_turn_a_covenant_shock_into_a_cascade():
-    """``fire_sale_stress`` against its counterfactual, paired over 48 seeds (24 were too
-    few once the hyperscalers' anchor leases came in: p = 0.012 under Python 3.12). Measured,
-    Python 3.11 / 3.12: the largest cascade is longer with the fire sales in 34 / 32 seeds and
-    shorter in 2 / 6 (p = 3e-7 / 2e-5; median 8-9.5 failures against 6-6.5), lenders lose
-    more of what they lent in 46 / 44 (median 29% against 3.5-3.7%), a lender fails in
-    10 / 14 runs against 2 / 1. (Defaults: a median 2.5 / 1 more, p = 0.001 / 0.05: not
-    asserted.)"""
+    """``fire_sale_stress`` against its counterfactual, paired over 96 seeds (48 gave a
+    lender failure in only 7 runs in one environment, 10-14 in others). Measured in six
+    arithmetic environments (Pythons 3.11 and 3.12, each with three BLAS kernels;
+    docs/model.md, section 6.4): the largest cascade is longer with the fire sales in 65-70
+    seeds and shorter in 5-12 (p = 6e-10 or lower; median 9 failures against 6-6.5), lenders
+    lose more of what they lent in 92-95 (median 27-30% against 3.6-4.0%), a lender fails in
+    23-29 runs against 0-4."""
     on = [_stress(seed, True) for seed in STRESS_SEEDS]
     off = [_stress(seed, False) for seed in STRESS_SEEDS]
 
@@ -63,11 +63,11 @@ def test_fire_sales_turn_a_covenant_shock_into_a_cascade():
     assert np.median([a["max_cascade_size"] for a in on]) > 1   # a cascade in most seeds
     assert stats.wilcoxon(cascade, alternative="greater").pvalue < 0.01
     losses = paired("lender_loss_rate")
-    assert (losses > 0).sum() >= 40 and stats.wilcoxon(losses, alternative="greater").pvalue < 0.01
+    assert (losses > 0).sum() >= 80 and stats.wilcoxon(losses, alternative="greater").pvalue < 0.01
     # The README's levels: lenders lose a fifth or more of what they lent in the median run
     # with the fire sales, a tenth or less without.
     assert np.median([a["lender_loss_rate"] for a in on]) >= 0.2
     assert np.median([b["lender_loss_rate"] for b in off]) <= 0.1
     failed_on = sum(a["lender_failures"] > 0 for a in on)
     failed_off = sum(b["lender_failures"] > 0 for b in off)
-    assert failed_on >= max(failed_off + 2, 8), (failed_on, failed_off)
+    assert failed_on >= max(failed_off + 12, 16), (failed_on, failed_off)

@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import assert_increase, paired, run
+from conftest import assert_increase, assert_more_often, paired, run
 
 from neocloud_abm import NeocloudMarket, ParameterError, Params, load_scenario, summarize
 from neocloud_abm.markets.provisioning import provision
@@ -177,9 +177,12 @@ def test_the_value_at_risk_rule_is_calibrated_to_the_fixed_rules_mean_advance():
 
 # The funding shock (2024-06) against the baseline over the first bust, to the end of 2025:
 # the shock's effect on firms and lenders is small against the seed noise, so 120 paired
-# seeds; over ten years later busts dilute it (defaults p = 0.002 and 0.02 under Pythons
-# 3.11 and 3.12; the loss rate p = 0.007 and 0.17, not significant).
+# seeds for the run and the loan sales and 240 for defaults and losses (120 gave p = 0.13 for
+# the defaults in one environment: docs/model.md, section 6.4); over ten years later busts
+# dilute it (defaults p = 0.002 and 0.02 under Pythons 3.11 and 3.12; the loss rate p = 0.007
+# and 0.17, not significant).
 CRUNCH_SEEDS = tuple(range(1, 121))
+BREAK_SEEDS = tuple(range(1, 241))
 CRUNCH_MONTHS = 48
 CRUNCH_ARMS = (("baseline", {}), ("credit_crunch", {}))
 
@@ -193,10 +196,10 @@ def _crunch_share(column: str) -> float:
 @pytest.mark.slow
 def test_a_funding_shock_makes_funders_run_and_lenders_sell_loans():
     """credit_crunch is a shock to funding only; the run and the sales emerge. Measured to
-    2025-12 over 120 seeds: funding withdrawn in 57 and 50 crunch runs against 1 and 1
-    baseline runs (Pythons 3.11 and 3.12), loans sold in 60 and 52 against 20 and 23.
-    Asserted: each in at least a fifth more of the crunch runs. (Defaults and losses: the
-    next test.)"""
+    2025-12 over 120 seeds in six arithmetic environments (Pythons 3.11 and 3.12, three BLAS
+    kernels each): funding withdrawn in 49-57 crunch runs against 1-2 baseline runs, loans
+    sold in 52-60 against 19-24. Asserted: each in at least a fifth more of the crunch runs.
+    (Defaults and losses: the next test.)"""
     assert _crunch_share("funding_withdrawn_usd") >= 0.2
     assert _crunch_share("loans_sold_usd") >= 0.2
 
@@ -205,15 +208,16 @@ def test_a_funding_shock_makes_funders_run_and_lenders_sell_loans():
 def test_a_funding_shock_breaks_more_neoclouds_and_costs_the_lenders_more():
     """The shock hits the lenders, and reaches the borrowers through dearer loans, fewer
     waivers and no new credit (the firms with anchor leases are insulated by their
-    contracted rent). Measured over seeds 1-120 to 2025-12: more defaults in 72 runs and
-    fewer in 31, median +1 (one-sided Wilcoxon p = 2e-6) under Python 3.11; 64 and 30, median
-    +1 (p = 3e-4) under 3.12; the lenders' loss rate higher by a median 1.0 and 1.1 points
-    (81 and 84 of 120 higher, p = 5e-4 and 3e-4). Asserted: a median increase above half a
-    default and above half a point of loss rate, at 5%."""
+    contracted rent). Measured over seeds 1-240 to 2025-12 in six arithmetic environments
+    (Pythons 3.11 and 3.12, each with three BLAS kernels): more defaults in 125-143 runs and
+    fewer in 59-78, median +1, one-sided Wilcoxon p = 1e-9 to 3e-4; the lenders' loss rate
+    higher by a median 0.8-1.3 points (in 150-171 of 240 runs, p = 8e-10 to 2e-4). Asserted:
+    defaults higher at least 1.3 times as often as lower, at 1%; the loss rate higher by a
+    median half a point, at 5%."""
     def paired_crunch(statistic):
-        return paired(statistic, *CRUNCH_ARMS, months=CRUNCH_MONTHS, seeds=CRUNCH_SEEDS)
-    assert_increase(paired_crunch(lambda df: summarize(df)["defaults"]), 0.5,
-                    "credit crunch: neocloud defaults to 2025-12")
+        return paired(statistic, *CRUNCH_ARMS, months=CRUNCH_MONTHS, seeds=BREAK_SEEDS)
+    assert_more_often(paired_crunch(lambda df: summarize(df)["defaults"]), 1.3,
+                      "credit crunch: neocloud defaults to 2025-12")
     assert_increase(paired_crunch(lambda df: summarize(df)["lender_loss_rate"]), 0.005,
                     "credit crunch: lenders' loss rate to 2025-12")
 

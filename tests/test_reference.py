@@ -4,7 +4,8 @@ a speed-up proves it changed nothing. A change of the model's behaviour re-recor
 purpose: ``python -m pytest tests/test_reference.py --record-reference -n 0``.
 
 The model is chaotic in the technical sense: a difference in the last bit of one number
-(Python 3.12's compensated ``sum``, another numpy's SIMD ``exp``, another CPU's vector width)
+(Python 3.12's compensated ``sum``, another numpy's SIMD ``exp``, another CPU's vector width,
+the BLAS kernel OpenBLAS picks for the CPU model, whose dot products add in another order)
 grows into a different path within a few simulated years. Bit-for-bit reproduction therefore
 holds within one environment; each reference file names the environment it was made in and
 the comparison runs where the environment matches (the economics tests, by contrast, are
@@ -23,6 +24,7 @@ import pandas as pd
 import pytest
 from conftest import run
 
+from neocloud_abm.outputs.provenance import blas_kernel, cpu_features
 from neocloud_abm.parameters.scenarios import list_scenarios
 
 SEEDS = (1, 2, 3, 4, 5)
@@ -31,14 +33,14 @@ TOLERANCE = 1e-9
 
 
 def environment_key() -> str:
-    """Python minor version, numpy version, machine and the CPU features numpy dispatches on:
-    what decides the rounding of every operation the model performs."""
-    from numpy._core._multiarray_umath import __cpu_features__
-
-    features = ",".join(sorted(name for name, on in __cpu_features__.items() if on))
-    digest = hashlib.sha256(features.encode()).hexdigest()[:8]
+    """Python minor version, numpy version, machine, the CPU features numpy dispatches on and
+    the BLAS kernel: what decides the rounding of every operation the model performs. Two
+    CPUs with the same features can get different OpenBLAS kernels, and with them different
+    paths: on two machines of this project's type, ``Haswell`` on one, while the series
+    recorded on the other are reproduced with ``OPENBLAS_CORETYPE=SkylakeX``."""
+    digest = hashlib.sha256(",".join(cpu_features()).encode()).hexdigest()[:8]
     return (f"py{sys.version_info.major}.{sys.version_info.minor}-numpy{np.__version__}-"
-            f"{platform.machine()}-cpu{digest}")
+            f"{platform.machine()}-cpu{digest}-{blas_kernel()}")
 
 
 def long_table() -> pd.DataFrame:

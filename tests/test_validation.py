@@ -89,20 +89,21 @@ def test_the_readmes_validation_verdicts_are_the_models():
 
 @pytest.mark.slow
 def test_the_readmes_account_of_the_baseline_holds():
-    """The README's summary of the baseline run, over seeds 1-20 (the runs the verdicts
-    use): about two fifths of the neoclouds that ever operate default in the median run
-    (0.3-0.5), lenders lose several per cent of what they lent (2-10%), the price falls by
-    about 75% within two years of its peak (65-85%) and debt reaches tens of billions of
-    dollars (largest outstanding at least $10bn). Measured medians under Pythons 3.11 and
-    3.12: default rate 0.40 and 0.39, loss rate 6.2% and 5.8%, fall 75% and 74%, largest
-    debt $43bn and $34bn (before syndicated loans were covenant-tested once a month: 0.31 and
-    0.37, 3.1% and 5.8%)."""
-    stats = [summarize(run("baseline", seed)) for seed in range(1, 21)]
+    """The README's summary of the baseline run, over seeds 1-60: about a third of the
+    neoclouds that ever operate default in the median run (a quarter to two fifths), lenders
+    lose a few per cent of what they lent (1-6%), the price falls by about 75% within two
+    years of its peak (65-85%) and debt reaches tens of billions of dollars (largest
+    outstanding at least $10bn). Measured medians in six arithmetic environments (Pythons
+    3.11 and 3.12, three BLAS kernels each; docs/model.md, section 6.4): default rate
+    0.30-0.37, loss rate 2.2-4.2%, fall 73-74%, largest debt $33-35bn. Twenty seeds were too
+    few for a statement that holds everywhere: their medians ranged over 0.29-0.43 and
+    2.5-6.2%."""
+    stats = [summarize(run("baseline", seed)) for seed in range(1, 61)]
 
     def median(key: str) -> float:
         return float(np.median([s[key] for s in stats]))
 
-    assert 0.3 <= median("default_rate") <= 0.5, median("default_rate")
-    assert 0.02 <= median("lender_loss_rate") <= 0.10, median("lender_loss_rate")
+    assert 0.25 <= median("default_rate") <= 0.40, median("default_rate")
+    assert 0.01 <= median("lender_loss_rate") <= 0.06, median("lender_loss_rate")
     assert 0.65 <= median("decline_24m") <= 0.85, median("decline_24m")
     assert median("max_debt_usd") >= 10e9, median("max_debt_usd")

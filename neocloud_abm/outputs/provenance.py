@@ -1,4 +1,5 @@
-"""What produced a result: package version, git commit, Python and dependency versions.
+"""What produced a result: package version, git commit, Python and dependency versions, and
+the arithmetic (CPU features and BLAS kernel).
 
 Written into every run's ``run.json`` and every sweep's results folder, so a number in a
 paper can be traced to the code and the library versions that computed it (numerical
@@ -62,8 +63,32 @@ def dependency_versions() -> dict[str, str]:
     return versions
 
 
+def cpu_features() -> list[str]:
+    """The CPU features numpy dispatches its vector loops on (``AVX2``, ``AVX512F``, ...)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__
+    except ImportError:  # numpy 1.x
+        from numpy.core._multiarray_umath import __cpu_features__
+    return sorted(name for name, on in __cpu_features__.items() if on)
+
+
+def blas_kernel() -> str:
+    """The BLAS library loaded and the kernel it picked for this CPU (``openblasHaswell``):
+    OpenBLAS picks one per CPU model, not per feature set, and kernels add a dot product's
+    terms in different orders."""
+    from threadpoolctl import threadpool_info
+
+    found = {f"{lib['internal_api']}{lib.get('architecture') or ''}"
+             for lib in threadpool_info() if lib.get("user_api") == "blas"}
+    return "+".join(sorted(found)) or "none"
+
+
 def provenance() -> dict[str, Any]:
-    """Everything needed to reproduce a result besides its parameters and seed."""
+    """Everything needed to reproduce a result besides its parameters and seed. A run is
+    bit-identical only where the versions, the CPU features and the BLAS kernel all match
+    (docs/model.md, section 6.4): its last bits, and through the model's chaos its path after
+    a few simulated years, move with any of them."""
     return {"neocloud_abm": package_version(), "git_commit": git_commit(),
             "python": sys.version.split()[0], "platform": platform.platform(),
-            "dependencies": dependency_versions()}
+            "dependencies": dependency_versions(),
+            "arithmetic": {"cpu_features": cpu_features(), "blas": blas_kernel()}}
