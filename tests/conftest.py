@@ -125,7 +125,7 @@ def assert_increase(differences: np.ndarray, margin: float, what: str) -> None:
     Wilcoxon signed-rank test rejects 'no increase' at 5%: a statement about the
     distribution over seeds that holds on any machine, not about one seed."""
     median = float(np.median(differences))
-    p_value = float(stats.wilcoxon(differences, alternative="greater", zero_method="zsplit").pvalue)
+    p_value = _increase_p_value(differences)
     assert median > margin and p_value < 0.05, (
         f"{what}: median paired difference {median:.4g} (margin {margin:.4g}), Wilcoxon p = "
         f"{p_value:.3g}; differences {np.round(differences, 4).tolist()}")
@@ -139,10 +139,15 @@ def assert_more_often(differences: np.ndarray, ratio: float, what: str,
     sits on an integer, 0 or 1 by the turn of a few seeds, so it is no statement that holds
     in every environment (docs/model.md, section 6.4)."""
     more, fewer = int((differences > 0).sum()), int((differences < 0).sum())
-    p_value = float(stats.wilcoxon(differences, alternative="greater", zero_method="zsplit").pvalue)
+    p_value = _increase_p_value(differences)
     assert more >= ratio * fewer and p_value < alpha, (
         f"{what}: higher in {more} seeds, lower in {fewer} (ratio at least {ratio}), Wilcoxon "
         f"p = {p_value:.3g} (below {alpha}); differences {np.round(differences, 4).tolist()}")
+
+
+def _increase_p_value(differences: np.ndarray) -> float:
+    """One-sided Wilcoxon signed-rank p-value against 'no increase' (ties at zero split)."""
+    return float(stats.wilcoxon(differences, alternative="greater", zero_method="zsplit").pvalue)
 
 
 def concentrate(model: NeocloudMarket, leverage: float = 2.0):

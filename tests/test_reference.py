@@ -15,7 +15,9 @@ statistical and hold in every environment).
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
+import subprocess
 import sys
 from pathlib import Path
 
@@ -85,6 +87,24 @@ def test_outputs_equal_the_reference_series(request):
                     f"recorded: {recorded}. Paths diverge across environments (module docstring)")
     found = differences(pd.read_parquet(path), long_table())
     assert not found, "outputs changed:\n" + "\n".join(found)
+
+
+def test_the_key_tells_blas_kernels_apart():
+    """Forcing another OpenBLAS kernel (as the slow tests' robustness check does) changes the
+    kernel named in the key, so series recorded under one kernel are never compared with
+    paths computed under another."""
+    if not blas_kernel().startswith("openblas"):
+        pytest.skip(f"numpy's BLAS is not OpenBLAS here ({blas_kernel()})")
+
+    def named(core: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-c", "from neocloud_abm.outputs.provenance import blas_kernel; "
+                                   "print(blas_kernel())"],
+            env={**os.environ, "OPENBLAS_CORETYPE": core}, capture_output=True, text=True,
+            check=True).stdout.strip()
+
+    old, new = named("Prescott"), named("Haswell")
+    assert old.startswith("openblas") and new.startswith("openblas") and old != new, (old, new)
 
 
 def test_the_comparison_catches_a_change():
