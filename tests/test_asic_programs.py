@@ -1,10 +1,11 @@
 """In-house accelerator programs prompted by Nvidia's pricing power
 (`environment.asic_markup_response`, off by default; docs/model.md#71-environment).
 
-Measured 2026-12-07 (seeds 1-40, 72 months, response 1 against 0; six arithmetic
-environments: Pythons 3.11 and 3.12, three BLAS kernels each, docs/model.md section 6.4):
-the ASIC share at the end of 2025 is 0.54 against 0.34 in the median seed; over 2025-26
-Nvidia delivers 0.61-0.69 million H100e against 0.90-1.01 million (fewer in 34-37 seeds),
+Measured 2026-12-07 (seeds 1-40, 72 months, response 1 against 0; eight arithmetic
+environments: Pythons 3.11 and 3.12, each with the model's products through three BLAS
+kernels and through numpy's own loops, docs/model.md section 6.4): the ASIC share at the end
+of 2025 is 0.54 against 0.34 in the median seed; over 2025-26 Nvidia delivers 0.59-0.69
+million H100e against 0.90-1.01 million (fewer in 34-37 seeds),
 its backlog is about half (0.50-0.60 of it in the median; lower in 32-39 seeds) and its
 longest lead time 4.1-5.4 months against 6.4-7.6 (shorter in 29-34): the markups of the
 2023 shortage, turned into ASIC programs, take demand from the next generations and with it

@@ -47,12 +47,12 @@ def _stress(seed: int, fire_sales: bool) -> dict:
 @pytest.mark.slow
 def test_fire_sales_turn_a_covenant_shock_into_a_cascade():
     """``fire_sale_stress`` against its counterfactual, paired over 96 seeds (48 gave a
-    lender failure in only 7 runs in one environment, 10-14 in others). Measured in six
-    arithmetic environments (Pythons 3.11 and 3.12, each with three BLAS kernels;
-    docs/model.md, section 6.4): the largest cascade is longer with the fire sales in 65-70
-    seeds and shorter in 5-12 (p = 6e-10 or lower; median 9 failures against 6-6.5), lenders
-    lose more of what they lent in 92-95 (median 27-30% against 3.6-4.0%), a lender fails in
-    23-29 runs against 0-4."""
+    lender failure in only 7 runs in two environments, 10-15 in others). Measured in eight
+    arithmetic environments (Pythons 3.11 and 3.12, each with the model's products through
+    three BLAS kernels and through numpy's own loops; docs/model.md, section 6.4): the
+    largest cascade is longer with the fire sales in 65-71 seeds and shorter in 5-12 (p =
+    7e-10 or lower; median 9-10 failures against 6-6.5), lenders lose more of what they lent
+    in 92-95 (median 27-30% against 3.6-4.0%), a lender fails in 21-30 runs against 0-4."""
     on = [_stress(seed, True) for seed in STRESS_SEEDS]
     off = [_stress(seed, False) for seed in STRESS_SEEDS]
 

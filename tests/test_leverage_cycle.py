@@ -81,11 +81,12 @@ def test_value_at_risk_leverage_breaks_more_firms_and_loses_more_in_the_bust():
     boom call margin as used-GPU values fall, so over the first boom and bust (2022-01 to
     2025-12) more neoclouds default and the lenders lose a larger share of what they lent.
     The effect is small against the seed noise: 300 paired seeds (200 left the loss levels'
-    ratio at 1.9 in one environment). Measured in six arithmetic environments (Pythons 3.11
-    and 3.12, each with three BLAS kernels; docs/model.md, section 6.4): defaults a median 1
-    higher, more in 164-180 runs and fewer in 79-97, one-sided Wilcoxon p = 6e-10 to 1e-5;
-    the loss rate a median 1.0-1.9 points higher (p = 3e-9 to 5e-4), 5.7-7.3% against
-    2.2-2.6% in the median run. Over ten years the defaults are not higher (twenty seeds: a
+    ratio at 1.9 in one environment). Measured in eight arithmetic environments (Pythons
+    3.11 and 3.12, each with the model's products through three BLAS kernels and through
+    numpy's own loops; docs/model.md, section 6.4): defaults a median 1 higher, more in
+    164-184 runs and fewer in 79-97, one-sided Wilcoxon p = 6e-10 to 2e-5; the loss rate a
+    median 1.0-1.9 points higher (p = 3e-9 to 5e-4), 5.2-7.3% against 2.0-2.9% in the median
+    run. Over ten years the defaults are not higher (twenty seeds: a
     median 7 against 9 under 3.11, 8 against 8.5 under 3.12, one environment), so the test
     stops at the end of 2025."""
     fixed, var = ("baseline", {}), ("baseline", {"lenders.leverage_policy": "value_at_risk"})

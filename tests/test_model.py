@@ -119,12 +119,13 @@ def test_more_competition_neglect_overbuilds_orders_deepens_the_bust_and_breaks_
     orders more through 2024, makes Nvidia add more capacity, piles up a larger backlog, a
     larger glut relative to demand, a deeper first trough and more defaults (paired, to
     2026-12; ten seeds, twenty for the orders and capacity, eighty for the glut and 160 for
-    the trough, smaller effects against more noise). Measured in six arithmetic environments
-    (Pythons 3.11 and 3.12, three BLAS kernels each; docs/model.md, section 6.4): orders a
-    median 0.28-0.44 log higher (+32% to +55%; 15-17 of 20 seeds, p <= 0.0014), capacity
-    higher in 20 of 20, the glut +0.08 to +0.12 (52-60 of 80, p <= 0.0025, so its margin is
-    0.02), the trough $0.15-0.26 lower (108-119 of 160, p <= 2e-4; forty seeds gave p = 0.18
-    in one environment), defaults a median 5-7 more (9-10 of 10). Installed capacity at the
+    the trough, smaller effects against more noise). Measured in eight arithmetic
+    environments (Pythons 3.11 and 3.12, each with the model's products through three BLAS
+    kernels and through numpy's own loops; docs/model.md, section 6.4): orders a median
+    0.28-0.44 log higher (+32% to +55%; 14-17 of 20 seeds, p <= 0.0016), capacity higher in
+    20 of 20, the glut +0.08 to +0.12 (52-60 of 80, p <= 0.0025, so its margin is 0.02), the
+    trough $0.15-0.26 lower (108-119 of 160, p <= 2e-4; forty seeds gave p = 0.18 in one
+    environment), defaults a median 5-7 more (9-10 of 10). Installed capacity at the
     peak is higher in the median under 3.11 (+36%, p = 0.02 over twenty seeds) but not under
     3.12 (-6%, p = 0.3), so the README does not claim it."""
     aware, neglectful = ("baseline", {"neoclouds.competition_neglect": 0.0}), \

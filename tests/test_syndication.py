@@ -124,6 +124,26 @@ def test_without_syndication_every_loan_has_one_holder():
     assert run("baseline", 1, 60)["syndicated_debt_share"].max() > 0.0
 
 
+def test_a_repaid_loans_rounding_residue_is_not_a_book():
+    """A lender whose only position is the residue a repaid loan leaves (a few hundred-
+    millionths of a dollar, of either sign) has no book: counted, its unit vector would
+    point at that borrower with full weight, and a negative residue made the overlap
+    negative (-0.09 in a run of ai_winter)."""
+    model = _model(30)
+    credit = model.credit
+    lenders = [lender for lender in model.lenders() if credit.book_of(lender)]
+    assert len(lenders) >= 3
+    emptied = lenders[0]
+    for loan in credit.book_of(emptied):
+        loan.holders[emptied].drawn = 0.0
+    without = credit.overlap()
+    for sign in (-1.0, 1.0):
+        for loan in credit.book_of(emptied):
+            loan.holders[emptied].drawn = sign * 3e-8
+        assert credit.overlap() == without
+    assert 0.0 <= without <= 1.0
+
+
 @pytest.mark.slow
 def test_syndication_makes_the_lenders_books_overlap():
     """Ten seeds: the lenders' books overlap more (mean cosine similarity over the run) with

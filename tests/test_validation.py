@@ -93,11 +93,11 @@ def test_the_readmes_account_of_the_baseline_holds():
     neoclouds that ever operate default in the median run (a quarter to two fifths), lenders
     lose a few per cent of what they lent (1-6%), the price falls by about 75% within two
     years of its peak (65-85%) and debt reaches tens of billions of dollars (largest
-    outstanding at least $10bn). Measured medians in six arithmetic environments (Pythons
-    3.11 and 3.12, three BLAS kernels each; docs/model.md, section 6.4): default rate
-    0.30-0.37, loss rate 2.2-4.2%, fall 73-74%, largest debt $33-35bn. Twenty seeds were too
-    few for a statement that holds everywhere: their medians ranged over 0.29-0.43 and
-    2.5-6.2%."""
+    outstanding at least $10bn). Measured medians in eight arithmetic environments (Pythons
+    3.11 and 3.12, each with the model's products through three BLAS kernels and through
+    numpy's own loops; docs/model.md, section 6.4): default rate 0.30-0.38, loss rate
+    2.2-4.4%, fall 73-74%, largest debt $32-35bn. Twenty seeds were too few for a statement
+    that holds everywhere: their medians ranged over 0.28-0.43 and 2.5-7.6%."""
     stats = [summarize(run("baseline", seed)) for seed in range(1, 61)]
 
     def median(key: str) -> float:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from neocloud_abm.core.arithmetic import dot
 from neocloud_abm.core.chips import (
     Generation,
     installed_price,
@@ -118,7 +119,7 @@ class Neocloud(mesa.Agent):
                 if count > 0}
 
     def installed_h100e(self) -> float:
-        return float(self.fleet.counts() @ self.model.perf)
+        return dot(self.fleet.counts(), self.model.perf)
 
     def fleet_book_value(self) -> float:
         return self.fleet.book_value(self.model.month, self.model.p.neoclouds.assumed_life_months)

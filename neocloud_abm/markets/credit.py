@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neocloud_abm.agents.lender import healthiest_bank
+from neocloud_abm.core.arithmetic import dot, gram, norm
 from neocloud_abm.core.chips import operating_cost_month
 from neocloud_abm.core.units import HOURS_PER_MONTH
 from neocloud_abm.markets.provisioning import provision
@@ -108,7 +109,7 @@ class Loan:
         marks = model.secondary.value
         key = (self.borrower.fleet.pledge_version, marks.tobytes())
         if self._marked is None or self._marked[0] != key:
-            self._marked = (key, float(self.borrower.fleet.pledged(self.id) @ marks))
+            self._marked = (key, dot(self.borrower.fleet.pledged(self.id), marks))
         return self._marked[1]
 
 
@@ -688,13 +689,14 @@ class CreditMarket:
             for loan in self.book_of(lender):
                 if loan.borrower.unique_id in borrowers:
                     book[borrowers[loan.borrower.unique_id]] += loan.holders[lender].drawn
-            norm = float(np.linalg.norm(book))
-            if norm > 0:
-                books.append(book / norm)
+            book[np.abs(book) < DUST] = 0.0
+            length = norm(book)
+            if length > 0:
+                books.append(book / length)
         if len(books) < 2:
             return 0.0
         unit = np.array(books)
-        similarity = unit @ unit.T
+        similarity = gram(unit)
         pairs = np.triu_indices(len(books), k=1)
         return float(similarity[pairs].mean())
 

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neocloud_abm.core.arithmetic import dot
 from neocloud_abm.core.scalars import clamp
 from neocloud_abm.core.units import HOURS_PER_MONTH
 
@@ -110,7 +111,7 @@ class PowerMarket:
 
     def fleet_need(self, cloud: Neocloud) -> float:
         """kW of facility power the firm's GPUs worth powering need."""
-        return float(cloud.fleet.counts() @ (self.power_kw * self.worth))
+        return dot(cloud.fleet.counts(), self.power_kw * self.worth)
 
     def powered(self, cloud: Neocloud) -> np.ndarray:
         """GPUs of each generation the firm's lease powers (only generations worth it).
@@ -245,7 +246,7 @@ class PowerMarket:
             wanted, held = self.fleet_need(cloud), self.lease_of(cloud).kw
             neocloud_kw += wanted
             stranded_kw += max(wanted - held, 0.0)
-            stranded_h100e += float((cloud.fleet.counts() - self.powered(cloud)) @ model.perf)
+            stranded_h100e += dot(cloud.fleet.counts() - self.powered(cloud), model.perf)
         return {"powered_capacity_mw": self.capacity_kw / 1e3,
                 "power_pipeline_mw": sum(self.pipeline.values()) / 1e3,
                 "power_starts_mw": self.starts_kw / 1e3,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neocloud_abm.core.arithmetic import dot
 from neocloud_abm.core.learning import term_average
 from neocloud_abm.core.units import HOURS_PER_MONTH
 
@@ -93,7 +94,7 @@ def clear_spot(price: np.ndarray, capacity: np.ndarray, perceived: np.ndarray,
     bought = np.zeros(len(need))
     if sold <= 0.0 or marginal is None:
         return SpotResult(fill, unmet, bought, bought.copy(), float(np.min(price)))
-    average = float(fill @ price / sold)
+    average = dot(fill, price) / sold
     at_margin = demand_at(marginal, need, contracted, budget, elasticity, reference)
     if at_margin.sum() <= 0:
         return SpotResult(fill * 0.0, unmet, bought, bought.copy(), average)
@@ -492,7 +493,7 @@ class RentalMarket:
         sold_gpu = offers.sold + spot_fill / offers.perf
         spot_gpu = spot_fill / offers.perf
         if spot_fill.sum() > 0:
-            self.price_index = float(spot_fill @ offers.price_h100e / spot_fill.sum())
+            self.price_index = dot(spot_fill, offers.price_h100e) / float(spot_fill.sum())
         elif len(offers.gen):
             self.price_index = float(np.average(offers.price_h100e, weights=offers.total))
         self.gen_price, self.gen_utilization = {}, {}

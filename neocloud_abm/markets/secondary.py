@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from neocloud_abm.core.arithmetic import dot
 from neocloud_abm.core.chips import installed_price, operating_cost_month
 from neocloud_abm.core.learning import DeclineBelief
 from neocloud_abm.core.units import HOURS_PER_MONTH
@@ -186,7 +187,7 @@ class SecondaryMarket:
         by installed compute), which lenders' volatility measures read."""
         model = self.model
         weights = self.installed * model.perf
-        index = (float(weights @ (self.value / model.perf) / weights.sum())
+        index = (dot(weights, self.value / model.perf) / float(weights.sum())
                  if weights.sum() > 0 else 0.0)
         row = {"gpu_value_index": index, "expected_rent_decline": self.decline.decline}
         for g in model.gens:

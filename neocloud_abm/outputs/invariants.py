@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from neocloud_abm.agents.hedge_fund import funds
+from neocloud_abm.core.arithmetic import dot
 from neocloud_abm.core.chips import power_cost_hour
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ def _power_violations(model: NeocloudMarket) -> list[str]:
         powered, counts = power.powered(cloud), cloud.fleet.counts()
         if np.any(powered > counts * (1 + TOL) + TOL):
             found.append(f"neocloud {cloud.unique_id} powers GPUs it has not installed")
-        if powered @ power.power_kw > power.lease_of(cloud).kw * (1 + TOL) + TOL:
+        if dot(powered, power.power_kw) > power.lease_of(cloud).kw * (1 + TOL) + TOL:
             found.append(f"neocloud {cloud.unique_id} powers more than its lease")
     return found
 

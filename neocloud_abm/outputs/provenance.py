@@ -73,9 +73,9 @@ def cpu_features() -> list[str]:
 
 
 def blas_kernel() -> str:
-    """The BLAS library loaded and the kernel it picked for this CPU (``openblasHaswell``):
-    OpenBLAS picks one per CPU model, not per feature set, and kernels add a dot product's
-    terms in different orders."""
+    """The BLAS library loaded and the kernel it picked for this CPU (``openblasHaswell``),
+    for the record: a run does not depend on it (the model computes no product through BLAS,
+    ``core/arithmetic.py``), but a calibration's surrogate and a sensitivity analysis do."""
     from threadpoolctl import threadpool_info
 
     found = {f"{lib['internal_api']}{lib.get('architecture') or ''}"
@@ -85,9 +85,9 @@ def blas_kernel() -> str:
 
 def provenance() -> dict[str, Any]:
     """Everything needed to reproduce a result besides its parameters and seed. A run is
-    bit-identical only where the versions, the CPU features and the BLAS kernel all match
-    (docs/model.md, section 6.4): its last bits, and through the model's chaos its path after
-    a few simulated years, move with any of them."""
+    bit-identical only where the versions and the CPU features match (docs/model.md, section
+    6.4): its last bits, and through the model's chaos its path after a few simulated years,
+    move with either."""
     return {"neocloud_abm": package_version(), "git_commit": git_commit(),
             "python": sys.version.split()[0], "platform": platform.platform(),
             "dependencies": dependency_versions(),

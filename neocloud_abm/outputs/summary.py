@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from neocloud_abm.core.arithmetic import dot
 from neocloud_abm.core.errors import ParameterError
 
 
@@ -118,12 +119,51 @@ CYCLE_AMPLITUDE = 0.3    # log points a detrended price must fall (or rise) to t
 
 def hp_trend(y: np.ndarray, smoothing: float = HP_LAMBDA) -> np.ndarray:
     """Hodrick-Prescott trend of ``y``: the series minimising squared deviations plus
-    ``smoothing`` times its squared second differences."""
+    ``smoothing`` times its squared second differences, i.e. the solution of
+    (I + smoothing D'D) trend = y with D the second-difference matrix. That matrix is
+    symmetric, positive definite and pentadiagonal, so it is solved by its LDL' factors in
+    plain arithmetic: no LAPACK, whose kernel (chosen per CPU model) would change the last
+    bits of the summary from one machine to the next."""
     n = len(y)
     if n < 3:
         return np.asarray(y, float).copy()
-    second = np.diff(np.eye(n), n=2, axis=0)
-    return np.linalg.solve(np.eye(n) + smoothing * second.T @ second, np.asarray(y, float))
+    # D'D's three diagonals: each row of D adds (1, -2, 1)'(1, -2, 1) at columns i..i+2
+    main, first, second = np.zeros(n), np.zeros(n - 1), np.zeros(n - 2)
+    main[:-2] += 1.0
+    main[1:-1] += 4.0
+    main[2:] += 1.0
+    first[:-1] -= 2.0
+    first[1:] -= 2.0
+    second += 1.0
+    return np.array(_solve_pentadiagonal((1.0 + smoothing * main).tolist(),
+                                         (smoothing * first).tolist(),
+                                         (smoothing * second).tolist(),
+                                         np.asarray(y, float).tolist()))
+
+
+def _solve_pentadiagonal(main: list[float], first: list[float], second: list[float],
+                         y: list[float]) -> list[float]:
+    """Solve A x = y for a symmetric positive definite A given by its main diagonal and
+    first and second superdiagonals, through A = L D L' (L unit lower triangular with two
+    subdiagonals)."""
+    n = len(y)
+    d, l1, l2 = [0.0] * n, [0.0] * n, [0.0] * n  # l1[i] = L[i, i-1], l2[i] = L[i, i-2]
+    for i in range(n):
+        if i >= 2:
+            l2[i] = second[i - 2] / d[i - 2]
+        if i >= 1:
+            l1[i] = (first[i - 1] - (l2[i] * l1[i - 1] * d[i - 2] if i >= 2 else 0.0)) / d[i - 1]
+        d[i] = (main[i] - (l1[i] * l1[i] * d[i - 1] if i >= 1 else 0.0)
+                - (l2[i] * l2[i] * d[i - 2] if i >= 2 else 0.0))
+    z = [0.0] * n  # L z = y
+    for i in range(n):
+        z[i] = (y[i] - (l1[i] * z[i - 1] if i >= 1 else 0.0)
+                - (l2[i] * z[i - 2] if i >= 2 else 0.0))
+    x = [0.0] * n  # D L' x = z
+    for i in reversed(range(n)):
+        x[i] = (z[i] / d[i] - (l1[i + 1] * x[i + 1] if i + 1 < n else 0.0)
+                - (l2[i + 2] * x[i + 2] if i + 2 < n else 0.0))
+    return x
 
 
 def price_cycle(price: np.ndarray) -> np.ndarray:
@@ -161,6 +201,7 @@ def excess_kurtosis(x: np.ndarray) -> float:
 def autocorrelation(x: np.ndarray) -> float:
     if len(x) < 3 or np.std(x[1:]) == 0 or np.std(x[:-1]) == 0:
         return math.nan
-    return float(np.corrcoef(x[:-1], x[1:])[0, 1])
+    lagged, leading = x[:-1] - np.mean(x[:-1]), x[1:] - np.mean(x[1:])
+    return dot(lagged, leading) / math.sqrt(dot(lagged, lagged) * dot(leading, leading))
 
 
