@@ -37,8 +37,8 @@ def test_run_prints_a_summary_and_writes_series_and_figure(tmp_path, capsys):
     assert '"neoclouds.competition_neglect": 0.9' in (out / "run.json").read_text()
     assert "series.parquet, series.csv, generations.parquet, run.json, anatomy.png" in printed
     assert not list(out.glob(".*.tmp*"))
-    # What decides the run's last bits besides the versions (tests/test_reference.py checks
-    # that the kernel's name follows the kernel).
+    # The run's arithmetic besides the versions: the CPU features that decide its last bits,
+    # and the BLAS kernel for the record (tests/test_reference.py: runs do not depend on it).
     arithmetic = json.loads((out / "run.json").read_text())["provenance"]["arithmetic"]
     assert arithmetic == {"cpu_features": cpu_features(), "blas": blas_kernel()}
     assert "SSE2" in arithmetic["cpu_features"] or platform.machine() != "x86_64"

@@ -325,7 +325,9 @@ def test_in_the_credit_crunch_the_banks_calls_replace_the_run_unless_the_base_bi
     the base binds in 3 and 5; in the other 17 and 15 all four within 1% but in two (under
     both, seed 10: in 2024-11 the banks' calls and the remaining outside funders' withdrawals
     together exceed the run without the chain, more loans are sold, and the paths part; once
-    a total 1.5% or 3.4% off). Where the base binds the paths part, and which way the losses
+    a total 1.5% or 3.4% off). Asserted, so that one more seed either way cannot flip it: the
+    base binds in some seeds and not in most, and in at least three quarters of those where
+    it does not, all four totals are within 1%. Where the base binds the paths part, and which way the losses
     go is not robust over so few seeds, so it is not asserted here: that souring loans make
     even a healthy bank call the excess is tested directly above."""
     seeds = range(1, 21)
@@ -335,9 +337,9 @@ def test_in_the_credit_crunch_the_banks_calls_replace_the_run_unless_the_base_bi
     assert sum(df["warehouse_lines_usd"].max() > 0 for df in chained) >= 15
     assert sum(df["warehouse_called_usd"].sum() > 0 for df in chained) >= 10
     binds = np.array([df["warehouse_deficiency_usd"].sum() > 0 for df in chained])
-    assert 3 <= binds.sum() <= 17, binds
+    assert 1 <= binds.sum() <= 17, binds
     for name, columns in CRUNCH_TOTALS.items():
         with_chain = np.array([df[columns].to_numpy().sum() for df in chained])
         without = np.array([df[columns].to_numpy().sum() for df in alone])
         close = np.abs(with_chain - without) <= 0.01 * np.maximum(np.abs(without), 1.0)
-        assert close[~binds].sum() >= (~binds).sum() - 2, (name, with_chain, without)
+        assert close[~binds].mean() >= 0.75, (name, with_chain, without)

@@ -492,8 +492,9 @@ class RentalMarket:
         p = self.model.p
         sold_gpu = offers.sold + spot_fill / offers.perf
         spot_gpu = spot_fill / offers.perf
-        if spot_fill.sum() > 0:
-            self.price_index = dot(spot_fill, offers.price_h100e) / float(spot_fill.sum())
+        spot_total = float(spot_fill.sum())
+        if spot_total > 0:
+            self.price_index = dot(spot_fill, offers.price_h100e) / spot_total
         elif len(offers.gen):
             self.price_index = float(np.average(offers.price_h100e, weights=offers.total))
         self.gen_price, self.gen_utilization = {}, {}

@@ -187,8 +187,8 @@ class SecondaryMarket:
         by installed compute), which lenders' volatility measures read."""
         model = self.model
         weights = self.installed * model.perf
-        index = (dot(weights, self.value / model.perf) / float(weights.sum())
-                 if weights.sum() > 0 else 0.0)
+        total = float(weights.sum())
+        index = dot(weights, self.value / model.perf) / total if total > 0 else 0.0
         row = {"gpu_value_index": index, "expected_rent_decline": self.decline.decline}
         for g in model.gens:
             row[f"gpu_value_{g.name}"] = float(self.value[g.index])

@@ -145,25 +145,22 @@ def _solve_pentadiagonal(main: list[float], first: list[float], second: list[flo
                          y: list[float]) -> list[float]:
     """Solve A x = y for a symmetric positive definite A given by its main diagonal and
     first and second superdiagonals, through A = L D L' (L unit lower triangular with two
-    subdiagonals)."""
+    subdiagonals). Row i of the factors sits at index i + 2, and the lists are padded with
+    zeros at both ends, so the first and last rows need no special case."""
     n = len(y)
-    d, l1, l2 = [0.0] * n, [0.0] * n, [0.0] * n  # l1[i] = L[i, i-1], l2[i] = L[i, i-2]
-    for i in range(n):
-        if i >= 2:
-            l2[i] = second[i - 2] / d[i - 2]
-        if i >= 1:
-            l1[i] = (first[i - 1] - (l2[i] * l1[i - 1] * d[i - 2] if i >= 2 else 0.0)) / d[i - 1]
-        d[i] = (main[i] - (l1[i] * l1[i] * d[i - 1] if i >= 1 else 0.0)
-                - (l2[i] * l2[i] * d[i - 2] if i >= 2 else 0.0))
-    z = [0.0] * n  # L z = y
-    for i in range(n):
-        z[i] = (y[i] - (l1[i] * z[i - 1] if i >= 1 else 0.0)
-                - (l2[i] * z[i - 2] if i >= 2 else 0.0))
-    x = [0.0] * n  # D L' x = z
+    below1, below2 = [0.0] * 3 + first, [0.0] * 4 + second  # A[i, i-1], A[i, i-2]
+    d = [1.0, 1.0] + [0.0] * n
+    l1, l2 = [0.0] * (n + 4), [0.0] * (n + 4)  # L[i, i-1], L[i, i-2]
+    z = [0.0] * (n + 2)  # L z = y
+    for k in range(2, n + 2):
+        l2[k] = below2[k] / d[k - 2]
+        l1[k] = (below1[k] - l2[k] * l1[k - 1] * d[k - 2]) / d[k - 1]
+        d[k] = main[k - 2] - l1[k] * l1[k] * d[k - 1] - l2[k] * l2[k] * d[k - 2]
+        z[k] = y[k - 2] - l1[k] * z[k - 1] - l2[k] * z[k - 2]
+    x = [0.0] * (n + 2)  # D L' x = z
     for i in reversed(range(n)):
-        x[i] = (z[i] / d[i] - (l1[i + 1] * x[i + 1] if i + 1 < n else 0.0)
-                - (l2[i + 2] * x[i + 2] if i + 2 < n else 0.0))
-    return x
+        x[i] = z[i + 2] / d[i + 2] - l1[i + 3] * x[i + 1] - l2[i + 4] * x[i + 2]
+    return x[:n]
 
 
 def price_cycle(price: np.ndarray) -> np.ndarray:
