@@ -22,7 +22,7 @@ from neocloud_abm.agents.lender import KINDS, Lender, open_warehouse_lines
 from neocloud_abm.agents.neocloud import Neocloud, NeocloudIndustry
 from neocloud_abm.agents.nvidia import Nvidia
 from neocloud_abm.agents.startup import Startups
-from neocloud_abm.core.chips import build_schedule
+from neocloud_abm.core.chips import run_schedule
 from neocloud_abm.core.errors import ModelDivergence, NeocloudError, ParameterError, ScenarioWarning
 from neocloud_abm.core.fleet import GpuAccounts
 from neocloud_abm.core.learning import launch_evidence
@@ -106,7 +106,7 @@ class NeocloudMarket(mesa.Model):
         self.horizon = self.p.market.months
         self.start = parse_month(self.p.market.start)
         self.month = self.start
-        self.gens = build_schedule(self.p, self.start + self.p.market.months)
+        self.gens = run_schedule(self.p)
         self.perf = np.array([g.perf for g in self.gens])
         # What each launch month reveals about the fall in price per H100e, worked out once.
         self.launches = {g.release: launch_evidence(self.gens, g.release) for g in self.gens}

@@ -13,8 +13,7 @@ import pandas as pd
 import pytest
 
 from neocloud_abm import NeocloudMarket, load_scenario
-from neocloud_abm.core.chips import build_schedule
-from neocloud_abm.core.months import parse_month
+from neocloud_abm.core.chips import run_schedule
 from neocloud_abm.interface.cli import main
 from neocloud_abm.outputs.provenance import blas_kernel, cpu_features
 from neocloud_abm.outputs.reporters import PER_GENERATION, generation_columns
@@ -53,7 +52,7 @@ def test_run_writes_the_generation_table_of_the_month_table(tmp_path):
     table = pd.read_parquet(out / "generations.parquet")
     assert list(table.columns) == ["date", "generation", "variable", "value"]
     params = load_scenario("baseline").with_overrides({"market.months": 40})
-    schedule = build_schedule(params, parse_month(params.market.start) + params.market.months)
+    schedule = run_schedule(params)
     assert len({g.name for g in schedule}) >= 2
     expected = {(g.name, variable) for g in schedule for variable in PER_GENERATION.values()}
     groups = table.groupby(["generation", "variable"], sort=False)

@@ -30,8 +30,9 @@ from neocloud_abm.experiments import (
 from neocloud_abm.experiments.compaction import CompactionWarning
 from neocloud_abm.interface.cli import main
 
-# Runs of 6, 12 and 30 months: only the 30-month ones have the H100's per-generation columns,
-# and a column can be an integer in short runs and a float in long ones.
+# Runs of 6, 12 and 30 months: only the 30-month ones have the B200's per-generation columns
+# (it takes orders from 2024-04, nine months before its release), and a column can be an
+# integer in short runs and a float in long ones.
 SPEC = """
 name = "gen"
 scenario = "baseline"
@@ -112,12 +113,12 @@ def test_compacted_dataset_equals_the_run_files(folder: Path) -> None:
 
 
 def test_load_timeseries_is_the_same_before_and_after_compaction(folder: Path) -> None:
-    selections = [{}, {"columns": ["spot_price_h100e", "utilization_h100"]}, {"points": [0, 2]},
+    selections = [{}, {"columns": ["spot_price_h100e", "utilization_b200"]}, {"points": [0, 2]},
                   {"filter": ds.field("date") >= "2022-10"}]
     before = [load_timeseries(folder, **selection) for selection in selections]
     # The same as melting each run file in pandas: a variable a run lacks is absent.
     pd.testing.assert_frame_equal(before[0], melted(folder))
-    assert set(before[1].loc[before[1]["variable"] == "utilization_h100", "point"]) == {2}
+    assert set(before[1].loc[before[1]["variable"] == "utilization_b200", "point"]) == {2}
     compact(folder)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # current: read without a word

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from conftest import SEEDS, assert_increase, paired, run
@@ -171,3 +173,15 @@ def test_circular_financing_puts_nvidia_money_only_into_partners():
     assert violations(on) == []
     off = run("baseline", 4, 48, nvidia__circular_financing=False)
     assert off["nvidia_backstop_usd"].sum() == 0 and off["nvidia_equity_investment_usd"].sum() == 0
+
+
+def test_a_lender_with_nothing_at_risk_can_lend_a_zero_part_without_dividing_by_zero():
+    """Asked for a zero part of a loan with an empty book (a sweep point where a syndicate's
+    parts come to nothing), a lender with capital can lend, with no division by a zero
+    exposure (it warned in the sensitivity sweep)."""
+    model = NeocloudMarket(load_scenario("baseline"), rng=1)
+    lender = next(x for x in model.lenders() if not model.credit.book_of(x))
+    assert lender.capital() > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert lender.can_lend(0.0)

@@ -67,8 +67,8 @@ def _boom_debt(seed: int, **policy: str) -> float:
 @pytest.mark.slow
 def test_value_at_risk_leverage_borrows_more_in_the_boom():
     """Paired over 40 seeds (measured under Pythons 3.11 and 3.12: debt at the end of 2023 a
-    median $7.6bn against $6.1bn, higher in 40 of 40; 195 and 196 of 200). Asserted: higher
-    in at least 36, and the medians at least 10% apart (measured 25%)."""
+    median $7.1bn against $5.6bn, higher in 39 of 40). Asserted: higher in at least 36, and
+    the medians at least 10% apart (measured 27%)."""
     var, fixed = ([_boom_debt(seed, **policy) for seed in BOOM_SEEDS] for policy in (VAR, {}))
     more = sum(v > f for v, f in zip(var, fixed, strict=True))
     assert more >= 36, more
@@ -81,21 +81,20 @@ def test_value_at_risk_leverage_breaks_more_firms_and_loses_more_in_the_bust():
     boom call margin as used-GPU values fall, so over the first boom and bust (2022-01 to
     2025-12) more neoclouds default and the lenders lose a larger share of what they lent.
     The effect is small against the seed noise: 300 paired seeds (200 left the loss levels'
-    ratio at 1.9 in one environment). Measured in eight arithmetic environments (Pythons
-    3.11 and 3.12, each with the model's products through three BLAS kernels and through
-    numpy's own loops; docs/model.md, section 6.4): defaults a median 1 higher, more in
-    164-184 runs and fewer in 79-97, one-sided Wilcoxon p = 6e-10 to 2e-5; the loss rate a
-    median 1.0-1.9 points higher (p = 3e-9 to 5e-4), 5.2-7.3% against 2.0-2.9% in the median
-    run. Over ten years the defaults are not higher (twenty seeds: a
-    median 7 against 9 under 3.11, 8 against 8.5 under 3.12, one environment), so the test
-    stops at the end of 2025."""
+    ratio at 1.9 in one environment). Measured under Pythons 3.11 and 3.12: defaults a
+    median 1 higher, more in 168 and 164 runs and fewer in 88 and 84, one-sided Wilcoxon
+    p = 1e-8 and 2e-8; the loss rate a median 0.23 and 0.25 points higher (p = 0.003 and
+    0.002), 1.37% and 1.23% of what they lent against 0.62% and 0.72% in the median run.
+    Over ten years the defaults are not higher (twenty seeds, before Nvidia took
+    orders ahead of a release: a median 7 against 9 under 3.11, 8 against 8.5 under 3.12),
+    so the test stops at the end of 2025."""
     fixed, var = ("baseline", {}), ("baseline", {"lenders.leverage_policy": "value_at_risk"})
     assert_more_often(paired(_defaults, fixed, var, months=BUST_MONTHS, seeds=BUST_SEEDS), 1.3,
                       "defaults to 2025-12, value-at-risk - fixed")
-    assert_increase(paired(_loss_rate, fixed, var, months=BUST_MONTHS, seeds=BUST_SEEDS), 0.005,
+    assert_increase(paired(_loss_rate, fixed, var, months=BUST_MONTHS, seeds=BUST_SEEDS), 0.001,
                     "lenders' loss rate to 2025-12, value-at-risk - fixed")
-    # The README's levels: a loss rate two to three times the fixed rule's in the median run
-    # (measured 2.2-3.4 times); asserted: at least one and a half times.
+    # The README's levels: a loss rate about twice the fixed rule's in the median run
+    # (measured 2.2 and 1.7 times under Pythons 3.11 and 3.12); asserted: at least 1.5 times.
     def median_loss_rate(policy: dict) -> float:
         return float(np.median([_loss_rate(run("baseline", seed, BUST_MONTHS, **policy))
                                 for seed in BUST_SEEDS]))

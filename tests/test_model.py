@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from conftest import SEEDS, assert_increase, paired, run
 
-from neocloud_abm import NeocloudMarket, load_scenario, simulate, summarize
+from neocloud_abm import NeocloudMarket, load_scenario, simulate
 from neocloud_abm.outputs.reporters import COLUMNS
 
 OWNED_COLUMNS = (
@@ -92,19 +92,19 @@ def test_baseline_booms_in_the_2023_shortage_then_busts_as_capacity_arrives():
 
 
 @pytest.mark.slow
-def test_a_new_generation_cuts_the_rent_and_value_of_the_previous_one():
+def test_a_new_generation_cuts_the_value_of_the_previous_one():
     """Against a counterfactual in which the B200 ships two years later, the B200's 2025
-    release lowers the H100's rent and secondary value in the following year (paired). The
-    rent over forty seeds: with ten, 9 of 10 lower under Python 3.11 but 5 of 10 under 3.12
-    (p = 0.16) once loans were syndicated; forty give 35 and 29 of 40, p = 4e-8 and 0.0004."""
+    release lowers the H100's secondary value in the following year (paired over ten seeds:
+    a median $8.6k and $5.6k, in 8 and 10 of 10 under Pythons 3.11 and 3.12). Its rent is not
+    claimed: with Blackwell taking orders nine months before it ships, the neoclouds of the
+    counterfactual buy more H100s instead, and over forty seeds the H100's 2025 rent is
+    higher without the B200 in only 23 (p = 0.41 and 0.20)."""
     actual, late = ("baseline", {}), ("baseline", {"chips.b200_release": "2027-01"})
 
     def year_after(column):
         return lambda df: df[column].iloc[36:48].mean()
 
     # Runs end with the year after the release: a run's months do not depend on its horizon.
-    assert_increase(paired(year_after("spot_price_h100"), actual, late, months=48,
-                           seeds=tuple(range(1, 41))), 0.05, "H100 rent, $/h")
     assert_increase(paired(year_after("gpu_value_h100"), actual, late, months=48), 2000.0,
                     "H100 value, $")
     values = [run("baseline", seed, 48)["gpu_value_h100"] for seed in SEEDS]
@@ -113,21 +113,18 @@ def test_a_new_generation_cuts_the_rent_and_value_of_the_previous_one():
 
 
 @pytest.mark.slow
-def test_more_competition_neglect_overbuilds_orders_deepens_the_bust_and_breaks_firms():
+def test_more_competition_neglect_overbuilds_orders_and_deepens_the_bust():
     """Neglecting rivals' orders (Greenwood & Hanson 2015) shows in the order book and, since
     Nvidia expands capacity when the backlog runs long, in Nvidia's capacity: neglect
-    orders more through 2024, makes Nvidia add more capacity, piles up a larger backlog, a
-    larger glut relative to demand, a deeper first trough and more defaults (paired, to
-    2026-12; ten seeds, twenty for the orders and capacity, eighty for the glut and 160 for
-    the trough, smaller effects against more noise). Measured in eight arithmetic
-    environments (Pythons 3.11 and 3.12, each with the model's products through three BLAS
-    kernels and through numpy's own loops; docs/model.md, section 6.4): orders a median
-    0.28-0.44 log higher (+32% to +55%; 14-17 of 20 seeds, p <= 0.0016), capacity higher in
-    20 of 20, the glut +0.08 to +0.12 (52-60 of 80, p <= 0.0025, so its margin is 0.02), the
-    trough $0.15-0.26 lower (108-119 of 160, p <= 2e-4; forty seeds gave p = 0.18 in one
-    environment), defaults a median 5-7 more (9-10 of 10). Installed capacity at the
-    peak is higher in the median under 3.11 (+36%, p = 0.02 over twenty seeds) but not under
-    3.12 (-6%, p = 0.3), so the README does not claim it."""
+    orders more through 2024, makes Nvidia add more capacity, piles up a larger backlog and
+    deepens the first trough (paired, to 2026-12; ten seeds for the backlog, twenty for the
+    orders and capacity, 160 for the trough). Measured under Pythons 3.11 and 3.12: the
+    peak backlog 0.52-0.71 million H100e larger (10 of 10), orders a median 0.50-0.62 log
+    higher (+65% to +86%; 20 of 20), capacity higher in 19-20 of 20, the trough $0.51-0.52
+    lower (145-146 of 160). Not claimed, as not robust when measured: a larger glut relative
+    to demand (higher in 40 and 44 of 80 seeds, p = 0.15 and 0.13), more defaults (a median
+    1.5 and 2 more over ten seeds, p = 0.10 under 3.11), and installed capacity at the peak
+    (+36% under 3.11, -6% under 3.12 in an earlier version)."""
     aware, neglectful = ("baseline", {"neoclouds.competition_neglect": 0.0}), \
         ("baseline", {"neoclouds.competition_neglect": 1.0})
     twenty = tuple(range(1, 21))
@@ -135,14 +132,12 @@ def test_more_competition_neglect_overbuilds_orders_deepens_the_bust_and_breaks_
     def compare(statistic, margin, what, first=aware, second=neglectful, seeds=SEEDS):
         assert_increase(paired(statistic, first, second, months=60, seeds=seeds), margin, what)
 
-    compare(lambda df: df["backlog_h100e"].iloc[:36].max(), 50_000, "peak backlog, H100e")
-    compare(orders_through_2024, 0.1, "log orders through 2024", seeds=twenty)
-    compare(lambda df: df["nvidia_capacity_expansion"].max(), 0.1, "Nvidia's capacity expansion",
+    compare(lambda df: df["backlog_h100e"].iloc[:36].max(), 200_000, "peak backlog, H100e")
+    compare(orders_through_2024, 0.25, "log orders through 2024", seeds=twenty)
+    compare(lambda df: df["nvidia_capacity_expansion"].max(), 0.3, "Nvidia's capacity expansion",
             seeds=twenty)
-    compare(lambda df: summarize(df)["max_glut"], 0.02, "max glut", seeds=tuple(range(1, 81)))
-    compare(lambda df: df["spot_price_h100e"].iloc[24:48].min(), 0.05, "first trough, $/h",
+    compare(lambda df: df["spot_price_h100e"].iloc[24:48].min(), 0.25, "first trough, $/h",
             first=neglectful, second=aware, seeds=tuple(range(1, 161)))
-    compare(lambda df: df["neocloud_defaults_cum"].iloc[-1], 2, "defaults")
 
 
 def orders_through_2024(df) -> float:
@@ -152,31 +147,32 @@ def orders_through_2024(df) -> float:
 
 
 @pytest.mark.slow
-def test_a_longer_assumed_gpu_life_invests_more_and_breaks_more_firms():
+def test_a_longer_assumed_gpu_life_invests_more():
     """Valuing and depreciating GPUs over eight years instead of four (the critics' case
     against the six-year booked life) raises orders in the boom (eighty paired seeds, orders
-    through 2024; measured: median +0.22 log, 53 of 80 higher, p = 6e-5 under Python 3.11;
-    +0.15, 51 of 80, p = 0.003 under 3.12; forty seeds gave p = 0.007 and 0.013 in an earlier
-    version, too close to 5% to hold on any machine) and leaves more firms to default when
-    the rents fall (forty paired seeds to the end of 2027; measured: median +2 and +3 firms,
-    29 and 27 of 40 higher, p = 1e-4 and 3e-4 under Pythons 3.11 and 3.12)."""
+    through 2024; measured: a median +0.16 and +0.20 log, 60 and 59 of 80 higher, p = 1e-5
+    and 2e-6 under Pythons 3.11 and 3.12). That it leaves more firms to default when the
+    rents fall is not claimed: over forty seeds to the end of 2027, a median one more, in 26
+    and 22 of 40, p = 0.008 under 3.11 but 0.14 under 3.12."""
     short, long = ("baseline", {"neoclouds.assumed_life_months": 48}), \
         ("baseline", {"neoclouds.assumed_life_months": 96})
     assert_increase(paired(orders_through_2024, short, long, months=36,
-                           seeds=tuple(range(1, 81))), 0.05, "log orders through 2024")
-    assert_increase(paired(lambda df: df["neocloud_defaults_cum"].iloc[-1], short, long,
-                           months=72, seeds=tuple(range(1, 41))), 1, "defaults to 2027-12")
+                           seeds=tuple(range(1, 81))), 0.08, "log orders through 2024")
 
 
 @pytest.mark.slow
 def test_a_longer_deployment_lag_delays_the_capacity_response():
+    """A deployment lag of nine months against one delays the doubling of installed
+    capacity by two to three months in every seed (median 2 under Pythons 3.11 and 3.12):
+    less than the eight months' difference, as orders placed ahead of a release have waited
+    out most of the lag when it ships."""
     def months_to_double(df):
         capacity = df["installed_h100e"].to_numpy()
         return int(np.argmax(capacity >= 2 * capacity[0]))
 
     quick, slow = ("baseline", {"nvidia.deployment_lag_months": 1}), \
         ("baseline", {"nvidia.deployment_lag_months": 9})
-    assert_increase(paired(months_to_double, quick, slow, months=72), 3, "months to double")
+    assert_increase(paired(months_to_double, quick, slow, months=72), 1, "months to double")
 
 
 def test_money_flows_match_the_reported_series():

@@ -43,29 +43,29 @@ def test_reported_capacity_is_the_generations_output_in_h100e():
 
 @pytest.mark.slow
 def test_capacity_that_responds_to_the_backlog_shortens_the_queue():
-    """Against the roadmap's fixed capacity, expansion shortens the lead times from late 2023
-    on (measured over twenty seeds: the longest of 2024-25 by 3.4 months in the median, 20
-    of 20 seeds; the mean from 2023-07 to 2024-12 by 0.8, 15 of 20; asserted below over the
-    suite's ten paired seeds with margins of 1.0 and 0.3 months). It does not measurably
-    raise deliveries in 2024-25 (p = 0.08; neoclouds order less when the queue is short) nor
-    lower the 2024-25 spot price under every numpy (p = 0.007 under Python 3.11, 0.10 under
-    3.12), so the README claims neither."""
+    """Against the roadmap's fixed capacity, expansion shortens the lead times of 2024-25, when
+    what was ordered in the 2023 shortage is on line (measured over twenty seeds under Pythons
+    3.11 and 3.12: the longest of 2024-25 by 6.2 months in the median, the mean by 3.0-3.1,
+    both in 20 of 20 seeds; over the suite's ten paired seeds, asserted below with margins
+    of 2 and 1 months: 5.8 and 2.7). The queue of 2023 itself is the H100's ramp, which
+    expansion ordered in 2023 comes too late to shorten (the mean from 2023-07 to 2024-12 by
+    0.08 months under Python 3.11)."""
     def window(df, first, last):
-        return df[(df["date"] >= first) & (df["date"] <= last)]
+        return df[(df["date"] >= first) & (df["date"] <= last)]["nvidia_lead_time_months"]
 
     def longest_queue(df):
-        return float(window(df, "2024-01", "2025-12")["nvidia_lead_time_months"].max())
+        return float(window(df, "2024-01", "2025-12").max())
 
     def mean_queue(df):
-        return float(window(df, "2023-07", "2024-12")["nvidia_lead_time_months"].mean())
+        return float(window(df, "2024-01", "2025-12").mean())
 
-    assert_increase(paired(longest_queue, BASELINE, FIXED), 1.0, "longest lead time 2024-25, months")
-    assert_increase(paired(mean_queue, BASELINE, FIXED), 0.3, "mean lead time 2023-07..2024-12")
+    assert_increase(paired(longest_queue, BASELINE, FIXED), 2.0, "longest lead time 2024-25, months")
+    assert_increase(paired(mean_queue, BASELINE, FIXED), 1.0, "mean lead time 2024-25, months")
 
 
 def test_by_the_end_of_2025_the_shortage_has_added_over_half_the_roadmaps_capacity():
-    """The README's level: about 60% more than the roadmap by 2025-12 in the median over
-    seeds 1-10 (measured 63% under both Pythons, 42-102% across seeds), and in every seed
+    """The README's level: about 70% more than the roadmap by 2025-12 in the median over
+    seeds 1-10 (measured 69-70% under Pythons 3.11 and 3.12, 59-97% across seeds), and in every seed
     less than CoWoS's doubling a year in 2024-25 (four times the end-2023 capacity by
     end-2025, i.e. 300% more), part of which the roadmap's own ramps already carry."""
     added = [float(run("baseline", seed).set_index("date").loc["2025-12",

@@ -13,8 +13,7 @@ import pytest
 from conftest import checked_run
 from scipy.stats import qmc
 
-from neocloud_abm.core.chips import build_schedule, installed_price
-from neocloud_abm.core.months import parse_month
+from neocloud_abm.core.chips import installed_price, run_schedule
 from neocloud_abm.parameters.params import Params
 from neocloud_abm.parameters.registry import CONSTRAINTS, PARAMETERS, plausible_range
 
@@ -64,7 +63,7 @@ def stated_ceiling(params: Params) -> float:
     """The highest price any month may show, $ per H100e-hour: the hyperscalers' list price
     scaled to the dearest generation per unit of compute, or an old generation's power cost
     if that is higher (prices never fall below it)."""
-    gens = build_schedule(params, parse_month(params.market.start) + params.market.months)
+    gens = run_schedule(params)
     reference = next(g for g in gens if g.name == "h100")
     dearest = max(installed_price(g, 0.0, params) / g.perf for g in gens)
     power = max(g.power_kw * params.market.power_price_kwh / g.perf for g in gens)

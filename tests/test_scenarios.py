@@ -31,11 +31,12 @@ def test_a_faster_bigger_leap_cadence_deepens_the_bust():
     Nvidia's capacity expansion: median +0.048, 36 of 40 seeds; so twenty seeds and a margin
     of 0.02; again 36 of 40 once funds' leverage binds; +0.044, 34 of 40 once Nvidia's
     capacity backstop was dated; +0.065 and +0.069 over twenty, 18 of 20, under Pythons
-    3.11 and 3.12; now +0.073 and +0.071, 18 and 19 of 20). It does not robustly break more
-    firms (forty seeds: median +2, p = 0.08,
+    3.11 and 3.12; +0.073 and +0.071, 18 and 19 of 20; with preorders +0.098 and +0.092, 20
+    and 19 of 20). It does not robustly break more firms (forty seeds: median +2, p = 0.08,
     then 0.02 once banks were the funds' brokers, +1, p = 0.19, +1 and +2, p = 0.04 and
-    0.001 under 3.11 and 3.12, and now +1, p = 0.018 under both), so the README claims no
-    effect on defaults."""
+    0.001 under 3.11 and 3.12, +1, p = 0.018 under both, and with preorders +2, p = 0.004
+    and 4e-4: significant now, but not across versions), so the README claims no effect on
+    defaults."""
     shock = ("blackwell_shock", {})
     assert_increase(paired(lambda df: summarize(df)["decline_24m"], BASELINE, shock, months=72,
                            seeds=tuple(range(1, 21))), 0.02, "fall within 24 months of the peak")
@@ -44,10 +45,10 @@ def test_a_faster_bigger_leap_cadence_deepens_the_bust():
 @pytest.mark.slow
 def test_an_ai_winter_on_top_of_the_glut_makes_defaults_widespread_and_costs_lenders():
     """Against the baseline, paired over twenty seeds: a larger share of the firms that ever
-    operated default (measured under Pythons 3.11 and 3.12: a median 65% and 62% against
-    28% and 40%, paired +0.26 and +0.22, higher in 19 of 20 under both), and, at the
-    README's level, lenders lose about a quarter of what they lent in the median run (27%
-    and 26% over ten seeds). The count of defaults is not the
+    operated default (measured under Pythons 3.11 and 3.12: a median 78% and 74% against
+    28% and 31%, paired +0.44 and +0.35, higher in 20 and 19 of 20), and, at the README's
+    level, lenders lose about a fifth of what they lent in the median run (20% and 19% over
+    ten seeds). The count of defaults is not the
     statistic: a winter also deters entry, so fewer firms are there to fail (ten seeds gave
     a median of exactly 3 more, on a margin of 3)."""
     winter, twenty = ("ai_winter", {}), tuple(range(1, 21))
@@ -62,18 +63,17 @@ def backstop_called(df):
     return df["nvidia_backstop_usd"].sum()
 
 
-def test_nvidias_backstop_props_up_the_baseline_bust_and_is_cut_short_by_a_fire_sale():
+def test_nvidias_backstop_props_up_the_baseline_bust():
     """The capacity backstop pays at most $75m a month from 2025-09, $5.7bn by 2031-12: the
-    baseline calls nearly all of it (a median $5.6bn and $5.5bn over ten seeds under Pythons
-    3.11 and 3.12); in `fire_sale_stress` the partners it backs default early in it and it
-    pays far less (a median $0.56bn and $0.45bn)."""
+    baseline calls nearly all of it (a median $5.4bn and $5.3bn over ten seeds under Pythons
+    3.11 and 3.12). That a fire sale cuts it short, its partners defaulting early in it, is
+    not claimed: `fire_sale_stress` pays a median $4.4bn and $2.6bn, less in only 6 of the
+    ten paired seeds under 3.11 (p = 0.22)."""
     nvidia = load_scenario("baseline").nvidia
     months = parse_month("2031-12") - parse_month(nvidia.backstop_start) + 1
     most = min(months * nvidia.backstop_cap_usd, nvidia.backstop_total_usd)
     baseline = [backstop_called(run("baseline", seed)) for seed in SEEDS]
     assert np.median(baseline) >= 0.8 * most, (baseline, most)
-    assert_increase(paired(backstop_called, ("fire_sale_stress", {}), BASELINE), 1e9,
-                    "Nvidia's backstop called, baseline - fire_sale_stress")
 
 
 @pytest.mark.slow
@@ -95,24 +95,29 @@ def test_in_house_chips_shrink_the_demand_for_rented_gpus_and_the_boom():
 
 
 @pytest.mark.slow
-def test_stronger_extrapolation_makes_the_fall_after_the_peak_milder():
-    """The largest total effect on the fall within 24 months of the peak in the Sobol'
-    analysis (docs/sensitivity.md), and its sign: firms that weight the price trend more
-    order more in 2023 but fewer in 2024 as the price turns, so less capacity
-    lands in the bust. Twenty paired seeds, weights 1.25 and 0.25:
-    median fall 0.68 against 0.73, milder in 17 of 20 (Python 3.11); margin 0.03. Runs to
-    2027 (the peak is in the first boom: the falls are those of runs to 2031)."""
+def test_stronger_extrapolation_orders_earlier_and_deepens_the_fall_after_the_peak():
+    """The sign of the extrapolation's effect on the fall within 24 months of the peak (its
+    total Sobol' index in docs/sensitivity.md, 0.44, is 0.06 above the noise floor; it was
+    the largest before generations took orders ahead of release): firms that weight the
+    price trend more order more in 2023, when the H100 takes preorders, and far fewer in
+    2024 as the price turns, and the capacity ordered in the shortage lands in the bust: the
+    fall is deeper.
+    Twenty paired seeds, weights 1.25 and 0.25: median fall 0.76 and 0.73 against 0.69,
+    deeper in 16 and 15 of 20 (p = 2e-4 and 6e-4 under Pythons 3.11 and 3.12); margin 0.02.
+    Runs to 2027 (the peak is in the first boom: the falls are those of runs to 2031).
+    Before a generation took orders ahead of its release the sign was the opposite (0.68
+    against 0.73)."""
     weak = ("baseline", {"neoclouds.extrapolation": 0.25})
     strong = ("baseline", {"neoclouds.extrapolation": 1.25})
     twenty = tuple(range(1, 21))
-    assert_increase(paired(lambda df: summarize(df)["decline_24m"], strong, weak, months=72,
-                           seeds=twenty), 0.03, "fall after the peak, weak - strong")
+    assert_increase(paired(lambda df: summarize(df)["decline_24m"], weak, strong, months=72,
+                           seeds=twenty), 0.02, "fall after the peak, strong - weak")
 
     def orders(year):
         return lambda df: df.loc[df["date"].str.startswith(year), "orders_h100e"].sum()
-    # Measured: more in 2023 in 19 of 20 seeds (median +95k H100e), fewer in 2024 in 18
-    # (-215k and -246k under Pythons 3.11 and 3.12).
+    # Measured: more in 2023 in 20 of 20 seeds (median +111k and +96k H100e under Pythons
+    # 3.11 and 3.12), fewer in 2024 in 20 (-1.04 and -1.08 million).
     assert_increase(paired(orders("2023"), weak, strong, months=72, seeds=twenty), 2e4,
                     "H100e ordered in 2023, strong - weak")
-    assert_increase(paired(orders("2024"), strong, weak, months=72, seeds=twenty), 5e4,
+    assert_increase(paired(orders("2024"), strong, weak, months=72, seeds=twenty), 3e5,
                     "H100e ordered in 2024, weak - strong")

@@ -124,24 +124,29 @@ def test_without_syndication_every_loan_has_one_holder():
     assert run("baseline", 1, 60)["syndicated_debt_share"].max() > 0.0
 
 
-def test_a_repaid_loans_rounding_residue_is_not_a_book():
-    """A lender whose only position is the residue a repaid loan leaves (a few hundred-
-    millionths of a dollar, of either sign) has no book: counted, its unit vector would
-    point at that borrower with full weight, and a negative residue made the overlap
-    negative (-0.09 in a run of ai_winter)."""
-    model = _model(30)
+def test_repaying_a_syndicated_loan_in_full_leaves_no_residue():
+    """Repaying a loan's whole balance pro rata leaves every holder at exactly zero, not
+    at the rounding residue of the shares (a few hundred-millionths of a dollar, of either
+    sign): counted, a holder whose only position was such a residue had a book pointing at
+    that borrower with full weight, and a negative one made the lenders' overlap negative
+    (-0.09 in a run of ai_winter)."""
+    model = _model()
     credit = model.credit
-    lenders = [lender for lender in model.lenders() if credit.book_of(lender)]
-    assert len(lenders) >= 3
-    emptied = lenders[0]
-    for loan in credit.book_of(emptied):
-        loan.holders[emptied].drawn = 0.0
-    without = credit.overlap()
-    for sign in (-1.0, 1.0):
-        for loan in credit.book_of(emptied):
-            loan.holders[emptied].drawn = sign * 3e-8
-        assert credit.overlap() == without
-    assert 0.0 <= without <= 1.0
+    loan, _ = _syndicated_commitment(model)
+    assert len(loan.holders) > 1
+    residues = []
+    for part in (1.0 / 3.0, 2.0 / 7.0, 0.1, 5.0 / 11.0, 0.37):
+        credit.draw(loan, part * loan.undrawn / loan.advance)
+        loan.months_left = 12
+        for _ in range(12):  # amortised to nothing, the commitment still open
+            payment = loan.payment_due()
+            model.ledger.sector_transfer("funding_markets", loan.borrower.account, payment,
+                                         "test_cash")
+            credit.pay_debt_service(loan, payment)
+        residues += [share.drawn for share in loan.holders.values()]
+    assert loan.undrawn > 0
+    assert residues == [0.0] * len(residues)
+    assert 0.0 <= credit.overlap() <= 1.0
 
 
 @pytest.mark.slow

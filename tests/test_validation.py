@@ -73,8 +73,9 @@ def _readme_verdicts() -> list[bool]:
 def test_the_readmes_validation_verdicts_are_the_models():
     """Each fact's verdict in the README's table (met or missed by the median of seeds 1-20)
     is what the model gives, the misses included: the table cannot drift from the model.
-    Every median sits well inside or outside its band (README: the closest is S8 peak, $9.33
-    against $11, and S8c, $2.36 against $3.00), so the verdicts hold on either Python."""
+    Every median sits well inside or outside its band (README: the closest are the 2023 lead
+    time, 10.9 months against 12, and S8c, $2.34 against $3.00), so the verdicts hold on
+    either Python."""
     values: dict[str, list[float]] = {fact.key: [] for fact in FACTS}
     for seed in range(1, 21):
         runs = {name: run(name, seed) for name in SCENARIOS}
@@ -91,13 +92,12 @@ def test_the_readmes_validation_verdicts_are_the_models():
 def test_the_readmes_account_of_the_baseline_holds():
     """The README's summary of the baseline run, over seeds 1-60: about a third of the
     neoclouds that ever operate default in the median run (a quarter to two fifths), lenders
-    lose a few per cent of what they lent (1-6%), the price falls by about 75% within two
+    lose a few per cent of what they lent (1-6%), the price falls by about 70% within two
     years of its peak (65-85%) and debt reaches tens of billions of dollars (largest
-    outstanding at least $10bn). Measured medians in eight arithmetic environments (Pythons
-    3.11 and 3.12, each with the model's products through three BLAS kernels and through
-    numpy's own loops; docs/model.md, section 6.4): default rate 0.30-0.38, loss rate
-    2.2-4.4%, fall 73-74%, largest debt $32-35bn. Twenty seeds were too few for a statement
-    that holds everywhere: their medians ranged over 0.28-0.43 and 2.5-7.6%."""
+    outstanding at least $10bn). Measured medians under Pythons 3.11 and 3.12: default rate
+    0.31 and 0.29, loss rate 3.0% and 2.2%, fall 72% and 73%, largest debt $33bn and $32bn.
+    Twenty seeds were too few for a statement that held everywhere in earlier versions
+    (medians over 0.28-0.43 and 2.5-7.6% in eight arithmetic environments)."""
     stats = [summarize(run("baseline", seed)) for seed in range(1, 61)]
 
     def median(key: str) -> float:

@@ -1,13 +1,13 @@
 """Venture capital: unlimited by default, finite funds on request; rationing, fundraising
 that feeds on the funds' realised returns, down rounds (docs/model.md#726-venture-funds).
 
-Measured 2026-12-06 (seeds 1-20, 36 months; Python 3.11, then 3.12 where they differ): with
-finite funds the startups were paid 42% and 41% of what they asked in 2023 in the median seed
-(28-53%; unlimited funding pays all of it), 82 and 83 of them failed in 2023 against 19 (more
-in every seed), and the 2023-24 peak H100 rent was $8.19 and $8.08 against $9.33 and $9.26
-(lower in 18 seeds). The funds raised $66bn and $68bn in 2023 in the median seed ($29-96bn)
-and nothing in 2024 in any seed: the portfolio's twelve-month return fell from +0.47 and +0.45
-at the end of 2023 to -0.04 and -0.07 a year later (lower in every seed) and the deal flow fell
+Measured 2026-12-07 (seeds 1-20, 36 months; Python 3.11, then 3.12 where they differ): with
+finite funds the startups were paid 41% and 40% of what they asked in 2023 in the median seed
+(34-51%; unlimited funding pays all of it), 74 and 76 of them failed in 2023 against 17 and 18
+(more in every seed), and the 2023-24 peak H100 rent was $7.70 against $8.92 and $8.85
+(lower in every seed). The funds raised $65bn and $70bn in 2023 in the median seed ($41-86bn)
+and nothing in 2024 in any seed: the portfolio's twelve-month return fell from +0.44 and +0.46
+at the end of 2023 to -0.04 and -0.06 a year later (lower in every seed) and the deal flow fell
 below the dry powder the funds held. Investors more sensitive to returns
 (`venture.return_sensitivity` 2 against 0) committed $48-137bn more in 2023. The share of rounds
 that were down rounds rose from 2023 to 2024 in every seed, with finite funds and without.

@@ -155,6 +155,8 @@ class Lender(mesa.Agent):
         if capital <= 0:
             return False
         exposure = self.exposure(assets) + amount
+        if exposure == 0.0:  # nothing at risk (a zero part of a loan, asked of an empty book)
+            return True
         return capital / exposure >= self.min_capital_ratio() * self.model.p.lenders.lending_buffer
 
     def raise_cash(self, amount: float) -> None:

@@ -387,7 +387,7 @@ class Neocloud(mesa.Agent):
         model, n = self.model, self.model.p.neoclouds
         nvidia = model.nvidia
         best = None
-        for gen in nvidia.on_sale():
+        for gen in nvidia.orderable():
             lead = nvidia.lead_time(gen)
             utilization = self.expected_utilization(lead)
             price = self.expected_price() * (utilization / n.target_utilization) ** n.price_sensitivity

@@ -60,6 +60,8 @@ class Nvidia(mesa.Agent):
         self.revenue = 0.0
         self.expansion = 1.0  # capacity relative to the roadmap's
         self.expansion_pipeline: dict[int, float] = {}  # month it is in place -> added expansion
+        self.delivered_month = -1  # the last month whose output has been delivered
+        self._lead_times: dict[tuple, float] = {}  # ``lead_time`` by its inputs
         self.flows: dict[str, float] = dict.fromkeys(FLOWS, 0.0)
         self.backstop_called = 0.0  # $ of the capacity backstop paid so far
 
@@ -79,7 +81,7 @@ class Nvidia(mesa.Agent):
     def report(self) -> dict[str, float]:
         uncalled = self.backstop_remaining()
         return {"backlog_h100e": self.backlog_h100e(), "nvidia_revenue_usd": self.revenue,
-                "nvidia_lead_time_months": self.aggregate_lead_time(),
+                "nvidia_lead_time_months": self.headline_lead_time(),
                 "nvidia_markup": self.markup,
                 "nvidia_capacity_h100e": sum(self.capacity(g) * g.perf for g in self.model.gens),
                 "nvidia_capacity_expansion": self.expansion,
@@ -90,20 +92,36 @@ class Nvidia(mesa.Agent):
                 "nvidia_stake_losses_usd": self.model.equity.stake_losses(self.account)}
 
     # --- production ------------------------------------------------------------------------
-    def capacity(self, gen: Generation) -> float:
+    def capacity(self, gen: Generation, month: int | None = None) -> float:
         """GPUs per month for the neocloud segment: the roadmap's output, ramping up from
         release and ending some months after the successor ships, times the expansion Nvidia
-        has added."""
-        nv, month, gens = self.model.p.nvidia, self.model.month, self.model.gens
-        if month < gen.release:
+        has added; for a later ``month``, the output planned for it (the ramp, and the
+        expansion already ordered that will be on line by then)."""
+        nv, now = self.model.p.nvidia, self.model.month
+        month = now if month is None else month
+        if month < gen.release or self.ended(gen, month):
             return 0.0
-        if gen.index + 1 < len(gens) and month >= gens[gen.index + 1].release + nv.end_of_life_months:
-            return 0.0
-        return (gen.peak_capacity * self.expansion
-                * min(1.0, (month - gen.release + 1) / nv.ramp_months))
+        expansion = self.expansion
+        if month > now:
+            expansion += sum(added for due, added in self.expansion_pipeline.items() if due < month)
+        return gen.peak_capacity * expansion * min(1.0, (month - gen.release + 1) / nv.ramp_months)
 
     def on_sale(self) -> list[Generation]:
         return [g for g in self.model.gens if self.capacity(g) > 0.0]
+
+    def ended(self, gen: Generation, month: int | None = None) -> bool:
+        """Whether production of ``gen`` has ended (its successor shipped long enough ago)."""
+        nv, gens = self.model.p.nvidia, self.model.gens
+        month = self.model.month if month is None else month
+        return (gen.index + 1 < len(gens)
+                and month >= gens[gen.index + 1].release + nv.end_of_life_months)
+
+    def orderable(self) -> list[Generation]:
+        """The generations that take orders: those in production and those announced to ship
+        within ``nvidia.preorder_months`` (orders wait for the release)."""
+        month, ahead = self.model.month, self.model.p.nvidia.preorder_months
+        return [g for g in self.model.gens
+                if g.release - ahead <= month and not self.ended(g)]
 
     def newest_on_sale(self) -> Generation | None:
         return max(self.on_sale(), key=lambda g: g.release, default=None)
@@ -147,17 +165,55 @@ class Nvidia(mesa.Agent):
             self._orders_of.setdefault(order.buyer, []).append(order)
 
     def lead_time(self, gen: Generation) -> float:
-        """Months a new order waits: backlog over capacity, never below the deployment lag."""
-        lag = self.model.p.nvidia.deployment_lag_months
-        capacity = self.capacity(gen)
-        return max(float(lag), self.backlog(gen) / capacity if capacity > 0 else float(lag))
-
-    def aggregate_lead_time(self) -> float:
-        """Backlog over capacity across generations, in H100e."""
-        gens = [g for g in self.model.gens if self.capacity(g) > 0]
-        capacity = sum(self.capacity(g) * g.perf for g in gens)
+        """Months a new order waits: the months Nvidia's planned output of ``gen`` takes to
+        clear the orders ahead of it, never below the deployment lag. Planned output, not
+        this month's: early in a ramp the backlog is many months of today's output but
+        far fewer of the output to come, and a buyer is quoted the latter."""
         lag = float(self.model.p.nvidia.deployment_lag_months)
-        return max(lag, self.backlog_h100e() / capacity) if capacity > 0 else lag
+        backlog = self.backlog(gen)
+        first = self.model.month + (1 if self.delivered_month == self.model.month else 0)
+        start = max(first, gen.release)
+        if backlog <= 0.0:
+            return max(lag, float(start - self.model.month))
+        key = (gen.index, first, backlog, self.expansion, tuple(self.expansion_pipeline.items()))
+        lead = self._lead_times.get(key)
+        if lead is None:
+            lead = self._lead_times[key] = max(
+                lag, start - first + self._months_to_clear(gen, backlog, start))
+        return lead
+
+    def _months_to_clear(self, gen: Generation, backlog: float, first: int) -> float:
+        """Months of planned output of ``gen`` from month ``first`` that deliver ``backlog``
+        GPUs (fractional in the last month); should output end first, the rest counts at
+        the last planned month's rate (this month's if none is)."""
+        months, output = 0, max(self.capacity(gen), self.capacity(gen, first))
+        while True:
+            planned = self.capacity(gen, first + months)
+            if planned <= 0.0:
+                return months + backlog / output
+            if planned >= backlog:
+                return months + backlog / planned
+            backlog -= planned
+            months, output = months + 1, planned
+
+    def headline_lead_time(self) -> float:
+        """The lead time of the newest generation in production: what the trade press
+        reports as Nvidia's lead time (the H100's through 2023-24), and what the observed
+        lead times in the data are compared with."""
+        newest = self.newest_on_sale()
+        if newest is None:
+            return float(self.model.p.nvidia.deployment_lag_months)
+        return self.lead_time(newest)
+
+    def backlog_months(self, gen: Generation | None = None) -> float:
+        """The backlog in months of this month's output (of ``gen``, or across generations
+        in H100e), never below the deployment lag: the order book's pressure, which Nvidia
+        prices and expands capacity against."""
+        lag = float(self.model.p.nvidia.deployment_lag_months)
+        gens = [gen] if gen is not None else self.on_sale()
+        capacity = sum(self.capacity(g) * g.perf for g in gens)
+        backlog = sum(self.backlog(g) * g.perf for g in gens)
+        return max(lag, backlog / capacity) if capacity > 0 else lag
 
     # --- orders -------------------------------------------------------------------------------
     @property
@@ -196,7 +252,8 @@ class Nvidia(mesa.Agent):
         for gen in model.gens:
             capacity = self.capacity(gen)
             if capacity <= 0.0:
-                self._cancel_where(lambda o, g=gen.index: o.gen == g)
+                if self.ended(gen):
+                    self._cancel_where(lambda o, g=gen.index: o.gen == g)
                 continue
             due = [o for o in self.orders
                    if o.gen == gen.index and month - o.placed >= nv.deployment_lag_months]
@@ -214,6 +271,8 @@ class Nvidia(mesa.Agent):
                     order.cancel(model)
                 self._backlog.clear()
         self._keep([o for o in self.orders if o.remaining > 1e-9])
+        self.delivered_month = month
+        self._lead_times.clear()
         cogs = self.revenue * nv.cost_of_goods
         model.ledger.sector_transfer("nvidia_suppliers", self.account, cogs, "cost_of_goods",
                                      to_sector=True)
@@ -226,7 +285,7 @@ class Nvidia(mesa.Agent):
         more, in proportion to the log excess (capped), on the capacity already planned."""
         nv, month = self.model.p.nvidia, self.model.month
         self.expansion += self.expansion_pipeline.pop(month, 0.0)
-        excess = math.log(max(self.aggregate_lead_time() / nv.capacity_target_lead_months, 1.0))
+        excess = math.log(max(self.backlog_months() / nv.capacity_target_lead_months, 1.0))
         rate = min(nv.capacity_response * excess, nv.capacity_max_growth)
         if rate > 0.0:
             planned = self.expansion + sum(self.expansion_pipeline.values())
@@ -283,7 +342,7 @@ class Nvidia(mesa.Agent):
         months of output (scarcity pricing), and decays as the backlog clears."""
         nv = self.model.p.nvidia
         for gen in self.on_sale():
-            excess = max(self.lead_time(gen) - nv.deployment_lag_months, 0.0)
+            excess = max(self.backlog_months(gen) - nv.deployment_lag_months, 0.0)
             target = nv.max_markup * excess / (excess + nv.markup_backlog_months)
             self.markups[gen.index] += nv.markup_adjustment * (target - self.markups[gen.index])
 

@@ -49,6 +49,15 @@ def build_schedule(params: Params, until: int) -> list[Generation]:
                                last.peak_capacity * nvidia.capacity_growth))
 
 
+def run_schedule(params: Params, months: int | None = None) -> list[Generation]:
+    """The generations a run of ``params`` over ``months`` (default ``market.months``)
+    knows: those released within its months and those already taking orders in them
+    (announced ``nvidia.preorder_months`` ahead), so a run never depends on its horizon."""
+    months = params.market.months if months is None else months
+    until = parse_month(params.market.start) + months + params.nvidia.preorder_months
+    return build_schedule(params, until)
+
+
 def installed_price(gen: Generation, markup: float, params: Params) -> float:
     """Cost of one installed GPU: chip at the current markup plus servers and build-out."""
     return gen.price * (1.0 + markup) * params.market.install_multiplier

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from neocloud_abm.core.chips import build_schedule
+from neocloud_abm.core.chips import run_schedule
 from neocloud_abm.core.errors import NeocloudError, ParameterError, ScenarioWarning
-from neocloud_abm.core.months import parse_month
 from neocloud_abm.outputs.reporters import COLUMNS, PER_GENERATION
 from neocloud_abm.parameters.params import Params, horizon_warnings
 from neocloud_abm.parameters.registry import PARAMETERS, check_name, plausible_range
@@ -167,9 +166,8 @@ def _horizons(parameters: Mapping[str, Values | Range], months: int) -> list[int
 
 
 def _generations(base: Params, months: int) -> list[str]:
-    """Names of the chip generations released within ``months`` of the start."""
-    until = parse_month(base.market.start) + months
-    return [gen.name for gen in build_schedule(base, until)]
+    """Names of the chip generations a run of ``months`` knows (``run_schedule``)."""
+    return [gen.name for gen in run_schedule(base, months)]
 
 
 def _locate(scenario: str, base_dir: Path) -> str:

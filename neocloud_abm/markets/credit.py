@@ -357,7 +357,8 @@ class CreditMarket:
         ledger = self.model.ledger
         for holder, fraction in pro_rata({h: s.drawn for h, s in loan.holders.items()}):
             ledger.transfer(loan.borrower.account, holder.account, amount * fraction, reason)
-            loan.holders[holder].drawn -= principal * fraction
+            share = loan.holders[holder]
+            share.drawn = _residual(share.drawn - principal * fraction)
         self._changed(loan)
         if close and loan.drawn <= DUST and loan.undrawn <= 0:
             self.close(loan)
@@ -689,7 +690,6 @@ class CreditMarket:
             for loan in self.book_of(lender):
                 if loan.borrower.unique_id in borrowers:
                     book[borrowers[loan.borrower.unique_id]] += loan.holders[lender].drawn
-            book[np.abs(book) < DUST] = 0.0
             length = norm(book)
             if length > 0:
                 books.append(book / length)

@@ -99,6 +99,15 @@ class NvidiaParams:
         plausible=(2, 6),
         plausible_source="modelling assumption (installation and burn-in)",
         label="deployment lag")
+    preorder_months: int = param(
+        9, "months", low=0, high=24, setup_only=True,
+        doc="months before its volume release that a generation takes orders",
+        source="H100: announced at GTC in March 2022, 'in full production' from September 2022 "
+               "(Nvidia, GTC September 2022), volume shipments from March 2023; Blackwell: 'sold out "
+               "for 12 months' in October 2024 ahead of its 2025 ramp (Morgan Stanley via "
+               "DatacenterDynamics)",
+        plausible=(3, 12),
+        plausible_source="modelling assumption between the H100's and Blackwell's order books")
     partner_priority: float = param(
         2.0, "allocation weight", low=1.0, high=10.0,
         doc="weight of partner neoclouds' orders in pro-rata allocation",
