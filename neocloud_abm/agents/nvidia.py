@@ -61,7 +61,9 @@ class Nvidia(mesa.Agent):
         self.expansion = 1.0  # capacity relative to the roadmap's
         self.expansion_pipeline: dict[int, float] = {}  # month it is in place -> added expansion
         self.delivered_month = -1  # the last month whose output has been delivered
-        self._lead_times: dict[tuple, float] = {}  # ``lead_time`` by its inputs
+        # ``lead_time`` by (generation, first month that can ship, backlog); cleared whenever
+        # the planned output changes (deliveries, expansion)
+        self._lead_times: dict[tuple[int, int, float], float] = {}
         self.flows: dict[str, float] = dict.fromkeys(FLOWS, 0.0)
         self.backstop_called = 0.0  # $ of the capacity backstop paid so far
 
@@ -175,7 +177,7 @@ class Nvidia(mesa.Agent):
         start = max(first, gen.release)
         if backlog <= 0.0:
             return max(lag, float(start - self.model.month))
-        key = (gen.index, first, backlog, self.expansion, tuple(self.expansion_pipeline.items()))
+        key = (gen.index, first, backlog)
         lead = self._lead_times.get(key)
         if lead is None:
             lead = self._lead_times[key] = max(
@@ -292,6 +294,7 @@ class Nvidia(mesa.Agent):
             due = month + nv.capacity_lag_months
             self.expansion_pipeline[due] = (self.expansion_pipeline.get(due, 0.0)
                                             + planned * math.expm1(rate / 12.0))
+        self._lead_times.clear()
 
     def invest_in_partners(self) -> None:
         """Circular financing: a share of this month's revenue buys new equity of partner
