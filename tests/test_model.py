@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SEEDS, assert_increase, paired, run
+from conftest import SEEDS, assert_increase, assert_more_often, paired, run
 
 from neocloud_abm import NeocloudMarket, load_scenario, simulate
 from neocloud_abm.outputs.reporters import COLUMNS
@@ -147,17 +147,27 @@ def orders_through_2024(df) -> float:
 
 
 @pytest.mark.slow
-def test_a_longer_assumed_gpu_life_invests_more():
+def test_a_longer_assumed_gpu_life_invests_more_and_breaks_more_firms_after_the_b200():
     """Valuing and depreciating GPUs over eight years instead of four (the critics' case
-    against the six-year booked life) raises orders in the boom (eighty paired seeds, orders
-    through 2024; measured: a median +0.16 and +0.20 log, 60 and 59 of 80 higher, p = 1e-5
-    and 2e-6 under Pythons 3.11 and 3.12). That it leaves more firms to default when the
-    rents fall is not claimed: over forty seeds to the end of 2027, a median one more, in 26
-    and 22 of 40, p = 0.008 under 3.11 but 0.14 under 3.12."""
+    against the six-year booked life) raises orders in the boom and leaves more firms to
+    default once the B200 cheapens the H100s they bought (160 paired seeds to the end of
+    2027; defaults from 2025 to 2027 over the firms active at the end of 2024). Measured
+    under Pythons 3.11 and 3.12: orders through 2024 a median +0.21 and +0.23 log (125 and
+    126 of 160 higher); the default rate higher in 109 and 98 seeds, lower in 47 and 59
+    (a median +0.09 and +0.05; p = 4e-8 and 1e-3). Forty seeds were too few for the
+    defaults (p = 0.14 under 3.12)."""
     short, long = ("baseline", {"neoclouds.assumed_life_months": 48}), \
         ("baseline", {"neoclouds.assumed_life_months": 96})
-    assert_increase(paired(orders_through_2024, short, long, months=36,
-                           seeds=tuple(range(1, 81))), 0.08, "log orders through 2024")
+    seeds = tuple(range(1, 161))
+
+    def default_rate_after_b200(df) -> float:
+        after = df.loc[df["date"].between("2025-01", "2027-12"), "neocloud_defaults"].sum()
+        return float(after / df.loc[df["date"] == "2024-12", "neoclouds_active"].iloc[0])
+
+    assert_increase(paired(orders_through_2024, short, long, months=72, seeds=seeds), 0.08,
+                    "log orders through 2024")
+    assert_more_often(paired(default_rate_after_b200, short, long, months=72, seeds=seeds),
+                      1.25, "default rate 2025-27", alpha=0.05)
 
 
 @pytest.mark.slow

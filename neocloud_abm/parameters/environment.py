@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from neocloud_abm.parameters.spec import RatePath, param
+from neocloud_abm.parameters.spec import ESTIMATED, RatePath, param
 
 
 @dataclass(frozen=True)
@@ -31,10 +31,11 @@ class EnvironmentParams:
         0.07, "share of potential customers", low=0.0, high=0.99,
         doc="rise of AI's market potential at ChatGPT (the adoption surprise); before it the "
             "potential equals the adopted share",
-        source="modelling assumption (calibrated to the 2023 shortage); by August 2024 39% of US adults "
-               "had used generative AI (Bick, Blandin and Deming 2024, NBER w32966)",
+        source="modelling assumption, set by hand (not estimated) so that the ChatGPT surprise "
+               "brings the 2023 shortage; for scale, by August 2024 39% of US adults had used "
+               "generative AI (Bick, Blandin and Deming 2024, NBER w32966)",
         plausible=(0.035, 0.14),
-        plausible_source="modelling assumption: half to twice the calibrated rise")
+        plausible_source="modelling assumption: half to twice the default rise")
     adoption_initial: float = param(
         0.02, "share of potential customers", low=1e-4, high=1.0, setup_only=True,
         doc="share of end customers using AI at the start, all of AI's potential before ChatGPT (only "
@@ -52,11 +53,12 @@ class EnvironmentParams:
     adoption_imitation: float = param(
         3.0, "per year", low=0.0, high=10.0,
         doc="Bass coefficient of imitation: adoption that follows other adopters",
-        source="modelling assumption (calibrated to the 2023 shortage); generative AI spread faster "
+        source="modelling assumption, set by hand (not estimated) for the 2023 shortage; generative AI "
+               "spread faster "
                "than the PC or the internet (Bick, Blandin and Deming 2024), above the mean q = 0.38 of "
                "Sultan, Farley and Lehmann (1990)",
         plausible=(1.5, 4.5),
-        plausible_source="modelling assumption: half to 1.5 times the calibrated value",
+        plausible_source="modelling assumption: half to 1.5 times the default",
         label="adoption imitation")
     adoption_noise: float = param(
         0.1, "log s.d. per month", low=0.0, high=1.0,
@@ -67,7 +69,7 @@ class EnvironmentParams:
     sentiment_adoption_weight: float = param(
         2.0, "index per unit log growth", low=0.0, high=10.0,
         doc="how much the adoption growth expected over the next year lifts sentiment",
-        source="modelling assumption (calibrated to the 2023 shortage)",
+        source="modelling assumption, set by hand (not estimated) for the 2023 shortage",
         plausible=(1.0, 4.0),
         plausible_source="modelling assumption: half to twice the default")
     sentiment_reversion: float = param(
@@ -166,10 +168,14 @@ class EnvironmentParams:
     hyperscaler_capacity_growth: float = param(
         0.4, "log growth per year", low=0.0, high=3.0,
         doc="growth of that capacity",
-        source="modelling assumption (hyperscaler AI capex ~doubling 2023-25)",
+        source="modelling assumption, set by hand; low against the hyperscalers' whole fleets: "
+               "Microsoft bought about 150,000 H100s in 2023 and 485,000 Hopper GPUs in 2024 (Omdia, "
+               "via Tom's Hardware, 2023-11-28, and the Financial Times via TrendForce, 2024-12-19), a "
+               f"log growth of its Hopper fleet of about 1.4 in 2024; {ESTIMATED}",
         plausible=(0.2, 0.7),
-        plausible_source="hyperscaler capex growth ~40-60% a year in 2023-25 (company 10-Ks); modelling "
-                         "assumption")
+        plausible_source="modelling assumption: half to 1.75 times the default (the hyperscalers' "
+                         "capex, in dollars, grew 40-60% a year in 2023-25 in their 10-Ks; the "
+                         "compute it buys grew faster)")
     hyperscaler_list_price_h100e: float = param(
         12.29, "$ per H100e-hour", low=1.0, high=100.0,
         doc="hyperscalers' on-demand list price of an H100-hour; for newer generations it falls with their "

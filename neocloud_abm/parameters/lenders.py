@@ -302,7 +302,7 @@ class LenderParams:
             "model's banks (the rest comes from outside funding markets): the bank-to-private-"
             "credit chain, through which a fund's losses reach a bank's capital and a weak bank "
             "cuts the funds' lines; 0 switches the chain off",
-        source="modelling assumption (0 keeps the calibrated baseline, whose lenders all borrow "
+        source="modelling assumption (0 keeps the baseline, whose lenders all borrow "
                "from outside funding markets); private credit funds' credit facilities are "
                "bank revolvers secured on the fund's assets (BDC 10-Qs of 2025, e.g. a $550m "
                "Scotiabank facility at SOFR + 1.975%, SEC accession 0002071136-25-000009; "

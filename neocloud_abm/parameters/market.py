@@ -61,7 +61,7 @@ class MarketParams:
     secondary_life_months: int = param(
         72, "months", low=12, high=120,
         doc="economic life the secondary market prices in",
-        source="used-GPU marks ~70/50/35% of new at 12/24/36 months (resale quotes); calibrated",
+        source="modelling assumption: the six-year depreciation life of CoreWeave's 10-K",
         plausible=(48, 96),
         plausible_source="modelling assumption around the 6-year booked life")
     expected_price_decline: float = param(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from neocloud_abm.parameters.spec import param
+from neocloud_abm.parameters.spec import ESTIMATED, param
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ class NeocloudParams:
     competition_neglect: float = param(
         0.6, "0..1", low=0.0, high=1.0,
         doc="share of the industry's undelivered orders a neocloud ignores",
-        source="Greenwood & Hanson (2015) competition neglect; calibrated",
+        source="Greenwood & Hanson (2015) for the behaviour; the value is a modelling assumption, "
+               f"set by hand; {ESTIMATED}",
         plausible=(0.2, 0.9),
         plausible_source="Greenwood & Hanson (2015); modelling assumption",
         label="competition neglect")
@@ -61,7 +62,8 @@ class NeocloudParams:
     extrapolation: float = param(
         0.5, "weight", low=0.0, high=3.0,
         doc="weight on the recent price trend in the price forecast",
-        source="Barberis et al. (2018) extrapolative beliefs; calibrated",
+        source="Barberis et al. (2018) for the behaviour; the value is a modelling assumption, set by "
+               "hand",
         plausible=(0.0, 1.0),
         plausible_source="Barberis et al. (2018); modelling assumption")
     adaptive_weight: float = param(
@@ -86,7 +88,8 @@ class NeocloudParams:
     order_intensity: float = param(
         2.0, "target fleet growth per unit NPV margin", low=0.0, high=20.0,
         doc="how far a positive NPV margin raises the fleet a firm wants",
-        source="modelling assumption; calibrated to CoreWeave 45k->250k GPUs in 2023-24",
+        source="modelling assumption, set by hand (not estimated) with CoreWeave's growth in mind: about "
+               "45,000 GPUs early in 2023, more than 250,000 at the end of 2024 (CoreWeave S-1)",
         plausible=(0.5, 4.0),
         plausible_source="modelling assumption",
         label="order intensity")
@@ -117,7 +120,7 @@ class NeocloudParams:
     price_adjustment: float = param(
         0.5, "log-price per unit pressure gap", low=0.0, high=5.0,
         doc="speed of posted-price changes",
-        source="modelling assumption; calibrated",
+        source="modelling assumption, set by hand",
         plausible=(0.2, 1.0),
         plausible_source="modelling assumption")
     market_watch: float = param(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from neocloud_abm.parameters.spec import param
+from neocloud_abm.parameters.spec import ESTIMATED, param
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,8 @@ class NvidiaParams:
     capacity_response: float = param(
         1.0, "log capacity per year per log lead-time excess", low=0.0, high=10.0,
         doc="how fast capacity expansion is ordered when the lead time is above target",
-        source="modelling assumption (calibrated to CoWoS capacity doubling a year in 2024 and 2025)",
+        source="modelling assumption, set by hand: with it the baseline adds less than CoWoS's doubling a "
+               f"year in 2024-25 (docs/model.md 7.5.1); {ESTIMATED}",
         plausible=(0.5, 2.0),
         plausible_source="modelling assumption: half to twice the default")
     capacity_max_growth: float = param(

@@ -95,14 +95,15 @@ class PowerParams:
         doc="construction started per year when the market rent equals the normal rent "
             "(market.colocation_kw_month)",
         source=f"{CBRE_2022}: 1,601.5 MW under construction against 3,711 MW with a two-year build, "
-               "about 0.2-0.4 a year; calibrated",
+               "about 0.2-0.4 a year; the default set by hand within it",
         plausible=(0.15, 0.5),
         plausible_source="modelling assumption: half to 1.7x the default")
     start_elasticity: float = param(
         4.0, "elasticity", low=0.0, high=20.0,
         doc="elasticity of construction starts to the market rent relative to the normal rent",
         source=f"{CBRE_2024}: starts (change in the pipeline plus deliveries) about doubled from "
-               "2023 to 2024 while asking rents rose ~15-25%; calibrated",
+               "2023 to 2024 while asking rents rose ~15-25%, about 3-5; the default set by hand "
+               "within it",
         plausible=(2.0, 6.0),
         plausible_source="modelling assumption: half to 1.5x the estimate")
     pipeline_neglect: float = param(

@@ -52,6 +52,11 @@ class Spec:
         return f"{noun} in [{self.low}, {self.high}]"
 
 
+# Said of a default that the calibration on the observed moments also estimates: the
+# estimate is published with the calibration, and the default is not moved to it.
+ESTIMATED = ("the calibration on the observed moments estimates it "
+             "(experiments/calibrate_moments.toml, docs/validation.md)")
+
 def param(default: Any, unit: str, *, doc: str, source: str, low: float | None = None,
           high: float | None = None, kind: str | None = None, choices: tuple[str, ...] = (),
           label: str = "", plausible: tuple[float, float] | None = None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from neocloud_abm.parameters.spec import param
+from neocloud_abm.parameters.spec import ESTIMATED, param
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class StartupParams:
         0.3, "log revenue multiple per sentiment point", low=0.0, high=5.0,
         doc="investors' multiple on revenue rises with sentiment; startups buy compute until the "
             "valued marginal revenue equals the price",
-        source="modelling assumption (calibrated to the 2023 shortage)",
+        source=f"modelling assumption, set by hand for the 2023 shortage; {ESTIMATED}",
         plausible=(0.15, 0.6),
         plausible_source="modelling assumption: half to twice the default")
     need_growth: float = param(
@@ -71,9 +71,10 @@ class StartupParams:
     revenue_per_compute: float = param(
         0.25, "$ revenue per $ of compute at reference price", low=0.0, high=10.0,
         doc="revenue per $ of compute at the start (it then grows with adoption)",
-        source="Sequoia 'AI's $600B question' (2024); calibrated",
+        source="modelling assumption, set by hand with the revenue gap of Sequoia's 'AI's $600B question' "
+               "(2024) in mind",
         plausible=(0.1, 0.5),
-        plausible_source="modelling assumption: 0.4-2x the calibrated value")
+        plausible_source="modelling assumption: 0.4-2x the default")
     productivity_noise: float = param(
         0.08, "log s.d. per month", low=0.0, high=1.0,
         doc="drift of a startup's revenue per unit of compute; investors fund the productive ones more "
