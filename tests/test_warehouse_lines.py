@@ -253,14 +253,14 @@ def test_when_a_bank_fails_in_a_stress_its_lines_move_or_are_called_down():
     repay them (called by the failed bank, or repaid from the proceeds of a failed fund's
     loans): a year later it holds at most half of them. And the borrowing base binds: a
     fund's line exceeds it as its loans sour, and a fund that cannot cure the deficiency
-    fails with its capital still positive (illiquid, not insolvent). (Measured over seeds 1-40
-    under Pythons 3.11 and 3.12: banks failed holding lines in 2 and 4 seeds, so forty
-    seeds, not twenty, to exercise the property; the base bound in 18 and 16; a fund failed
-    solvent in a month of deficiency in 14 and 12.)"""
+    fails with its capital still positive (illiquid, not insolvent). (Measured over seeds 1-80
+    under Pythons 3.11 and 3.12: banks failed holding lines in 6 and 7 seeds, 2 and 4 of
+    the first forty, so eighty seeds to exercise the property on any machine; the base bound
+    in 34 and 33; a fund failed solvent in a month of deficiency in 24 and 28.)"""
     seeds_with_failures = 0
     binding = 0
     illiquid = 0
-    for seed in range(1, 41):
+    for seed in range(1, 81):
         params = load_scenario("fire_sale_stress").with_overrides(
             {"lenders.bank_funded_share": 1.0, "lenders.initial_capital": 1e9,
              "market.months": 96})
@@ -285,8 +285,8 @@ def test_when_a_bank_fails_in_a_stress_its_lines_move_or_are_called_down():
         binding += deficiency > 0
         illiquid += solvent_failure
     assert seeds_with_failures >= 1  # the property was exercised
-    assert binding >= 12
-    assert illiquid >= 8
+    assert binding >= 24
+    assert illiquid >= 16
 
 
 def test_the_chain_is_reproducible():
