@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import run
+from conftest import run, window_statistic
 
 from neocloud_abm.interface.cli import main
 from neocloud_abm.outputs.moments import (
@@ -157,12 +157,9 @@ def test_nvidia_revenue_falls_in_fiscal_2025_because_the_neoclouds_wait_for_the_
     December 2024; 7 months of fiscal 2025 without deliveries (4-9 and 5-9 across seeds);
     z = -14.7 and -15.3."""
     runs = [run("baseline", seed) for seed in range(1, 21)]
-
-    def total(df, column, first, last):
-        return float(df.loc[df["date"].between(first, last), column].sum())
-
-    paused = np.median([total(df, "orders_h100e", "2023-07", "2024-03") for df in runs])
-    preorders = np.median([total(df, "orders_h100e", "2024-04", "2024-12") for df in runs])
+    paused, preorders = (np.median([orders(df) for df in runs]) for orders in (
+        window_statistic("orders_h100e", "2023-07", "2024-03", "sum"),
+        window_statistic("orders_h100e", "2024-04", "2024-12", "sum")))
     idle = np.median([(df.loc[df["date"].between("2024-02", "2025-01"), "deliveries_h100e"]
                        < 1.0).sum() for df in runs])
     assert paused < 0.01 * preorders, (paused, preorders)

@@ -61,8 +61,8 @@ class Nvidia(mesa.Agent):
         self.expansion = 1.0  # capacity relative to the roadmap's
         self.expansion_pipeline: dict[int, float] = {}  # month it is in place -> added expansion
         self.delivered_month = -1  # the last month whose output has been delivered
-        # ``lead_time`` by (generation, first month that can ship, backlog); cleared whenever
-        # the planned output changes (deliveries, expansion)
+        # ``lead_time`` by (generation, first month that can ship, backlog); cleared when the
+        # month's deliveries are done and its expansion ordered (``expand_capacity``)
         self._lead_times: dict[tuple[int, int, float], float] = {}
         self.flows: dict[str, float] = dict.fromkeys(FLOWS, 0.0)
         self.backstop_called = 0.0  # $ of the capacity backstop paid so far
@@ -274,7 +274,6 @@ class Nvidia(mesa.Agent):
                 self._backlog.clear()
         self._keep([o for o in self.orders if o.remaining > 1e-9])
         self.delivered_month = month
-        self._lead_times.clear()
         cogs = self.revenue * nv.cost_of_goods
         model.ledger.sector_transfer("nvidia_suppliers", self.account, cogs, "cost_of_goods",
                                      to_sector=True)

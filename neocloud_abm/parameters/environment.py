@@ -54,9 +54,8 @@ class EnvironmentParams:
         3.0, "per year", low=0.0, high=10.0,
         doc="Bass coefficient of imitation: adoption that follows other adopters",
         source="modelling assumption, set by hand (not estimated) for the 2023 shortage; generative AI "
-               "spread faster "
-               "than the PC or the internet (Bick, Blandin and Deming 2024), above the mean q = 0.38 of "
-               "Sultan, Farley and Lehmann (1990)",
+               "spread faster than the PC or the internet (Bick, Blandin and Deming 2024), above the "
+               "mean q = 0.38 of Sultan, Farley and Lehmann (1990)",
         plausible=(1.5, 4.5),
         plausible_source="modelling assumption: half to 1.5 times the default",
         label="adoption imitation")

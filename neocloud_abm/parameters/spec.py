@@ -57,6 +57,7 @@ class Spec:
 ESTIMATED = ("the calibration on the observed moments estimates it "
              "(experiments/calibrate_moments.toml, docs/validation.md)")
 
+
 def param(default: Any, unit: str, *, doc: str, source: str, low: float | None = None,
           high: float | None = None, kind: str | None = None, choices: tuple[str, ...] = (),
           label: str = "", plausible: tuple[float, float] | None = None,
