@@ -32,15 +32,18 @@ def test_a_longer_run_of_a_short_scenario_has_every_generation_of_its_horizon(tm
 
 
 @pytest.mark.parametrize("scenario", ["baseline", "credit_crunch", "blackwell_shock"])
-def test_a_run_does_not_depend_on_its_horizon(scenario):
-    """The months a run simulates are the first months of any longer run with the same seed
-    (nothing looks ahead to the horizon), so a short run answers a question about its months
-    exactly as the long one does; the long run adds only the columns of generations that
-    are not yet released (nil) while the short one lasts."""
-    short, long = run(scenario, 2, 48), run(scenario, 2, 120)
-    pd.testing.assert_frame_equal(short, long.iloc[:48][short.columns])
-    later = [column for column in long.columns if column not in short.columns]
-    assert later and (long.loc[:47, later] == 0).all().all(), later
+def test_a_run_does_not_look_ahead_to_its_horizon(scenario):
+    """The months a run simulates are the first months of a longer run with the same seed
+    while both roadmaps have fewer than eight generations (60 and 72 months), and until four
+    generations are installed when the longer one has eight (48 of 120 months): nothing looks
+    ahead to the horizon, and the long run adds only the columns of generations not yet
+    released (nil) while the short one lasts. Past that, numpy adds the eight generations'
+    terms in another order and the paths part in the last bit (docs/model.md, section 6.4)."""
+    for months, longer in ((60, 72), (48, 120)):
+        short, long = run(scenario, 2, months), run(scenario, 2, longer)
+        pd.testing.assert_frame_equal(short, long.iloc[:months][short.columns])
+        later = [column for column in long.columns if column not in short.columns]
+        assert later and (long.loc[:months - 1, later] == 0).all().all(), (months, later)
 
 
 def test_months_on_the_command_line_is_market_months(tmp_path, capsys):

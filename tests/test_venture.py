@@ -133,3 +133,35 @@ def test_the_dashboard_offers_the_funding_regime():
     assert select["value"] == "unlimited" and set(select["values"]) == {"unlimited", "finite_funds"}
     model = DashboardModel(venture_funding="finite_funds")
     assert model.venture.finite and model.venture.dry_powder > 0
+
+
+def test_a_failed_startups_cash_counts_in_the_portfolios_return_in_its_month_only():
+    """What a failed startup hands back to its investors is part of the portfolio's return in
+    the month it fails, and not again in later months (the ledger's tally is cumulative)."""
+    from neocloud_abm.agents.startup import Startup
+
+    model = NeocloudMarket(load_scenario("baseline"), rng=1)
+    for _ in range(12):
+        model.step()
+    venture, startups = model.venture, model.startups
+    real_step, handed_back = venture.step, []
+
+    def fail_one_then_step(month: int) -> None:
+        if not handed_back:  # as if it failed in event 5, before the funds mark the portfolio
+            startup = next(a for a in model.agents_by_type[Startup] if a.cash > 0)
+            handed_back.append(startup.cash)
+            startup.fail()
+        real_step(month)
+
+    venture.step = fail_one_then_step
+    before = venture.equity
+    model.step()
+    invested = venture.flows["venture_invested_usd"]
+    assert venture.log_returns[-1] == pytest.approx(
+        np.log((venture.equity + handed_back[0] - invested) / before), rel=1e-12)
+    before = venture.equity
+    model.step()
+    invested = venture.flows["venture_invested_usd"]
+    assert startups.wound_down == 0.0
+    assert venture.log_returns[-1] == pytest.approx(
+        np.log((venture.equity - invested) / before), rel=1e-12)

@@ -46,9 +46,11 @@ class Startups:
         for name in _COLUMNS[:-1]:
             setattr(self, name, np.zeros(0))
         self.flows: dict[str, float] = dict.fromkeys(FLOWS, 0.0)
+        self.wound_down = 0.0  # $ failed startups handed back to their investors this month
 
     def begin_month(self) -> None:
         self.flows = dict.fromkeys(FLOWS, 0.0)
+        self.wound_down = 0.0
 
     # --- rows ---------------------------------------------------------------------------------
     def append(self, agent: Startup, account: int, scale: float, productivity: float,
@@ -276,6 +278,7 @@ class Startup(mesa.Agent):
         if left > 0:
             model.ledger.sector_transfer("venture_investors", self.account, left,
                                          "startup_wind_down", to_sector=True)
+            model.startups.wound_down += left
         self.remove()
 
 

@@ -91,9 +91,9 @@ class EquityMarket:
         listing.price = self.fundamental_value(neocloud)
 
     def delist(self, neocloud: Neocloud, residual: float = 0.0) -> None:
-        """Remove a firm; fund positions settle at ``residual / shares`` a share: 0 on a
-        default (shorts gain everything, longs lose everything), the residual cash on a
-        voluntary exit. A second call for the same firm does nothing."""
+        """Remove a firm; fund positions and stakes settle at ``residual / shares`` a share:
+        the cash left once its creditors are paid (after a default, often little: shorts gain
+        most of the price, longs lose it). A second call for the same firm does nothing."""
         listing = self.listings.pop(neocloud.unique_id, None)
         if listing is None:
             return

@@ -99,7 +99,7 @@ class VentureMarket:
         funds) take the investors' commitments and set next month's budget."""
         model = self.model
         before, self.equity = self.equity, model.startups.equity_value()
-        handed_back = model.ledger.flows.get("startup_wind_down", 0.0)
+        handed_back = model.startups.wound_down
         if before > 0.0:
             gross = (self.equity + handed_back - self.flows["venture_invested_usd"]) / before
             self.log_returns.append(math.log(max(gross, 1e-6)))
