@@ -22,6 +22,7 @@ from conftest import assert_increase, paired, run
 from conftest import window_statistic as window
 
 from neocloud_abm import NeocloudMarket, load_scenario
+from neocloud_abm.agents.startup import Startup
 from neocloud_abm.core.errors import ParameterError
 
 MONTHS = 36
@@ -138,8 +139,6 @@ def test_the_dashboard_offers_the_funding_regime():
 def test_a_failed_startups_cash_counts_in_the_portfolios_return_in_its_month_only():
     """What a failed startup hands back to its investors is part of the portfolio's return in
     the month it fails, and not again in later months (the ledger's tally is cumulative)."""
-    from neocloud_abm.agents.startup import Startup
-
     model = NeocloudMarket(load_scenario("baseline"), rng=1)
     for _ in range(12):
         model.step()
