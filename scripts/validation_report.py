@@ -69,15 +69,23 @@ def moments_section(table: pd.DataFrame, seeds: int) -> list[str]:
             "errors.", "", *moments_rows(table)]
 
 
-def calibrated_scenario_section(table: pd.DataFrame, baseline: pd.DataFrame,
-                                seeds: int) -> list[str]:
+def calibrated_scenario_section(table: pd.DataFrame, baseline: pd.DataFrame, seeds: int,
+                                posterior: pd.DataFrame) -> list[str]:
     """The shipped scenario of the estimates, on fresh seeds: the nearest design point's fit
-    above is flattered (picked among hundreds on two seeds each); this one is not."""
+    above is flattered (picked among hundreds on two seeds each); this one is not. Its values
+    are those of the run recorded in its file, set beside this run's estimates, since a later
+    model can move the estimates."""
+    params = load_scenario("calibrated")
+    rows = ["| parameter | scenario | this run's estimate | 5-95% | within |", "|---|---:|---:|---|---|"]
+    rows += [f"| `{r.parameter}` | {params[r.parameter]:.3g} | {r.estimate:.3g} | "
+             f"{r.low:.3g}-{r.high:.3g} | {'yes' if r.low <= params[r.parameter] <= r.high else '**no**'} |"
+             for r in posterior.itertuples()]
     return [f"### The `calibrated` scenario over {seeds} seeds", "",
             "`neocloud_abm/scenarios/calibrated.toml` sets the calibrated parameters to the "
-            "posterior medians of the fit on every moment (`neocloud-abm moments --scenario calibrated`). "
-            f"Its distance, {distance(table):,.1f}, against the baseline's "
-            f"{distance(baseline):,.1f}:", "", *moments_rows(table)]
+            "posterior medians of the run of this calibration recorded in its file, against "
+            "this run's:", "", *rows, "",
+            f"Its distance (`neocloud-abm moments --scenario calibrated`), {distance(table):,.1f}, "
+            f"against the baseline's {distance(baseline):,.1f}:", "", *moments_rows(table)]
 
 
 def posterior_lines(posterior: pd.DataFrame) -> list[str]:
@@ -88,9 +96,10 @@ def posterior_lines(posterior: pd.DataFrame) -> list[str]:
 
 
 def calibration_section(folder: Path, observed: pd.DataFrame, runs: int, seconds: float,
-                        spec_name: str) -> list[str]:
-    full = calibrate_folder(folder, observed)
+                        spec_name: str) -> tuple[list[str], pd.DataFrame]:
+    """The report's calibration section, and the posterior of the fit on every moment."""
     split = calibrate_folder(folder, observed, until=IN_SAMPLE_UNTIL)
+    full = calibrate_folder(folder, observed)  # last: the folder's files are the full fit
     kept = int(split.points["accepted"].sum())
     lines = ["## Calibration on the observed moments", "",
              f"`neocloud-abm calibrate {spec_name}`: {runs} runs "
@@ -116,8 +125,8 @@ def calibration_section(folder: Path, observed: pd.DataFrame, runs: int, seconds
               *posterior_lines(full.posterior), "",
               f"Nearest point's distance: {distance(full.best_fit):,.1f} over {len(full.best_fit)} "
               "moments. The defaults are not changed to these estimates; the `calibrated` "
-              "scenario carries them (below).", ""]
-    return lines
+              "scenario (below) carries those of the run recorded in its file.", ""]
+    return lines, full.posterior
 
 
 def identification_section(posterior: pd.DataFrame, points: int, seconds: float) -> list[str]:
@@ -163,6 +172,9 @@ def main() -> None:
             ident = identification(scratch, pool, points=args.identification_points)
         ident_seconds = time.perf_counter() - ident_started
     runs = int(np.sum(report.summary["status"] == "ok"))
+    calibration, posterior = calibration_section(
+        report.folder, observed, runs, sweep_seconds,
+        args.spec.relative_to(ROOT) if args.spec.is_relative_to(ROOT) else args.spec)
     lines = ["# Validation and calibration", "",
              f"Written by `scripts/validation_report.py` on {date.today().isoformat()} "
              f"from the model at commit {short_commit()} ({platform.machine()}, "
@@ -173,10 +185,7 @@ def main() -> None:
              *facts_section(facts, args.seeds), *moments_section(moments, args.seeds),
              "## The baseline against the observations", "",
              f"![Baseline against observed data](figures/{figure.name}.png)", "",
-             *calibration_section(report.folder, observed, runs, sweep_seconds,
-                                  args.spec.relative_to(ROOT) if args.spec.is_relative_to(ROOT)
-                                  else args.spec),
-             *calibrated_scenario_section(calibrated, moments, args.seeds),
+             *calibration, *calibrated_scenario_section(calibrated, moments, args.seeds, posterior),
              *identification_section(ident, args.identification_points, ident_seconds)]
     args.out.write_text("\n".join(lines))
     print(f"wrote {args.out} and {figure}.png")

@@ -48,10 +48,10 @@ def _stress(seed: int, fire_sales: bool) -> dict:
 def test_fire_sales_turn_a_covenant_shock_into_a_cascade():
     """``fire_sale_stress`` against its counterfactual, paired over 96 seeds (48 gave a
     lender failure in only 7 runs in two environments, 10-15 in others). Measured under
-    Pythons 3.11 and 3.12: the largest cascade is longer with the fire sales in 56 and 51
-    seeds and shorter in 17 and 18 (p = 5e-8 and 8e-7; median 8 and 7 failures against 5),
-    lenders lose more of what they lent in 94 and 93 (median 16.0% and 15.3% against 2.3%
-    and 2.4%), a lender fails in 27 and 22 runs against 5."""
+    Pythons 3.11 and 3.12: the largest cascade is longer with the fire sales in 66 and 61
+    seeds and shorter in 15 and 21 (p = 9e-9 and 4e-7; median 9 and 8 failures against 6
+    and 5), lenders lose more of what they lent in 93 of 96 under both (median 13.2% and
+    12.3% against 1.0%), a lender fails in 26 and 28 runs against 2 and 4."""
     on = [_stress(seed, True) for seed in STRESS_SEEDS]
     off = [_stress(seed, False) for seed in STRESS_SEEDS]
 
@@ -63,10 +63,10 @@ def test_fire_sales_turn_a_covenant_shock_into_a_cascade():
     assert stats.wilcoxon(cascade, alternative="greater").pvalue < 0.01
     losses = paired("lender_loss_rate")
     assert (losses > 0).sum() >= 80 and stats.wilcoxon(losses, alternative="greater").pvalue < 0.01
-    # The README's levels: lenders lose an eighth or more of what they lent in the median run
-    # with the fire sales, a tenth or less without.
-    assert np.median([a["lender_loss_rate"] for a in on]) >= 0.125
-    assert np.median([b["lender_loss_rate"] for b in off]) <= 0.1
+    # The README's levels: lenders lose a tenth or more of what they lent in the median run
+    # with the fire sales, a twentieth or less without.
+    assert np.median([a["lender_loss_rate"] for a in on]) >= 0.10
+    assert np.median([b["lender_loss_rate"] for b in off]) <= 0.05
     failed_on = sum(a["lender_failures"] > 0 for a in on)
     failed_off = sum(b["lender_failures"] > 0 for b in off)
     assert failed_on >= max(failed_off + 12, 16), (failed_on, failed_off)

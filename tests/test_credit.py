@@ -61,6 +61,71 @@ def test_a_forced_default_seizes_collateral_and_its_fire_sale_marks_down_other_l
     assert all(a < b for a, b in zip(marks_after, marks_before, strict=True))
 
 
+def test_a_default_gives_the_lenders_their_debt_and_the_surplus_to_the_estate():
+    """Lenders are owed their drawn balance, not the collateral: a loan whose pledged GPUs are
+    worth more than its debt takes GPUs worth the debt, and the rest is sold for the
+    borrower's estate; a loan worth less takes all its GPUs and books the shortfall. The
+    seized loans' expected losses leave the holders' allowances at once."""
+    model = _model_with_loans(seed=2, months=30)
+    borrowers = {loan.borrower for lender in model.lenders() for loan in model.credit.book_of(lender)
+                 if loan.drawn > 0}
+
+    def surplus(cloud) -> float:
+        return sum(max(loan.collateral_value(model) - loan.drawn, 0.0) for loan in cloud.loans)
+
+    defaulter = max(borrowers, key=surplus)
+    assert surplus(defaulter) > 0, "need a borrower with collateral worth more than its debt"
+    owed = {loan.id: (loan.drawn, loan.collateral_value(model), list(loan.holders))
+            for loan in defaulter.loans}
+    holders = {h for _, _, hs in owed.values() for h in hs}
+    lots_before = {h.unique_id: len(h.seized) for h in holders}
+    losses_before = model.credit.flows["lender_losses_usd"]
+
+    defaulter.default()
+    seized = sum(lot.count * lot.mark for h in holders for lot in h.seized[lots_before[h.unique_id]:])
+    expected = sum(min(debt, value) for debt, value, _ in owed.values())
+    assert seized == pytest.approx(expected, rel=1e-9)
+    shortfall = sum(max(debt - value, 0.0) for debt, value, _ in owed.values())
+    assert model.credit.flows["lender_losses_usd"] - losses_before <= shortfall + 1e-9 * expected
+    for holder in holders:
+        assert holder.allowance == pytest.approx(model.credit.allowance_of(holder))
+    assert violations(model) == []
+
+
+def test_a_called_loan_is_repaid_and_its_undrawn_commitment_cancelled(
+        monkeypatch: pytest.MonkeyPatch):
+    """A lender calls a delayed-draw loan while GPUs it was to pay for are still on order:
+    the borrower repays what is drawn, and the deliveries that follow draw nothing from the
+    holders and pledge nothing to the closed loan (before, they drew on a loan that was in
+    no book: the lender's money went out with no asset for it)."""
+    model = _model_with_loans(seed=2, months=16)
+    loan = next(o.loan for o in model.nvidia.orders
+                if o.loan is not None and o.remaining > 0 and o.loan.drawn > 0
+                and o.loan.undrawn > 0 and o.buyer.active)
+    borrower = loan.borrower
+    model.ledger.sector_transfer("equity_investors", borrower.account, loan.drawn, "test_cash")
+    monkeypatch.setattr(borrower, "cash_reserve", lambda: 0.0)
+    borrower.accelerated(loan)
+    assert loan not in borrower.loans and loan.drawn == 0 and loan.undrawn == 0
+    model.step()
+    assert loan.drawn == 0 and all(c.loan != loan.id for c in borrower.fleet)
+    assert violations(model) == []
+
+
+def test_selling_gpus_for_cash_keeps_every_pledged_cohort_however_small():
+    """A distressed firm sells its unpledged GPUs and drops the cohorts it sold out; a
+    cohort pledged to a loan stays, however few GPUs it holds, so no drawn loan is left
+    without collateral (a delivery of a fraction of a GPU, drawn on a loan, was dropped as
+    dust while the loan kept its balance)."""
+    model = _model_with_loans(seed=1, months=24)
+    borrower = next(c for c in model.neoclouds() if any(x.loan is not None for x in c.fleet))
+    pledged = next(x for x in borrower.fleet if x.loan is not None)
+    pledged.count = 1e-12
+    borrower.fleet.changed()
+    borrower.raise_cash(1.0)
+    assert any(x is pledged for x in borrower.fleet)
+
+
 @pytest.mark.parametrize("health, waived", [(1.0, True), (0.0, False)])
 def test_a_thinly_capitalised_lender_does_not_waive_a_breach_a_healthy_one_waives(
         monkeypatch: pytest.MonkeyPatch, health: float, waived: bool):

@@ -73,24 +73,14 @@ def test_the_hyperscalers_lease_in_the_2023_shortage_and_seldom_again():
 
 
 @pytest.mark.slow
-def test_anchor_contracts_concentrate_the_largest_neoclouds_revenue():
-    """CoreWeave's largest customer (Microsoft) paid 35% of its 2023 and 62% of its 2024
-    revenue. Anchors make the largest neocloud's largest customer a bigger share of its 2024
-    revenue than contracts for existing capacity alone do, though far less than 62%: over
-    seeds 1-60, a median 0.117 and 0.116 against 0.082 and 0.080, higher in 42 and 40
-    (Wilcoxon p = 0.005 and 0.02 under Pythons 3.11 and 3.12; twenty seeds gave 0.03, forty
-    0.06 under 3.12)."""
-    share = paired(window("top_neocloud_top_customer_share", "2024-01", "2024-12"),
-                   NO_BUILD_TO_SUIT, BASELINE, months=36, seeds=tuple(range(1, 61)))
-    assert_increase(share, 0.01, "largest customer's share of the largest neocloud's 2024 revenue")
-
-
-@pytest.mark.slow
 def test_anchor_orders_lengthen_nvidias_queue_in_the_shortage():
     """The GPUs ordered for anchors join Nvidia's queue: the longest lead time of 2023 is a
     fifth to a quarter of a month longer (seeds 1-20: a median 0.27 and 0.20 months, longer
     in 15 and 16 under Pythons 3.11 and 3.12), the queue now being the H100's preorders,
-    which the anchors' orders join late. That lenders' counting an anchor's rent in full
+    which the anchors' orders join late. That the anchors raise the largest neocloud's
+    largest customer's share of its 2024 revenue is not claimed: over seeds 1-180 a median
+    1.1 and 1.3 points more, p = 0.06 and 0.03 (60 seeds: p = 0.04 and 0.07; 120: 0.007 and
+    0.006), a small effect against the noise. That lenders' counting an anchor's rent in full
     lets the most-financed neocloud's financing run further ahead of its revenue in August
     2023 (fact S6) is not claimed: a median 0.16-0.18x more, p = 0.12 and 0.13."""
     lead = paired(window("nvidia_lead_time_months", "2023-01", "2023-12", "max"),

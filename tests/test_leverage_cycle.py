@@ -82,19 +82,22 @@ def test_value_at_risk_leverage_breaks_more_firms_and_loses_more_in_the_bust():
     2025-12) more neoclouds default and the lenders lose a larger share of what they lent.
     The effect is small against the seed noise: 300 paired seeds (200 left the loss levels'
     ratio at 1.9 in one environment). Measured under Pythons 3.11 and 3.12: defaults a
-    median 1 higher, more in 168 and 164 runs and fewer in 88 and 84, one-sided Wilcoxon
-    p = 1e-8 and 2e-8; the loss rate a median 0.23 and 0.25 points higher (p = 0.003 and
-    0.002), 1.37% and 1.23% of what they lent against 0.62% and 0.72% in the median run.
+    median 0 and 1 higher, more in 148 and 156 runs and fewer in 105 and 97, one-sided
+    Wilcoxon p = 0.001 and 6e-4; the loss rate a median 0.18 and 0.21 points higher
+    (p = 0.001 both), 0.92% and 1.00% of what they lent against 0.37% and 0.39% in the
+    median run (before deliveries stopped drawing on called loans: 168 and 164 more, 88 and
+    84 fewer, p = 1e-8, 1.37% and 1.23% against 0.62% and 0.72%). Asserted: more defaults
+    at least 1.2 times as often as fewer, at 1%; the loss rate 0.1 points higher, at 5%.
     Over ten years the defaults are not higher (twenty seeds, before Nvidia took
     orders ahead of a release: a median 7 against 9 under 3.11, 8 against 8.5 under 3.12),
     so the test stops at the end of 2025."""
     fixed, var = ("baseline", {}), ("baseline", {"lenders.leverage_policy": "value_at_risk"})
-    assert_more_often(paired(_defaults, fixed, var, months=BUST_MONTHS, seeds=BUST_SEEDS), 1.3,
+    assert_more_often(paired(_defaults, fixed, var, months=BUST_MONTHS, seeds=BUST_SEEDS), 1.2,
                       "defaults to 2025-12, value-at-risk - fixed")
     assert_increase(paired(_loss_rate, fixed, var, months=BUST_MONTHS, seeds=BUST_SEEDS), 0.001,
                     "lenders' loss rate to 2025-12, value-at-risk - fixed")
-    # The README's levels: a loss rate about twice the fixed rule's in the median run
-    # (measured 2.2 and 1.7 times under Pythons 3.11 and 3.12); asserted: at least 1.5 times.
+    # The README's levels: a loss rate two to three times the fixed rule's in the median run
+    # (measured 2.5 and 2.6 times under Pythons 3.11 and 3.12); asserted: at least 1.5 times.
     def median_loss_rate(policy: dict) -> float:
         return float(np.median([_loss_rate(run("baseline", seed, BUST_MONTHS, **policy))
                                 for seed in BUST_SEEDS]))

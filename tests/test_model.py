@@ -119,9 +119,9 @@ def test_more_competition_neglect_overbuilds_orders_and_deepens_the_bust():
     orders more through 2024, makes Nvidia add more capacity, piles up a larger backlog and
     deepens the first trough (paired, to 2026-12; ten seeds for the backlog, twenty for the
     orders and capacity, 160 for the trough). Measured under Pythons 3.11 and 3.12: the
-    peak backlog 0.52-0.71 million H100e larger (10 of 10), orders a median 0.50-0.62 log
-    higher (+65% to +86%; 20 of 20), capacity higher in 19-20 of 20, the trough $0.51-0.52
-    lower (145-146 of 160). Not claimed, as not robust when measured: a larger glut relative
+    peak backlog 0.62 and 0.56 million H100e larger (10 of 10), orders a median 0.53 and
+    0.50 log higher (+70% and +64%; 20 of 20), capacity higher in 20 of 20, the trough $0.51
+    and $0.48 lower (152 and 149 of 160). Not claimed, as not robust when measured: a larger glut relative
     to demand (higher in 40 and 44 of 80 seeds, p = 0.15 and 0.13), more defaults (a median
     1.5 and 2 more over ten seeds, p = 0.10 under 3.11), and installed capacity at the peak
     (+36% under 3.11, -6% under 3.12 in an earlier version)."""
@@ -152,9 +152,9 @@ def test_a_longer_assumed_gpu_life_invests_more_and_breaks_more_firms_after_the_
     against the six-year booked life) raises orders in the boom and leaves more firms to
     default once the B200 cheapens the H100s they bought (160 paired seeds to the end of
     2027; defaults from 2025 to 2027 over the firms active at the end of 2024). Measured
-    under Pythons 3.11 and 3.12: orders through 2024 a median +0.21 and +0.23 log (125 and
-    126 of 160 higher); the default rate higher in 109 and 98 seeds, lower in 47 and 59
-    (a median +0.09 and +0.05; p = 4e-8 and 1e-3). Forty seeds were too few for the
+    under Pythons 3.11 and 3.12: orders through 2024 a median +0.21 and +0.20 log (128 and
+    124 of 160 higher); the default rate higher in 102 and 91 seeds, lower in 55 and 62
+    (a median +0.11 and +0.04). Forty seeds were too few for the
     defaults (p = 0.14 under 3.12)."""
     short, long = ("baseline", {"neoclouds.assumed_life_months": 48}), \
         ("baseline", {"neoclouds.assumed_life_months": 96})

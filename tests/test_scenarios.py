@@ -45,10 +45,11 @@ def test_a_faster_bigger_leap_cadence_deepens_the_bust():
 @pytest.mark.slow
 def test_an_ai_winter_on_top_of_the_glut_makes_defaults_widespread_and_costs_lenders():
     """Against the baseline, paired over twenty seeds: a larger share of the firms that ever
-    operated default (measured under Pythons 3.11 and 3.12: a median 78% and 74% against
-    28% and 31%, paired +0.44 and +0.35, higher in 20 and 19 of 20), and, at the README's
-    level, lenders lose about a fifth of what they lent in the median run (20% and 19% over
-    ten seeds). The count of defaults is not the
+    operated default (measured under Pythons 3.11 and 3.12: a median 78% and 73% against
+    41% and 37%, paired +0.41 and +0.32, higher in all 20), and, at the README's level,
+    lenders lose about a seventh of what they lent in the median run (13.9% and 13.5% over
+    ten seeds; a fifth before the lenders were owed their debt rather than the collateral
+    and deliveries stopped drawing on called loans). The count of defaults is not the
     statistic: a winter also deters entry, so fewer firms are there to fail (ten seeds gave
     a median of exactly 3 more, on a margin of 3)."""
     winter, twenty = ("ai_winter", {}), tuple(range(1, 21))
@@ -56,7 +57,7 @@ def test_an_ai_winter_on_top_of_the_glut_makes_defaults_widespread_and_costs_len
     assert np.median([default_rate(run("ai_winter", seed)) for seed in twenty]) > 0.5
     assert_increase(paired(loss_rate, BASELINE, winter), 0.05, "lender loss rate")
     losses = [loss_rate(run("ai_winter", seed)) for seed in SEEDS]
-    assert 0.15 <= np.median(losses) <= 0.35, np.round(losses, 3)
+    assert 0.10 <= np.median(losses) <= 0.20, np.round(losses, 3)
 
 
 def backstop_called(df):
@@ -65,10 +66,11 @@ def backstop_called(df):
 
 def test_nvidias_backstop_props_up_the_baseline_bust():
     """The capacity backstop pays at most $75m a month from 2025-09, $5.7bn by 2031-12: the
-    baseline calls nearly all of it (a median $5.4bn and $5.3bn over ten seeds under Pythons
-    3.11 and 3.12). That a fire sale cuts it short, its partners defaulting early in it, is
-    not claimed: `fire_sale_stress` pays a median $4.4bn and $2.6bn, less in only 6 of the
-    ten paired seeds under 3.11 (p = 0.22)."""
+    baseline calls nearly all of it (a median $5.5bn over ten seeds under Python 3.11;
+    $5.4bn and $5.3bn under Pythons 3.11 and 3.12 before the default waterfall). That a fire
+    sale cuts it short, its partners defaulting early in it, is not claimed: `fire_sale_stress`
+    pays a median $2.3bn under 3.11 ($4.4bn and $2.6bn before), less in only 6 of the ten
+    paired seeds under 3.11 in that earlier version (p = 0.22)."""
     nvidia = load_scenario("baseline").nvidia
     months = parse_month("2031-12") - parse_month(nvidia.backstop_start) + 1
     most = min(months * nvidia.backstop_cap_usd, nvidia.backstop_total_usd)
@@ -97,13 +99,14 @@ def test_in_house_chips_shrink_the_demand_for_rented_gpus_and_the_boom():
 @pytest.mark.slow
 def test_stronger_extrapolation_orders_earlier_and_deepens_the_fall_after_the_peak():
     """The sign of the extrapolation's effect on the fall within 24 months of the peak (its
-    total Sobol' index in docs/sensitivity.md, 0.44, is 0.06 above the noise floor; it was
+    total Sobol' index in docs/sensitivity.md, 0.39, is 0.04 above the noise floor; it was
     the largest before generations took orders ahead of release): firms that weight the
     price trend more order more in 2023, when the H100 takes preorders, and far fewer in
     2024 as the price turns, and the capacity ordered in the shortage lands in the bust: the
     fall is deeper.
-    Twenty paired seeds, weights 1.25 and 0.25: median fall 0.76 and 0.73 against 0.69,
-    deeper in 16 and 15 of 20 (p = 2e-4 and 6e-4 under Pythons 3.11 and 3.12); margin 0.02.
+    Twenty paired seeds, weights 1.25 and 0.25: the fall deeper by a median 0.036 and 0.043,
+    in 13 and 14 of 20 under Pythons 3.11 and 3.12 (0.76 and 0.73 against 0.69, deeper in 16
+    and 15, before the default waterfall); margin 0.02.
     Runs to 2027 (the peak is in the first boom: the falls are those of runs to 2031).
     Before a generation took orders ahead of its release the sign was the opposite (0.68
     against 0.73)."""

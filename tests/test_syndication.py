@@ -9,6 +9,7 @@ from conftest import SEEDS, run
 from scipy import stats
 
 from neocloud_abm import NeocloudMarket, load_scenario
+from neocloud_abm.markets.provisioning import provision
 from neocloud_abm.outputs.invariants import violations
 
 
@@ -70,15 +71,20 @@ def test_a_default_on_a_syndicated_loan_hits_every_holder_in_proportion():
     assert taken == pytest.approx(count) and loan.undrawn == pytest.approx(0.0, abs=1e-3)
     model.secondary.value[gen.index] *= 0.3  # the marks collapse: seizing is a loss
     holders = list(loan.holders)
+    for h in holders:  # provisioned at the collapsed marks, so the seizure alone moves capital
+        h.provision(model.credit.allowance_of(h))
     fractions = {h: loan.fraction_of(h) for h in holders}
     capital = {h: h.capital() for h in holders}
     drawn, mark = loan.drawn, model.secondary.value[gen.index]
+    expected_loss = provision(loan, model).expected_loss
     model.credit.seize(loan)
     for h in holders:
         lot = h.seized[-1]
         assert lot.gen == gen.index and lot.count == pytest.approx(fractions[h] * taken)
-        # every holder loses its share of the shortfall, not only the agent
-        assert h.capital() - capital[h] == pytest.approx(fractions[h] * (taken * mark - drawn))
+        # every holder loses its share of the shortfall, not only the agent, and its share
+        # of the loan's allowance, now a realised loss, is released
+        assert h.capital() - capital[h] == pytest.approx(
+            fractions[h] * (taken * mark - drawn + expected_loss))
         assert h.capital() < capital[h]
         assert loan not in model.credit.book_of(h)
     assert model.credit.flows["lender_losses_usd"] >= drawn - taken * mark - 1e-6

@@ -90,12 +90,13 @@ def test_the_readmes_validation_verdicts_are_the_models():
 
 @pytest.mark.slow
 def test_the_readmes_account_of_the_baseline_holds():
-    """The README's summary of the baseline run, over seeds 1-60: about a third of the
-    neoclouds that ever operate default in the median run (a quarter to two fifths), lenders
+    """The README's summary of the baseline run, over seeds 1-60: nearly two fifths of the
+    neoclouds that ever operate default in the median run (a third to a half), lenders
     lose a few per cent of what they lent (1-6%), the price falls by about 70% within two
     years of its peak (65-85%) and debt reaches tens of billions of dollars (largest
     outstanding at least $10bn). Measured medians under Pythons 3.11 and 3.12: default rate
-    0.31 and 0.29, loss rate 3.0% and 2.2%, fall 72% and 73%, largest debt $33bn and $32bn.
+    0.39 and 0.37, loss rate 2.3% and 2.0%, fall 73% and 73%, largest debt $29bn and $29bn
+    (a third, 0.31 and 0.29, while deliveries could draw on loans already called).
     Twenty seeds were too few for a statement that held everywhere in earlier versions
     (medians over 0.28-0.43 and 2.5-7.6% in eight arithmetic environments)."""
     stats = [summarize(run("baseline", seed)) for seed in range(1, 61)]
@@ -103,7 +104,7 @@ def test_the_readmes_account_of_the_baseline_holds():
     def median(key: str) -> float:
         return float(np.median([s[key] for s in stats]))
 
-    assert 0.25 <= median("default_rate") <= 0.40, median("default_rate")
+    assert 0.30 <= median("default_rate") <= 0.50, median("default_rate")
     assert 0.01 <= median("lender_loss_rate") <= 0.06, median("lender_loss_rate")
     assert 0.65 <= median("decline_24m") <= 0.85, median("decline_24m")
     assert median("max_debt_usd") >= 10e9, median("max_debt_usd")

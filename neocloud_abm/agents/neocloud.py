@@ -305,7 +305,7 @@ class Neocloud(mesa.Agent):
             self.fleet.sell_part(cohort, count)
             proceeds = model.secondary.dispose(cohort.gen, count, self.account)
             shortfall -= proceeds
-        self.fleet.keep(lambda c: c.count > 1e-9)
+        self.fleet.keep(lambda c: c.count > 1e-9 or c.loan is not None)  # sold out; not collateral
         if shortfall > 0.0:
             self.issue_equity(shortfall)
 
@@ -325,15 +325,21 @@ class Neocloud(mesa.Agent):
         model.nvidia.cancel_orders(self)
         model.rental.contracts.break_provider(self.account)
         model.rental.anchors.break_provider(self.account)
+        for loan in list(self.loans):
+            model.credit.release_surplus(loan)
+        self.sell_unpledged()
         self.pay_creditors_from_cash()
         for loan in list(self.loans):
             model.credit.seize(loan)
-        unpledged = [c for c in self.fleet if c.count > 0]
         self.fleet.keep(lambda c: False)
-        for cohort in unpledged:
-            model.secondary.dispose(cohort.gen, cohort.count, self.account)
         self.exit()
         model.industry.record("neocloud_defaults", 1)
+
+    def sell_unpledged(self) -> None:
+        """The estate's own GPUs, pledged to no loan, go at the fire-sale price."""
+        for cohort in self.fleet.remove(lambda c: c.loan is None):
+            if cohort.count > 0:
+                self.model.secondary.dispose(cohort.gen, cohort.count, self.account)
 
     def pay_creditors_from_cash(self) -> None:
         """Lenders are senior: cash left at default goes first to what the collateral will

@@ -17,8 +17,9 @@ import numpy as np
 
 
 def dot(a: np.ndarray, b: np.ndarray) -> float:
-    """The sum of ``a * b`` (1-D arrays of one length)."""
-    return float(np.add.reduce(np.multiply(a, b)))
+    """The sum of ``a * b`` (1-D arrays of one length), correctly rounded: the same whatever
+    the order of the terms and however many zeros pad them."""
+    return math.fsum(np.multiply(a, b).tolist())
 
 
 def norm(a: np.ndarray) -> float:

@@ -81,6 +81,19 @@ class Fleet:
         if released:
             self.changed()
 
+    def release_part(self, loan_id: int, share: float) -> None:
+        """Unpledge ``share`` of every cohort pledged to a loan: a split, the released part a
+        cohort of its own."""
+        released = []
+        for cohort in self.cohorts:
+            if cohort.loan == loan_id and cohort.count > 0:
+                part = cohort.count * share
+                cohort.count -= part
+                released.append(Cohort(cohort.gen, part, cohort.acquired, cohort.unit_cost))
+        if released:
+            self.cohorts.extend(released)
+            self.changed()
+
     def seize(self, loan_id: int) -> list[tuple[int, float]]:
         """A defaulted loan's cohorts go to its lender: their (generation, count), in fleet
         order; they are left empty."""

@@ -387,14 +387,23 @@ class CreditMarket:
             self.close(loan)
 
     def close(self, loan: Loan) -> None:
-        """A repaid loan releases its collateral and leaves every balance sheet."""
+        """A repaid loan releases its collateral and leaves every balance sheet; what was not
+        drawn is no longer committed (an accelerated loan is repaid with undrawn commitment
+        left, and a delivery must not draw on a loan that is in no book)."""
         for share in loan.holders.values():
-            share.drawn = 0.0
+            share.drawn = share.undrawn = 0.0
         loan.borrower.fleet.release(loan.id)
         for book in [self.book_of(holder) for holder in loan.holders] + [self.loans_of(loan.borrower)]:
             if loan in book:
                 book.remove(loan)
         self._changed(loan)
+
+    def release_surplus(self, loan: Loan) -> None:
+        """At default the holders are owed the drawn balance, not the collateral: pledged GPUs
+        worth more than the debt are released, in proportion, to the borrower's estate."""
+        value, debt = loan.collateral_value(self.model), loan.drawn
+        if value > debt:
+            loan.borrower.fleet.release_part(loan.id, 1.0 - debt / value)
 
     def seize(self, loan: Loan) -> None:
         """Default: the holders take the pledged cohorts, each in proportion to what it lent,
@@ -410,9 +419,10 @@ class CreditMarket:
             model.gpu_accounts.hold(gen, count)
             seized_value += count * mark
         self.flows["lender_losses_usd"] += max(loan.drawn - seized_value, 0.0)
-        for share in loan.holders.values():
-            share.undrawn = 0.0
+        holders = list(loan.holders)
         self.close(loan)
+        for holder in holders:  # the loan's expected loss is now realised: its allowance goes
+            holder.provision(self.allowance_of(holder))
 
     # --- event 8 ----------------------------------------------------------------------------
     def step(self, month: int) -> None:

@@ -187,7 +187,7 @@ class SecondaryMarket:
         by installed compute), which lenders' volatility measures read."""
         model = self.model
         weights = self.installed * model.perf
-        total = float(weights.sum())
+        total = math.fsum(weights.tolist())
         index = dot(weights, self.value / model.perf) / total if total > 0 else 0.0
         row = {"gpu_value_index": index, "expected_rent_decline": self.decline.decline}
         for g in model.gens:

@@ -67,10 +67,13 @@ def violations(model: NeocloudMarket) -> list[str]:
                                                for share in loan.holders.values()):
                 found.append(f"loan {loan.id} has a departed borrower or a negative balance")
     for cloud in clouds:
-        for loan in model.credit.loans_of(cloud):
+        owed = model.credit.loans_of(cloud)
+        for loan in owed:
             if not loan.holders or any(loan not in model.credit.book_of(holder)
                                        for holder in loan.holders):
                 found.append(f"neocloud {cloud.unique_id} owes a loan not in its holders' books")
+        if {c.loan for c in cloud.fleet if c.loan is not None} - {loan.id for loan in owed}:
+            found.append(f"neocloud {cloud.unique_id} has GPUs pledged to a loan it does not owe")
     if not (model.price_index > 0 and math.isfinite(model.price_index)):
         found.append(f"spot price index is {model.price_index}")
     found += (_capacity_violations(model) + _power_violations(model) + _price_violations(model)
