@@ -77,9 +77,11 @@ def calibrated_scenario_section(table: pd.DataFrame, baseline: pd.DataFrame, see
     model can move the estimates."""
     params = load_scenario("calibrated")
     rows = ["| parameter | scenario | this run's estimate | 5-95% | within |", "|---|---:|---:|---|---|"]
-    rows += [f"| `{r.parameter}` | {params[r.parameter]:.3g} | {r.estimate:.3g} | "
-             f"{r.low:.3g}-{r.high:.3g} | {'yes' if r.low <= params[r.parameter] <= r.high else '**no**'} |"
-             for r in posterior.itertuples()]
+    for r in posterior.itertuples():
+        value = params[r.parameter]
+        within = "yes" if r.low <= value <= r.high else "**no**"
+        rows.append(f"| `{r.parameter}` | {value:.3g} | {r.estimate:.3g} | "
+                    f"{r.low:.3g}-{r.high:.3g} | {within} |")
     return [f"### The `calibrated` scenario over {seeds} seeds", "",
             "`neocloud_abm/scenarios/calibrated.toml` sets the calibrated parameters to the "
             "posterior medians of the run of this calibration recorded in its file, against "

@@ -101,7 +101,8 @@ def _capital_paths(seed: int) -> tuple[float, float, float, float]:
         paths["hybrid"].append(hybrid.capital())
         paths["peer"].append(peer.capital())
         paths["index"].append(model.outputs["neocloud_equity_index"])
-    quoted = int(np.argmin(np.array(paths["index"]) > 0)) or len(paths["index"])
+    quoted = next((month for month, level in enumerate(paths["index"]) if level <= 0),
+                  len(paths["index"]))
     index = np.diff(np.log(paths["index"][:quoted]))  # while any firm is listed
     out = []
     for name in ("hybrid", "peer"):
